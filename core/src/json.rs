@@ -1,0 +1,103 @@
+//! JSON text exactly as backtest-kit's `JSON.stringify` writes it: compact, keys in insertion
+//! order, numbers in JavaScript's `Number.prototype.toString` format (`1` not `1.0`, `1e+21`,
+//! `1.5e-7`, `0.000001`).
+
+use serde::Serialize;
+use serde_json::ser::{Formatter, Serializer};
+use std::io;
+
+/// Serialises a value as `JSON.stringify` would.
+pub fn to_js_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(128);
+    value.serialize(&mut Serializer::with_formatter(&mut out, JsFormatter))?;
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e))
+}
+
+struct JsFormatter;
+
+impl Formatter for JsFormatter {
+    fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        w.write_all(js_number(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f32) -> io::Result<()> {
+        self.write_f64(w, f64::from(value))
+    }
+}
+
+/// `Number.prototype.toString()` for a number; `null` for NaN and the infinities, as
+/// `JSON.stringify` writes them.
+pub fn js_number(value: f64) -> String {
+    if !value.is_finite() {
+        return "null".to_string();
+    }
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    let mut buf = ryu::Buffer::new();
+    let shortest = buf.format_finite(value.abs());
+    let (mantissa, exp10) = match shortest.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (shortest, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int_part}{frac_part}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0');
+    // value = 0.digits × 10^n, in the words of the ECMAScript specification.
+    let n = int_part.len() as i32 - leading as i32 + exp10;
+    let k = digits.len() as i32;
+    let sign = if value < 0.0 { "-" } else { "" };
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let e_sign = if e < 0 { '-' } else { '+' };
+        if k == 1 {
+            format!("{digits}e{e_sign}{}", e.abs())
+        } else {
+            format!("{}.{}e{e_sign}{}", &digits[..1], &digits[1..], e.abs())
+        }
+    };
+    format!("{sign}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        let cases = [
+            (1.0, "1"),
+            (-0.0, "0"),
+            (0.1, "0.1"),
+            (42000.5, "42000.5"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (1.5e-7, "1.5e-7"),
+            (0.000001, "0.000001"),
+            (1e-7, "1e-7"),
+            (123456789.125, "123456789.125"),
+            (-2.5, "-2.5"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (f64::INFINITY, "null"),
+            (f64::NAN, "null"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(js_number(value), text, "{value:e}");
+        }
+    }
+
+    #[test]
+    fn documents_are_compact_in_insertion_order() {
+        let v: serde_json::Value = serde_json::from_str("{ \"z\": 1.0, \"a\": [ 2.50, \"x\\u0001\" ], \"m\": null }").unwrap();
+        assert_eq!(to_js_string(&v).unwrap(), r#"{"z":1,"a":[2.5,"x\u0001"],"m":null}"#);
+    }
+}

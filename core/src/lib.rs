@@ -1,0 +1,12 @@
+//! The plain-Rust rules of persist, with no I/O and no WebAssembly: compiled into the guest
+//! component and used by the host, and unit-tested natively.
+//!
+//! - [`keys`]: what an entity path and an id may be, and the reversible escape.
+//! - [`json`]: JSON text exactly as backtest-kit's `JSON.stringify` writes it.
+//! - [`order`]: backtest-kit's natural key order.
+//! - [`document`]: what makes a stored document valid.
+
+pub mod document;
+pub mod json;
+pub mod keys;
+pub mod order;

@@ -1,0 +1,119 @@
+//! backtest-kit's `PersistBase` as the `persist-base` resource.
+
+use crate::backtest::persist::storage::Bucket;
+use crate::buckets::{self, bucket};
+use crate::errors::{invalid_key, storage_failure};
+use crate::exports::backtest::persist::base::{Guest, GuestPersistBase};
+use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
+use persist_core::json::to_js_string;
+use persist_core::order::sort_natural;
+use crate::scan::{empty_report, scan_entity};
+use persist_core::document::parse_document;
+use crate::Component;
+use persist_core::keys::{escape_entity, escape_id, unescape};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+impl Guest for Component {
+    type PersistBase = PersistBase;
+}
+
+/// One entity of the caller's own type.
+pub struct PersistBase {
+    /// The entity name as the caller gave it, for messages.
+    name: String,
+    /// The escaped entity path, or why the name cannot be stored.
+    path: Result<String, PersistError>,
+    /// The first successful `wait-for-init` report.
+    init: RefCell<Option<CheckReport>>,
+}
+
+impl PersistBase {
+    fn path(&self) -> Result<&str, PersistError> {
+        self.path.as_deref().map_err(Clone::clone)
+    }
+
+    fn bucket(&self) -> Result<Rc<Bucket>, PersistError> {
+        bucket(buckets::BASE)
+    }
+
+    fn id(&self, id: &str) -> Result<String, PersistError> {
+        escape_id(id).map_err(|e| invalid_key(&format!("id of entity {}", self.name), id, e))
+    }
+}
+
+impl GuestPersistBase for PersistBase {
+    fn new(entity_name: String) -> Self {
+        let path = escape_entity(&entity_name).map_err(|e| invalid_key("entity name", &entity_name, e));
+        PersistBase { name: entity_name, path, init: RefCell::new(None) }
+    }
+
+    fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
+        if let Some(report) = self.init.borrow().as_ref() {
+            return Ok(report.clone());
+        }
+        let mut report = empty_report();
+        let bucket = self.bucket()?;
+        scan_entity(&bucket, buckets::BASE, self.path()?, false, &mut report)?;
+        *self.init.borrow_mut() = Some(report.clone());
+        Ok(report)
+    }
+
+    fn read_value(&self, id: String) -> Result<String, PersistError> {
+        let key = self.id(&id)?;
+        let bytes = self
+            .bucket()?
+            .read(self.path()?, &key)
+            .map_err(|e| storage_failure(format!("Failed to read entity {}:{id}", self.name), e))?
+            .ok_or_else(|| PersistError::NotFound(format!("Entity {}:{id} not found", self.name)))?;
+        let value = parse_document(&bytes).map_err(|reason| {
+            PersistError::Corrupt(format!(
+                "Failed to read entity {}:{id}: {reason}; `persist check` moves it to the quarantine",
+                self.name
+            ))
+        })?;
+        to_js_string(&value).map_err(|e| PersistError::Corrupt(format!("Failed to read entity {}:{id}: {e}", self.name)))
+    }
+
+    fn has_value(&self, id: String) -> Result<bool, PersistError> {
+        let key = self.id(&id)?;
+        let found = self
+            .bucket()?
+            .read(self.path()?, &key)
+            .map_err(|e| storage_failure(format!("Failed to check existence of entity {}:{id}", self.name), e))?;
+        Ok(found.is_some())
+    }
+
+    fn write_value(&self, id: String, json: String) -> Result<(), PersistError> {
+        let key = self.id(&id)?;
+        let path = self.path()?;
+        let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
+            PersistError::InvalidInput(FieldError { path: "value".to_string(), reason: format!("not valid JSON: {e}") })
+        })?;
+        let text = to_js_string(&value).map_err(|e| {
+            PersistError::InvalidInput(FieldError { path: "value".to_string(), reason: e.to_string() })
+        })?;
+        self.bucket()?
+            .write(path, &key, text.as_bytes())
+            .map_err(|e| storage_failure(format!("Failed to write entity {}:{id}", self.name), e))
+    }
+
+    fn keys(&self) -> Result<Vec<String>, PersistError> {
+        let mut ids: Vec<String> = self
+            .bucket()?
+            .list_ids(self.path()?)
+            .map_err(|e| storage_failure(format!("Failed to read keys for {}", self.name), e))?
+            .iter()
+            .map(|id| unescape(id))
+            .collect();
+        sort_natural(&mut ids);
+        Ok(ids)
+    }
+
+    fn remove_value(&self, id: String) -> Result<(), PersistError> {
+        let key = self.id(&id)?;
+        self.bucket()?
+            .remove(self.path()?, &key)
+            .map_err(|e| storage_failure(format!("Failed to remove entity {}:{id}", self.name), e))
+    }
+}

@@ -1,0 +1,41 @@
+//! Turns the host's storage errors into `persist-error`s that say what failed and where,
+//! keeping the backend's own words.
+
+use crate::backtest::persist::storage::StorageError;
+use crate::exports::backtest::persist::types::{FieldError, PersistError, StorageFailure};
+use persist_core::keys::KeyError;
+
+/// The backend's words for a storage error.
+pub fn describe(e: &StorageError) -> String {
+    match e {
+        StorageError::InvalidKey(m) => format!("the store refused the key: {m}"),
+        StorageError::TooLarge(cap) => format!("the document is larger than the store's cap of {cap} bytes"),
+        StorageError::Unavailable(m) => format!("storage unavailable (retry when the backend is back): {m}"),
+        StorageError::Io(m) => m.clone(),
+    }
+}
+
+/// `context` is backtest-kit's wording of the operation, such as
+/// `Failed to write entity orders:42`.
+pub fn storage_failure(context: String, e: StorageError) -> PersistError {
+    match e {
+        StorageError::InvalidKey(_) => PersistError::InvalidKey(format!("{context}: {}", describe(&e))),
+        StorageError::TooLarge(_) => PersistError::InvalidInput(FieldError {
+            path: "value".to_string(),
+            reason: format!("{context}: {}", describe(&e)),
+        }),
+        StorageError::Unavailable(_) | StorageError::Io(_) => {
+            PersistError::Storage(StorageFailure { message: format!("{context}: {}", describe(&e)), error: e })
+        }
+    }
+}
+
+/// A caller-supplied name that cannot be stored.
+pub fn invalid_key(what: &str, raw: &str, e: KeyError) -> PersistError {
+    let shown: String = if raw.chars().count() > 60 {
+        format!("{}…", raw.chars().take(60).collect::<String>())
+    } else {
+        raw.to_string()
+    };
+    PersistError::InvalidKey(format!("{what} {shown:?} cannot be stored: it {e}"))
+}

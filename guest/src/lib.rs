@@ -1,0 +1,26 @@
+//! The persist guest: all of the adapter logic, compiled to a WASI component. It does no I/O
+//! of its own; every byte goes through the host's `storage` import.
+//!
+//! - [`base`]: backtest-kit's `PersistBase` as the `persist-base` resource.
+//! - [`admin`]: the whole-store check.
+//! - [`scan`]: the validation pass shared by `wait-for-init` and the check.
+//! - [`buckets`]: the storage buckets, opened once per name.
+//! - [`errors`]: storage errors turned into `persist-error`s with their context.
+//!
+//! The rules themselves (safe names, JSON text, key order, document validity) live in the
+//! native crate `persist-core`.
+
+wit_bindgen::generate!({
+    world: "persist",
+    path: "../wit",
+});
+
+pub mod admin;
+pub mod base;
+pub mod buckets;
+pub mod errors;
+pub mod scan;
+
+struct Component;
+
+export!(Component);

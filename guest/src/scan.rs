@@ -1,0 +1,67 @@
+//! The validation pass over an entity's documents, shared by `wait-for-init` and the
+//! whole-store check: read each document, validate it, and quarantine the bad ones.
+
+use crate::backtest::persist::storage::{Bucket, StorageError};
+use crate::errors::{describe, storage_failure};
+use crate::exports::backtest::persist::types::{CheckReport, Finding, PersistError};
+use persist_core::document::parse_document;
+use persist_core::keys::{unescape, unescape_entity};
+
+pub fn empty_report() -> CheckReport {
+    CheckReport { checked: 0, valid: 0, findings: Vec::new() }
+}
+
+/// Validates every document of `entity` (an escaped entity path) into `report`.
+/// `dry_run` reports without quarantining. Fails only when storage fails.
+pub fn scan_entity(
+    bucket: &Bucket,
+    bucket_name: &str,
+    entity: &str,
+    dry_run: bool,
+    report: &mut CheckReport,
+) -> Result<(), PersistError> {
+    let shown_entity = unescape_entity(entity);
+    let ids = bucket
+        .list_ids(entity)
+        .map_err(|e| storage_failure(format!("Failed to read keys for {shown_entity}"), e))?;
+    for id in ids {
+        let shown_id = unescape(&id);
+        let bytes = match bucket.read(entity, &id) {
+            Ok(Some(bytes)) => bytes,
+            // Removed since it was listed: nothing to check.
+            Ok(None) => continue,
+            Err(StorageError::TooLarge(cap)) => {
+                report.checked += 1;
+                let reason = format!("document is larger than the store's cap of {cap} bytes");
+                report.findings.push(quarantine(bucket, bucket_name, entity, &id, reason, dry_run));
+                continue;
+            }
+            Err(e) => {
+                return Err(storage_failure(format!("Failed to read entity {shown_entity}:{shown_id}"), e));
+            }
+        };
+        report.checked += 1;
+        match parse_document(&bytes) {
+            Ok(_) => report.valid += 1,
+            Err(reason) => report.findings.push(quarantine(bucket, bucket_name, entity, &id, reason, dry_run)),
+        }
+    }
+    Ok(())
+}
+
+fn quarantine(bucket: &Bucket, bucket_name: &str, entity: &str, id: &str, reason: String, dry_run: bool) -> Finding {
+    let mut finding = Finding {
+        bucket: bucket_name.to_string(),
+        entity: unescape_entity(entity),
+        id: unescape(id),
+        reason,
+        quarantined: false,
+    };
+    if !dry_run {
+        match bucket.quarantine(entity, id, &finding.reason) {
+            Ok(()) => finding.quarantined = true,
+            Err(e) => finding.reason = format!("{}; moving it to the quarantine failed: {}", finding.reason, describe(&e)),
+        }
+    }
+    finding
+}
