@@ -18,9 +18,21 @@ mod tests {
     #[test]
     fn each_kind_of_bad_document_gets_its_reason() {
         assert_eq!(parse_document(b"").unwrap_err(), "empty document (0 bytes)");
-        assert!(parse_document(b"{\"a\":1").unwrap_err().starts_with("not valid JSON: EOF while parsing"));
-        assert!(parse_document(&[0xff, 0xfe, 0x00]).unwrap_err().starts_with("not UTF-8 text"));
-        assert!(parse_document(b"{} trailing").unwrap_err().starts_with("not valid JSON: trailing characters"));
+        assert!(
+            parse_document(b"{\"a\":1")
+                .unwrap_err()
+                .starts_with("not valid JSON: EOF while parsing")
+        );
+        assert!(
+            parse_document(&[0xff, 0xfe, 0x00])
+                .unwrap_err()
+                .starts_with("not UTF-8 text")
+        );
+        assert!(
+            parse_document(b"{} trailing")
+                .unwrap_err()
+                .starts_with("not valid JSON: trailing characters")
+        );
         assert!(parse_document(b"null").is_ok());
     }
 }

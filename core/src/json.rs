@@ -97,7 +97,12 @@ mod tests {
 
     #[test]
     fn documents_are_compact_in_insertion_order() {
-        let v: serde_json::Value = serde_json::from_str("{ \"z\": 1.0, \"a\": [ 2.50, \"x\\u0001\" ], \"m\": null }").unwrap();
-        assert_eq!(to_js_string(&v).unwrap(), r#"{"z":1,"a":[2.5,"x\u0001"],"m":null}"#);
+        let v: serde_json::Value =
+            serde_json::from_str("{ \"z\": 1.0, \"a\": [ 2.50, \"x\\u0001\" ], \"m\": null }")
+                .unwrap();
+        assert_eq!(
+            to_js_string(&v).unwrap(),
+            r#"{"z":1,"a":[2.5,"x\u0001"],"m":null}"#
+        );
     }
 }

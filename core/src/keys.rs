@@ -33,11 +33,20 @@ pub enum KeyError {
     Empty,
     /// A leading, trailing or doubled `/` in an entity path.
     EmptySegment(String),
-    TooLong { len: usize, max: usize },
-    TooDeep { depth: usize, max: usize },
+    TooLong {
+        len: usize,
+        max: usize,
+    },
+    TooDeep {
+        depth: usize,
+        max: usize,
+    },
     DotName(String),
     LeadingDot(String),
-    ForbiddenChar { name: String, ch: char },
+    ForbiddenChar {
+        name: String,
+        ch: char,
+    },
 }
 
 impl fmt::Display for KeyError {
@@ -45,15 +54,23 @@ impl fmt::Display for KeyError {
         match self {
             KeyError::Empty => write!(f, "must not be empty"),
             KeyError::EmptySegment(p) => {
-                write!(f, "{p:?} has an empty segment (a leading, trailing or doubled '/')")
+                write!(
+                    f,
+                    "{p:?} has an empty segment (a leading, trailing or doubled '/')"
+                )
             }
-            KeyError::TooLong { len, max } => write!(f, "is {len} bytes long; at most {max} are allowed"),
+            KeyError::TooLong { len, max } => {
+                write!(f, "is {len} bytes long; at most {max} are allowed")
+            }
             KeyError::TooDeep { depth, max } => {
                 write!(f, "has {depth} segments; at most {max} are allowed")
             }
             KeyError::DotName(n) => write!(f, "contains the segment {n:?}, which is not allowed"),
             KeyError::LeadingDot(n) => {
-                write!(f, "contains {n:?}, which starts with '.' (reserved for temp files and the quarantine)")
+                write!(
+                    f,
+                    "contains {n:?}, which starts with '.' (reserved for temp files and the quarantine)"
+                )
             }
             KeyError::ForbiddenChar { name, ch } => {
                 write!(f, "contains {name:?} with the forbidden character {ch:?}")
@@ -74,7 +91,10 @@ pub fn check_name(name: &str) -> Result<(), KeyError> {
         return Err(KeyError::Empty);
     }
     if name.len() > MAX_NAME_BYTES {
-        return Err(KeyError::TooLong { len: name.len(), max: MAX_NAME_BYTES });
+        return Err(KeyError::TooLong {
+            len: name.len(),
+            max: MAX_NAME_BYTES,
+        });
     }
     if name == "." || name == ".." {
         return Err(KeyError::DotName(name.to_string()));
@@ -82,8 +102,14 @@ pub fn check_name(name: &str) -> Result<(), KeyError> {
     if name.starts_with('.') {
         return Err(KeyError::LeadingDot(name.to_string()));
     }
-    if let Some(ch) = name.chars().find(|&c| c == '/' || c == '\\' || c.is_control()) {
-        return Err(KeyError::ForbiddenChar { name: name.to_string(), ch });
+    if let Some(ch) = name
+        .chars()
+        .find(|&c| c == '/' || c == '\\' || c.is_control())
+    {
+        return Err(KeyError::ForbiddenChar {
+            name: name.to_string(),
+            ch,
+        });
     }
     Ok(())
 }
@@ -94,11 +120,17 @@ pub fn check_entity(entity: &str) -> Result<(), KeyError> {
         return Err(KeyError::Empty);
     }
     if entity.len() > MAX_ENTITY_BYTES {
-        return Err(KeyError::TooLong { len: entity.len(), max: MAX_ENTITY_BYTES });
+        return Err(KeyError::TooLong {
+            len: entity.len(),
+            max: MAX_ENTITY_BYTES,
+        });
     }
     let depth = entity.split('/').count();
     if depth > MAX_ENTITY_DEPTH {
-        return Err(KeyError::TooDeep { depth, max: MAX_ENTITY_DEPTH });
+        return Err(KeyError::TooDeep {
+            depth,
+            max: MAX_ENTITY_DEPTH,
+        });
     }
     for segment in entity.split('/') {
         if segment.is_empty() {
@@ -180,7 +212,11 @@ pub fn escape_entity(raw: &str) -> Result<String, KeyError> {
 
 /// Inverts [`escape_entity`].
 pub fn unescape_entity(entity: &str) -> String {
-    entity.split('/').map(unescape).collect::<Vec<_>>().join("/")
+    entity
+        .split('/')
+        .map(unescape)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Escapes a caller-supplied id and checks the result.
@@ -196,7 +232,14 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_kept_byte_for_byte() {
-        for name in ["BTCUSDT", "BTCUSDT_my-strategy_binance", "1m", "positions", "1700000000000", "ünïcødé 日本"] {
+        for name in [
+            "BTCUSDT",
+            "BTCUSDT_my-strategy_binance",
+            "1m",
+            "positions",
+            "1700000000000",
+            "ünïcødé 日本",
+        ] {
             assert_eq!(escape(name), name);
             assert_eq!(check_name(name), Ok(()));
         }
@@ -227,11 +270,26 @@ mod tests {
     fn unsafe_names_are_refused_with_the_reason() {
         assert_eq!(check_name(""), Err(KeyError::Empty));
         assert_eq!(check_name(".."), Err(KeyError::DotName("..".into())));
-        assert_eq!(check_name(".tmp-x"), Err(KeyError::LeadingDot(".tmp-x".into())));
-        assert!(matches!(check_name("a/b"), Err(KeyError::ForbiddenChar { ch: '/', .. })));
-        assert!(matches!(check_name("a\0b"), Err(KeyError::ForbiddenChar { ch: '\0', .. })));
+        assert_eq!(
+            check_name(".tmp-x"),
+            Err(KeyError::LeadingDot(".tmp-x".into()))
+        );
+        assert!(matches!(
+            check_name("a/b"),
+            Err(KeyError::ForbiddenChar { ch: '/', .. })
+        ));
+        assert!(matches!(
+            check_name("a\0b"),
+            Err(KeyError::ForbiddenChar { ch: '\0', .. })
+        ));
         let long = "x".repeat(10_000);
-        assert_eq!(check_name(&long), Err(KeyError::TooLong { len: 10_000, max: MAX_NAME_BYTES }));
+        assert_eq!(
+            check_name(&long),
+            Err(KeyError::TooLong {
+                len: 10_000,
+                max: MAX_NAME_BYTES
+            })
+        );
         assert!(escape_id(&long).is_err());
         assert_eq!(escape_id(""), Err(KeyError::Empty));
     }
@@ -254,6 +312,10 @@ mod tests {
     fn foreign_names_that_are_not_canonical_escapes_are_kept_raw() {
         assert_eq!(unescape("50%off"), "50%off");
         assert_eq!(unescape("%zz"), "%zz");
-        assert_eq!(unescape("%41"), "%41", "'A' is never escaped, so %41 is a raw name");
+        assert_eq!(
+            unescape("%41"),
+            "%41",
+            "'A' is never escaped, so %41 is a raw name"
+        );
     }
 }

@@ -24,13 +24,19 @@ fn tokens(s: &str) -> impl Iterator<Item = Token<'_>> {
     std::iter::from_fn(move || {
         let c = rest.chars().next()?;
         if c.is_ascii_digit() {
-            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let digits = rest[..end].trim_start_matches('0');
             rest = &rest[end..];
             Some(Token::Number(digits.len(), digits))
         } else {
             rest = &rest[c.len_utf8()..];
-            if c.is_alphanumeric() { Some(Token::Letter(fold(c))) } else { Some(Token::Symbol(fold(c))) }
+            if c.is_alphanumeric() {
+                Some(Token::Letter(fold(c)))
+            } else {
+                Some(Token::Symbol(fold(c)))
+            }
         }
     })
 }
@@ -57,14 +63,23 @@ mod tests {
 
     #[test]
     fn numbers_compare_by_value() {
-        assert_eq!(sorted(&["item10", "item2", "item1"]), ["item1", "item2", "item10"]);
-        assert_eq!(sorted(&["1700000060000", "999", "1700000000000"]), ["999", "1700000000000", "1700000060000"]);
+        assert_eq!(
+            sorted(&["item10", "item2", "item1"]),
+            ["item1", "item2", "item10"]
+        );
+        assert_eq!(
+            sorted(&["1700000060000", "999", "1700000000000"]),
+            ["999", "1700000000000", "1700000060000"]
+        );
         assert_eq!(sorted(&["10", "9", "100", "1"]), ["1", "9", "10", "100"]);
     }
 
     #[test]
     fn letters_ignore_case_with_byte_order_tie_break() {
-        assert_eq!(sorted(&["banana", "Apple", "cherry"]), ["Apple", "banana", "cherry"]);
+        assert_eq!(
+            sorted(&["banana", "Apple", "cherry"]),
+            ["Apple", "banana", "cherry"]
+        );
         assert_eq!(sorted(&["a", "A", "b", "B"]), ["A", "a", "B", "b"]);
     }
 

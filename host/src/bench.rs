@@ -1,0 +1,245 @@
+//! `persist bench`: what a write, a read and an init validation cost through the component,
+//! on the memory store and on the file store, beside the native floor of an atomic file
+//! write (temp + write + fsync + rename + folder fsync in plain Rust) measured in the same
+//! run. Native and component writes alternate in rounds so that both see the same disk.
+
+use crate::error::Error;
+use crate::runtime::{GuestSource, Runtime};
+use crate::storage::{DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Operations per measurement on the memory store.
+    #[arg(long, default_value_t = 20_000)]
+    pub memory_ops: u32,
+    /// Operations per measurement on the file store (each write is fsynced).
+    #[arg(long, default_value_t = 400)]
+    pub file_ops: u32,
+    /// Documents for the init-validation measurement.
+    #[arg(long, default_value_t = 10_000)]
+    pub docs: u32,
+    /// Folder for the file-store measurements (a fresh subfolder is made and removed).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// A signal-sized document (about 600 bytes), numbered.
+pub fn signal_document(n: u32) -> String {
+    format!(
+        concat!(
+            r#"{{"id":"sig-{n:08}","position":"long","priceOpen":42150.25,"priceTakeProfit":43500.5,"#,
+            r#""priceStopLoss":41200.75,"minuteEstimatedTime":240,"exchangeName":"binance","#,
+            r#""strategyName":"my-strategy","frameName":"","symbol":"BTCUSDT","scheduledAt":1700000000000,"#,
+            r#""pendingAt":1700000060000,"timestamp":1700000060000,"_isScheduled":false,"#,
+            r#""note":"bench document {n} with a note long enough to make the row signal-sized","#,
+            r#""_peak":{{"price":42890.5,"timestamp":1700003600000}},"_fall":{{"price":41900.1,"timestamp":1700001800000}},"#,
+            r#""_partial":[{{"type":"profit","percent":10,"price":42300.5,"timestamp":1700002000000}}],"#,
+            r#""_entry":[{{"price":42150.25,"cost":100,"timestamp":1700000060000}}],"multiplier":1,"isolated":true}}"#
+        ),
+        n = n
+    )
+}
+
+struct Report;
+
+impl Report {
+    fn row(&mut self, store: &str, what: &str, value: String) {
+        println!("{store:<8} {what:<58} {value}");
+        let _ = std::io::stdout().flush();
+    }
+}
+
+fn micros(d: Duration, n: u32) -> f64 {
+    d.as_secs_f64() * 1e6 / f64::from(n.max(1))
+}
+
+pub fn run(guest: &GuestSource, args: &BenchArgs) -> Result<(), Error> {
+    let runtime = Runtime::new(guest)?;
+    let base = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!(
+        "persist-bench-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::Setup(format!("cannot create {}: {e}", dir.display())))?;
+    println!(
+        "persist bench: guest sha256 {}, file store under {}",
+        runtime.guest_sha256(),
+        dir.display()
+    );
+    let result = run_in(&runtime, &dir, args);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn setup(e: impl std::fmt::Display) -> Error {
+    Error::Setup(format!("bench: {e}"))
+}
+
+fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> {
+    let mut report = Report;
+    let doc = signal_document(0);
+    println!("document size {} bytes", doc.len());
+
+    // Memory store.
+    let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    let mut p = runtime.open(memory)?;
+    let n = args.memory_ops;
+    for i in 0..1000 {
+        p.write_value("bench", &format!("{}", i % 100), &doc)?;
+        p.read_value("bench", &format!("{}", i % 100))?;
+    }
+    let t = Instant::now();
+    for i in 0..n {
+        p.write_value("bench", &format!("{}", i % 100), &doc)?;
+    }
+    report.row(
+        "memory",
+        "write",
+        format!("{:.2} µs/op", micros(t.elapsed(), n)),
+    );
+    let t = Instant::now();
+    for i in 0..n {
+        p.read_value("bench", &format!("{}", i % 100))?;
+    }
+    report.row(
+        "memory",
+        "read",
+        format!("{:.2} µs/op", micros(t.elapsed(), n)),
+    );
+    let t = Instant::now();
+    for i in 0..n {
+        let id = format!("{}", i % 100);
+        p.write_value("bench", &id, &doc)?;
+        p.read_value("bench", &id)?;
+    }
+    report.row(
+        "memory",
+        "write+read round trip (target ≤ 5 µs)",
+        format!("{:.2} µs/op", micros(t.elapsed(), n)),
+    );
+
+    let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    for i in 0..args.docs {
+        memory
+            .write("init", &i.to_string(), signal_document(i).as_bytes())
+            .map_err(setup)?;
+    }
+    let mut fresh = runtime.open(memory)?;
+    let t = Instant::now();
+    let r = fresh.wait_for_init("init")?;
+    let took = t.elapsed();
+    if r.valid != args.docs {
+        return Err(setup(format!(
+            "init validated {} of {} documents",
+            r.valid, args.docs
+        )));
+    }
+    report.row(
+        "memory",
+        &format!(
+            "init validation of {} documents (target ≤ 500 ms)",
+            args.docs
+        ),
+        format!("{:.1} ms", took.as_secs_f64() * 1e3),
+    );
+
+    // File store: native floor and component writes, alternating rounds.
+    let native_dir = dir.join("native");
+    std::fs::create_dir_all(&native_dir).map_err(setup)?;
+    let store_dir = dir.join("store");
+    let file = open_url(
+        &StoreUrl::File(store_dir.clone()),
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .map_err(setup)?;
+    let mut p = runtime.open(file)?;
+    p.write_value("bench", "warm", &doc)?;
+    native_write(&native_dir, "warm", doc.as_bytes()).map_err(setup)?;
+    let rounds = 10;
+    let per_round = (args.file_ops / rounds).max(1);
+    let (mut native, mut component) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for i in 0..per_round {
+            native_write(&native_dir, &format!("{}", i % 100), doc.as_bytes()).map_err(setup)?;
+        }
+        native += t.elapsed();
+        let t = Instant::now();
+        for i in 0..per_round {
+            p.write_value("bench", &format!("{}", i % 100), &doc)?;
+        }
+        component += t.elapsed();
+    }
+    let ops = per_round * rounds;
+    let (floor, ours) = (micros(native, ops), micros(component, ops));
+    report.row(
+        "file",
+        "native floor (tmp+write+fsync+rename+folder fsync)",
+        format!("{floor:.1} µs/op"),
+    );
+    report.row(
+        "file",
+        "write (target ≤ 1.10× floor)",
+        format!("{ours:.1} µs/op = {:.3}× floor", ours / floor),
+    );
+    let t = Instant::now();
+    for i in 0..args.memory_ops {
+        p.read_value("bench", &format!("{}", i % 100))?;
+    }
+    report.row(
+        "file",
+        "read",
+        format!("{:.2} µs/op", micros(t.elapsed(), args.memory_ops)),
+    );
+
+    let init_dir = store_dir.join("init");
+    std::fs::create_dir_all(&init_dir).map_err(setup)?;
+    for i in 0..args.docs {
+        std::fs::write(init_dir.join(format!("{i}.json")), signal_document(i)).map_err(setup)?;
+    }
+    for i in 0..args.docs {
+        std::fs::read(init_dir.join(format!("{i}.json"))).map_err(setup)?;
+    }
+    let file = open_url(&StoreUrl::File(store_dir), DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    let mut fresh = runtime.open(file)?;
+    let t = Instant::now();
+    let r = fresh.wait_for_init("init")?;
+    let took = t.elapsed();
+    if r.valid != args.docs {
+        return Err(setup(format!(
+            "init validated {} of {} documents",
+            r.valid, args.docs
+        )));
+    }
+    report.row(
+        "file",
+        &format!(
+            "init validation of {} documents, warm (target ≤ 500 ms)",
+            args.docs
+        ),
+        format!("{:.1} ms", took.as_secs_f64() * 1e3),
+    );
+    Ok(())
+}
+
+/// The floor: an atomic, durable file write in plain Rust.
+fn native_write(dir: &Path, id: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = dir.join(format!(
+        ".tmp-{:012x}-{id}.json",
+        rand::random::<u64>() & 0xffff_ffff_ffff
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, dir.join(format!("{id}.json")))?;
+    std::fs::File::open(dir)?.sync_all()
+}

@@ -1,0 +1,109 @@
+//! One function per `persist` command.
+
+use super::{Cli, Command, EXIT_FOUND_INVALID};
+use crate::bindings::CheckReport;
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::session::Persist;
+use crate::storage::open_url;
+use std::io::{Read, Write};
+
+/// Runs the command; `Ok` carries the exit status.
+pub fn run(cli: &Cli) -> Result<u8, Error> {
+    if let Command::Bench(args) = &cli.command {
+        return crate::bench::run(&cli.guest_source(), args).map(|()| 0);
+    }
+    let runtime = Runtime::new(&cli.guest_source())?;
+    let backend = open_url(&cli.store, cli.max_document_bytes)
+        .map_err(|e| Error::Setup(format!("cannot open store {}: {e}", cli.store)))?;
+    let mut persist = runtime.open(backend)?;
+    let mut out = std::io::stdout().lock();
+    match &cli.command {
+        Command::Put { entity, id, json } => {
+            let text = match json {
+                Some(text) => text.clone(),
+                None => {
+                    let mut text = String::new();
+                    std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                        Error::InvalidInput {
+                            path: "value".into(),
+                            reason: format!("cannot read the document from stdin: {e}"),
+                        }
+                    })?;
+                    text
+                }
+            };
+            persist.write_value(entity, id, &text)?;
+        }
+        Command::Get { entity, id } => writeln!(out, "{}", persist.read_value(entity, id)?)?,
+        Command::Has { entity, id } => {
+            let found = persist.has_value(entity, id)?;
+            writeln!(out, "{found}")?;
+            if !found {
+                return Ok(3);
+            }
+        }
+        Command::Ls { entity } => {
+            for id in persist.keys(entity)? {
+                writeln!(out, "{id}")?;
+            }
+        }
+        Command::Rm { entity, id } => persist.remove_value(entity, id)?,
+        Command::Check { json, dry_run } => return check(&mut persist, *json, *dry_run, &mut out),
+        Command::Bench(_) => unreachable!("handled above"),
+    }
+    Ok(0)
+}
+
+fn check(
+    persist: &mut Persist,
+    json: bool,
+    dry_run: bool,
+    out: &mut impl Write,
+) -> Result<u8, Error> {
+    let report: CheckReport = persist.check(dry_run)?;
+    if json {
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
+        writeln!(out, "{text}")?;
+    } else {
+        let invalid = report.findings.len();
+        let verb = if dry_run {
+            "would be quarantined (dry run)"
+        } else {
+            "quarantined"
+        };
+        writeln!(
+            out,
+            "{}: checked {} documents: {} valid, {invalid} invalid",
+            persist.store_url(),
+            report.checked,
+            report.valid
+        )?;
+        for f in &report.findings {
+            let state = if f.quarantined {
+                "quarantined"
+            } else if dry_run {
+                "would quarantine"
+            } else {
+                "NOT quarantined"
+            };
+            writeln!(
+                out,
+                "  {state}: {}:{} ({}): {}",
+                f.entity, f.id, f.bucket, f.reason
+            )?;
+        }
+        if invalid > 0 && !dry_run {
+            writeln!(
+                out,
+                "invalid documents were {verb}; nothing was deleted (file stores keep them under .quarantine/)"
+            )?;
+        }
+    }
+    Ok(if report.findings.is_empty() {
+        0
+    } else {
+        EXIT_FOUND_INVALID
+    })
+}

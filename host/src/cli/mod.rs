@@ -1,0 +1,112 @@
+//! The `persist` command line: argument parsing, one function per command, and the mapping of
+//! errors to one line on stderr and an exit status.
+
+mod commands;
+
+use crate::error::Error;
+use crate::runtime::GuestSource;
+use crate::storage::{DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status of a usage error (clap's own).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status of `persist check` when it found invalid documents, and of reading one.
+pub const EXIT_FOUND_INVALID: u8 = 6;
+
+/// Crash-safe persistence for backtest-kit, as a WebAssembly component.
+#[derive(Parser, Debug)]
+#[command(
+    name = "persist",
+    version,
+    about,
+    after_help = "Exit status: 0 ok, 1 internal or setup failure, 2 usage error, \
+3 not found, 4 bad input (invalid JSON or key), 5 storage failure, 6 invalid documents found."
+)]
+pub struct Cli {
+    /// Where documents live: file:PATH (backtest-kit's ./dump layout) or memory:.
+    #[arg(
+        long,
+        global = true,
+        env = "PERSIST_STORE",
+        default_value = "file:./dump"
+    )]
+    pub store: StoreUrl,
+
+    /// Run this build of the guest component instead of the embedded one.
+    #[arg(long, global = true, value_name = "FILE.wasm")]
+    pub guest: Option<PathBuf>,
+
+    /// Refuse documents larger than this many bytes.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_DOCUMENT_BYTES)]
+    pub max_document_bytes: u64,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Store a JSON document (from the argument, or stdin when omitted).
+    Put {
+        entity: String,
+        id: String,
+        json: Option<String>,
+    },
+    /// Print a document as compact JSON.
+    Get { entity: String, id: String },
+    /// Print whether a document exists; exit status 0 if it does, 3 if not.
+    Has { entity: String, id: String },
+    /// List an entity's ids in natural order.
+    Ls { entity: String },
+    /// Remove a document (no error if it is absent).
+    Rm { entity: String, id: String },
+    /// Validate every document in the store and move invalid ones to the quarantine.
+    /// Exit status 6 when something invalid was found.
+    Check {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Report without moving anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Measure write, read and init-validation costs on the memory and file stores.
+    Bench(crate::bench::BenchArgs),
+}
+
+impl Cli {
+    pub fn guest_source(&self) -> GuestSource {
+        self.guest
+            .clone()
+            .map(GuestSource::File)
+            .unwrap_or_default()
+    }
+}
+
+/// Runs the CLI and returns its exit status.
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PERSIST_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match commands::run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("persist: error: {e}");
+            eprintln!("persist: hint: {}", e.hint());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Setup(format!("I/O on the terminal: {e}"))
+    }
+}

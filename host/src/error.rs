@@ -1,0 +1,79 @@
+//! The errors of the host library, each with the CLI exit status it maps to.
+
+use crate::bindings::{PersistError, WitStorageError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The entity or id does not exist (`Entity X:Y not found`).
+    #[error("{0}")]
+    NotFound(String),
+    /// The value given was refused; nothing was written.
+    #[error("{path}: {reason}")]
+    InvalidInput { path: String, reason: String },
+    /// The entity name or id cannot be stored; nothing was read or written.
+    #[error("{0}")]
+    InvalidKey(String),
+    /// A stored document is invalid.
+    #[error("{0}")]
+    Corrupt(String),
+    /// The storage backend failed. `retryable` when it was unavailable.
+    #[error("{message}")]
+    Storage { message: String, retryable: bool },
+    /// The guest component trapped or could not be loaded: a bug or a bad `--guest` file.
+    #[error("guest component: {0}")]
+    Guest(String),
+    /// The store could not be opened or the host could not be set up.
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl Error {
+    /// The exit status of the `persist` CLI for this error (see README, "Exit status").
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::NotFound(_) => 3,
+            Error::InvalidInput { .. } | Error::InvalidKey(_) => 4,
+            Error::Storage { .. } => 5,
+            Error::Corrupt(_) => 6,
+            Error::Guest(_) | Error::Setup(_) => 1,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "check the entity and id (`persist ls ENTITY` lists the ids)",
+            Error::InvalidInput { .. } => "fix the value; nothing was written",
+            Error::InvalidKey(_) => "use a shorter or non-empty name; nothing was read or written",
+            Error::Corrupt(_) => "run `persist check` to move invalid documents to the quarantine",
+            Error::Storage {
+                retryable: true, ..
+            } => "the backend is unavailable; retry when it is back",
+            Error::Storage { .. } => "check the store's path, permissions and free space",
+            Error::Guest(_) => "the guest component failed; if you passed --guest, check that file",
+            Error::Setup(_) => "check --store and --guest",
+        }
+    }
+
+    pub(crate) fn guest(e: wasmtime::Error) -> Error {
+        Error::Guest(format!("{e:#}"))
+    }
+}
+
+impl From<PersistError> for Error {
+    fn from(e: PersistError) -> Self {
+        match e {
+            PersistError::NotFound(m) => Error::NotFound(m),
+            PersistError::InvalidInput(f) => Error::InvalidInput {
+                path: f.path,
+                reason: f.reason,
+            },
+            PersistError::InvalidKey(m) => Error::InvalidKey(m),
+            PersistError::Corrupt(m) => Error::Corrupt(m),
+            PersistError::Storage(f) => Error::Storage {
+                message: f.message,
+                retryable: matches!(f.error, WitStorageError::Unavailable(_)),
+            },
+        }
+    }
+}

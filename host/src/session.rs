@@ -1,0 +1,137 @@
+//! [`Persist`]: one guest instance on one store, with backtest-kit's `PersistBase` per
+//! entity and the whole-store check, as a Rust API.
+
+use crate::bindings::{self, CheckReport};
+use crate::error::Error;
+use crate::host_storage::HostState;
+use std::collections::HashMap;
+use wasmtime::Store;
+use wasmtime::component::ResourceAny;
+
+/// A guest instance on a store. Like backtest-kit's `Persist<X>Utils`, it keeps one
+/// `persist-base` per entity name and runs its `wait-for-init` (validation and quarantine of
+/// the entity's documents) before the first operation on it.
+pub struct Persist {
+    store: Store<HostState>,
+    guest: bindings::Persist,
+    bases: HashMap<String, ResourceAny>,
+}
+
+impl Persist {
+    pub(crate) fn new(store: Store<HostState>, guest: bindings::Persist) -> Self {
+        Persist {
+            store,
+            guest,
+            bases: HashMap::new(),
+        }
+    }
+
+    /// The store's URL.
+    pub fn store_url(&self) -> String {
+        self.store.data().backend.url()
+    }
+
+    /// The entity's `persist-base`, created and initialised on first use. An init that fails
+    /// (storage down) is not remembered: the next call tries again.
+    fn base(&mut self, entity: &str) -> Result<ResourceAny, Error> {
+        if let Some(base) = self.bases.get(entity) {
+            return Ok(*base);
+        }
+        let base = self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_constructor(&mut self.store, entity)
+            .map_err(Error::guest)?;
+        match self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_wait_for_init(&mut self.store, base, true)
+        {
+            Ok(Ok(_report)) => {
+                self.bases.insert(entity.to_string(), base);
+                Ok(base)
+            }
+            Ok(Err(e)) => {
+                let _ = base.resource_drop(&mut self.store);
+                Err(e.into())
+            }
+            Err(trap) => Err(Error::guest(trap)),
+        }
+    }
+
+    /// Validates the entity's documents once (quarantining bad ones) and returns what was
+    /// found; later calls return the first report.
+    pub fn wait_for_init(&mut self, entity: &str) -> Result<CheckReport, Error> {
+        let base = self.base(entity)?;
+        let r = self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_wait_for_init(&mut self.store, base, false);
+        Ok(r.map_err(Error::guest)??)
+    }
+
+    /// The document as compact JSON text.
+    pub fn read_value(&mut self, entity: &str, id: &str) -> Result<String, Error> {
+        let base = self.base(entity)?;
+        let r = self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_read_value(&mut self.store, base, id);
+        Ok(r.map_err(Error::guest)??)
+    }
+
+    pub fn has_value(&mut self, entity: &str, id: &str) -> Result<bool, Error> {
+        let base = self.base(entity)?;
+        let r = self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_has_value(&mut self.store, base, id);
+        Ok(r.map_err(Error::guest)??)
+    }
+
+    /// Stores JSON text (re-serialised compactly), durable when it returns `Ok`.
+    pub fn write_value(&mut self, entity: &str, id: &str, json: &str) -> Result<(), Error> {
+        let base = self.base(entity)?;
+        let r = self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_write_value(&mut self.store, base, id, json);
+        Ok(r.map_err(Error::guest)??)
+    }
+
+    /// The entity's ids in natural order.
+    pub fn keys(&mut self, entity: &str) -> Result<Vec<String>, Error> {
+        let base = self.base(entity)?;
+        let r = self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_keys(&mut self.store, base);
+        Ok(r.map_err(Error::guest)??)
+    }
+
+    pub fn remove_value(&mut self, entity: &str, id: &str) -> Result<(), Error> {
+        let base = self.base(entity)?;
+        let r = self
+            .guest
+            .backtest_persist_base()
+            .persist_base()
+            .call_remove_value(&mut self.store, base, id);
+        Ok(r.map_err(Error::guest)??)
+    }
+
+    /// Validates every document in the store; quarantines the invalid ones unless `dry_run`.
+    pub fn check(&mut self, dry_run: bool) -> Result<CheckReport, Error> {
+        let r = self
+            .guest
+            .backtest_persist_admin()
+            .call_check(&mut self.store, dry_run);
+        Ok(r.map_err(Error::guest)??)
+    }
+}

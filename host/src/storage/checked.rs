@@ -1,0 +1,106 @@
+//! The host's own defence: every call is checked before any backend sees it, so a buggy or
+//! hostile guest cannot address anything outside the store or store oversized documents.
+
+use super::{Backend, StorageError};
+use persist_core::keys::{check_entity, check_name};
+
+/// Longest quarantine reason kept, in bytes; longer ones are cut.
+const MAX_REASON_BYTES: usize = 4096;
+
+pub struct Checked {
+    inner: Box<dyn Backend>,
+    max_document_bytes: u64,
+}
+
+impl Checked {
+    pub fn new(inner: Box<dyn Backend>, max_document_bytes: u64) -> Self {
+        Checked {
+            inner,
+            max_document_bytes,
+        }
+    }
+
+    fn key(&self, entity: &str, id: &str) -> Result<(), StorageError> {
+        check_entity(entity).map_err(|e| {
+            StorageError::InvalidKey(format!("entity path {:?} {e}", shorten(entity)))
+        })?;
+        check_name(id).map_err(|e| StorageError::InvalidKey(format!("id {:?} {e}", shorten(id))))
+    }
+
+    fn entity(&self, entity: &str) -> Result<(), StorageError> {
+        check_entity(entity)
+            .map_err(|e| StorageError::InvalidKey(format!("entity path {:?} {e}", shorten(entity))))
+    }
+
+    fn size(&self, value: &[u8]) -> Result<(), StorageError> {
+        if value.len() as u64 > self.max_document_bytes {
+            return Err(StorageError::TooLarge(self.max_document_bytes));
+        }
+        Ok(())
+    }
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+impl Backend for Checked {
+    fn url(&self) -> String {
+        self.inner.url()
+    }
+
+    fn read(&self, entity: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.key(entity, id)?;
+        let value = self.inner.read(entity, id)?;
+        if let Some(v) = &value {
+            self.size(v)?;
+        }
+        Ok(value)
+    }
+
+    fn write(&self, entity: &str, id: &str, value: &[u8]) -> Result<(), StorageError> {
+        self.key(entity, id)?;
+        self.size(value)?;
+        self.inner.write(entity, id, value)
+    }
+
+    fn write_if_absent(&self, entity: &str, id: &str, value: &[u8]) -> Result<bool, StorageError> {
+        self.key(entity, id)?;
+        self.size(value)?;
+        self.inner.write_if_absent(entity, id, value)
+    }
+
+    fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError> {
+        self.key(entity, id)?;
+        self.inner.remove(entity, id)
+    }
+
+    fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError> {
+        self.entity(entity)?;
+        self.inner.list_ids(entity)
+    }
+
+    fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        // A prefix only filters names; it addresses nothing, but it is bounded all the same.
+        if prefix.len() > persist_core::keys::MAX_ENTITY_BYTES || prefix.contains('\0') {
+            return Err(StorageError::InvalidKey(format!(
+                "entity prefix {:?} is not a possible entity path",
+                shorten(prefix)
+            )));
+        }
+        self.inner.entities(prefix)
+    }
+
+    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+        self.key(entity, id)?;
+        let mut cut = reason.len().min(MAX_REASON_BYTES);
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.inner.quarantine(entity, id, &reason[..cut])
+    }
+}

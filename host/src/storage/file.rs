@@ -1,0 +1,371 @@
+//! `file:PATH`: one JSON file per document in backtest-kit's `./dump` layout,
+//! `<root>/<entity>/<id>.json`, under a cap-std directory capability rooted at PATH, so no
+//! name can reach outside the root whatever it contains.
+//!
+//! - Atomic replace: write `.tmp-<12 hex>-<id>.json` in the same folder, fsync it, rename it
+//!   over `<id>.json`, fsync the folder. A crash leaves the old file or the new one; at
+//!   worst a temp file, which is never listed.
+//! - Atomic create: the same temp file, hard-linked to `<id>.json` (which fails if the name
+//!   exists, with no window between check and write), then the temp name is removed.
+//! - Temp files older than 120 s are swept the first time this process opens their folder;
+//!   younger ones may be another process's write in flight and are left alone.
+//! - Quarantine: the document is renamed to `<root>/.quarantine/<entity>/<id>.<stamp>.json`
+//!   with `<id>.<stamp>.reason.json` beside it.
+
+use super::{Backend, StorageError};
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions};
+use persist_core::keys::{DOC_SUFFIX, MAX_ENTITY_DEPTH, QUARANTINE_DIR, TMP_PREFIX};
+use rand::Rng;
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+/// Temp files older than this are left over from a crash (backtest-kit's value).
+pub const STALE_TMP_AGE: Duration = Duration::from_secs(120);
+
+pub struct FileStore {
+    root: Dir,
+    root_path: PathBuf,
+    /// Entity folders already swept of stale temp files by this process.
+    swept: Mutex<HashSet<String>>,
+}
+
+impl FileStore {
+    /// Opens (creating if needed) the store folder.
+    pub fn open(path: &Path) -> Result<FileStore, StorageError> {
+        std::fs::create_dir_all(path).map_err(|e| {
+            StorageError::Io(format!(
+                "cannot create the store folder {}: {e}",
+                path.display()
+            ))
+        })?;
+        let root = Dir::open_ambient_dir(path, ambient_authority()).map_err(|e| {
+            StorageError::Io(format!(
+                "cannot open the store folder {}: {e}",
+                path.display()
+            ))
+        })?;
+        let root_path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(FileStore {
+            root,
+            root_path,
+            swept: Mutex::new(HashSet::new()),
+        })
+    }
+
+    fn io(&self, what: &str, path: &str, e: io::Error) -> StorageError {
+        StorageError::Io(format!(
+            "{what} {}: {e}",
+            self.root_path.join(path).display()
+        ))
+    }
+
+    /// The entity's folder, or `None` when it does not exist and `create` is false. Sweeps
+    /// stale temp files the first time this process opens it.
+    fn entity_dir(&self, entity: &str, create: bool) -> Result<Option<Dir>, StorageError> {
+        let dir = match self.root.open_dir(entity) {
+            Ok(dir) => dir,
+            Err(e) if is_absent(&e) && !create => return Ok(None),
+            Err(e) if is_absent(&e) => self.create_entity_dir(entity)?,
+            Err(e) => return Err(self.io("cannot open folder", entity, e)),
+        };
+        let first_open = self
+            .swept
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(entity.to_string());
+        if first_open {
+            self.sweep(&dir, entity);
+        }
+        Ok(Some(dir))
+    }
+
+    /// Creates the entity's folder and makes its creation durable (fsync of each parent).
+    fn create_entity_dir(&self, entity: &str) -> Result<Dir, StorageError> {
+        self.root
+            .create_dir_all(entity)
+            .map_err(|e| self.io("cannot create folder", entity, e))?;
+        let mut parent = Path::new(entity).parent();
+        while let Some(p) = parent {
+            let dir = if p.as_os_str().is_empty() {
+                self.root.try_clone()
+            } else {
+                self.root.open_dir(p)
+            };
+            let dir = dir.map_err(|e| self.io("cannot open folder", &p.to_string_lossy(), e))?;
+            sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", &p.to_string_lossy(), e))?;
+            parent = p.parent();
+        }
+        self.root
+            .open_dir(entity)
+            .map_err(|e| self.io("cannot open folder", entity, e))
+    }
+
+    /// Removes temp files older than [`STALE_TMP_AGE`]. Best effort: a failure is logged and
+    /// never blocks the operation that opened the folder.
+    fn sweep(&self, dir: &Dir, entity: &str) {
+        let Ok(entries) = dir.entries() else { return };
+        let now = SystemTime::now();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !name.starts_with(TMP_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let Ok(modified) = entry.metadata().and_then(|m| m.modified()) else {
+                continue;
+            };
+            let age = now.duration_since(modified.into_std()).unwrap_or_default();
+            if age < STALE_TMP_AGE {
+                continue;
+            }
+            let path = self.root_path.join(entity).join(name);
+            match dir.remove_file(name) {
+                Ok(()) => {
+                    tracing::warn!(file = %path.display(), age_s = age.as_secs(), "swept a stale temp file left by an interrupted write")
+                }
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "could not remove a stale temp file")
+                }
+            }
+        }
+    }
+
+    /// Writes `value` to a fresh temp file in `dir`, fsynced. Returns its name.
+    fn write_temp(
+        &self,
+        dir: &Dir,
+        entity: &str,
+        id: &str,
+        value: &[u8],
+    ) -> Result<String, StorageError> {
+        let tmp = format!(
+            "{TMP_PREFIX}{:012x}-{id}{DOC_SUFFIX}",
+            rand::rng().random::<u64>() & 0xffff_ffff_ffff
+        );
+        let result = (|| {
+            let mut file = dir.open_with(&tmp, OpenOptions::new().write(true).create_new(true))?;
+            file.write_all(value)?;
+            file.sync_all()
+        })();
+        match result {
+            Ok(()) => Ok(tmp),
+            Err(e) => {
+                let _ = dir.remove_file(&tmp);
+                Err(self.io("cannot write temp file", &format!("{entity}/{tmp}"), e))
+            }
+        }
+    }
+}
+
+fn is_absent(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(20 /* ENOTDIR */)
+}
+
+/// Makes a folder's entries (a rename, a new or removed name) durable. cap-std's `Dir`
+/// handle cannot be fsynced itself, so the folder is opened for reading as `.`.
+fn sync_dir(dir: &Dir) -> io::Result<()> {
+    dir.open_with(".", OpenOptions::new().read(true))?
+        .sync_all()
+}
+
+fn doc_name(id: &str) -> String {
+    format!("{id}{DOC_SUFFIX}")
+}
+
+impl Backend for FileStore {
+    fn url(&self) -> String {
+        format!("file:{}", self.root_path.display())
+    }
+
+    fn read(&self, entity: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(dir) = self.entity_dir(entity, false)? else {
+            return Ok(None);
+        };
+        let name = doc_name(id);
+        let mut file = match dir.open(&name) {
+            Ok(f) => f,
+            Err(e) if is_absent(&e) => return Ok(None),
+            Err(e) => return Err(self.io("cannot open", &format!("{entity}/{name}"), e)),
+        };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| self.io("cannot read", &format!("{entity}/{name}"), e))?;
+        Ok(Some(bytes))
+    }
+
+    fn write(&self, entity: &str, id: &str, value: &[u8]) -> Result<(), StorageError> {
+        let dir = self
+            .entity_dir(entity, true)?
+            .ok_or_else(|| StorageError::Io(format!("cannot create folder {entity}")))?;
+        let tmp = self.write_temp(&dir, entity, id, value)?;
+        let name = doc_name(id);
+        if let Err(e) = dir.rename(&tmp, &dir, &name) {
+            let _ = dir.remove_file(&tmp);
+            return Err(self.io(
+                "cannot rename temp file onto",
+                &format!("{entity}/{name}"),
+                e,
+            ));
+        }
+        sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))
+    }
+
+    fn write_if_absent(&self, entity: &str, id: &str, value: &[u8]) -> Result<bool, StorageError> {
+        let dir = self
+            .entity_dir(entity, true)?
+            .ok_or_else(|| StorageError::Io(format!("cannot create folder {entity}")))?;
+        let tmp = self.write_temp(&dir, entity, id, value)?;
+        let name = doc_name(id);
+        let linked = dir.hard_link(&tmp, &dir, &name);
+        let _ = dir.remove_file(&tmp);
+        match linked {
+            Ok(()) => {
+                sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(self.io("cannot create", &format!("{entity}/{name}"), e)),
+        }
+    }
+
+    fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError> {
+        let Some(dir) = self.entity_dir(entity, false)? else {
+            return Ok(());
+        };
+        let name = doc_name(id);
+        match dir.remove_file(&name) {
+            Ok(()) => sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e)),
+            Err(e) if is_absent(&e) => Ok(()),
+            Err(e) => Err(self.io("cannot remove", &format!("{entity}/{name}"), e)),
+        }
+    }
+
+    fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError> {
+        let Some(dir) = self.entity_dir(entity, false)? else {
+            return Ok(Vec::new());
+        };
+        let entries = dir
+            .entries()
+            .map_err(|e| self.io("cannot list folder", entity, e))?;
+        let mut ids = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| self.io("cannot list folder", entity, e))?;
+            if let Some(id) = doc_id(&entry) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let mut found = Vec::new();
+        let mut pending = vec![String::new()];
+        while let Some(path) = pending.pop() {
+            let dir = if path.is_empty() {
+                self.root.try_clone()
+            } else {
+                self.root.open_dir(&path)
+            };
+            let dir = dir.map_err(|e| self.io("cannot open folder", &path, e))?;
+            let entries = dir
+                .entries()
+                .map_err(|e| self.io("cannot list folder", &path, e))?;
+            let mut holds_documents = false;
+            for entry in entries {
+                let entry = entry.map_err(|e| self.io("cannot list folder", &path, e))?;
+                if doc_id(&entry).is_some() {
+                    holds_documents = true;
+                    continue;
+                }
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                // Hidden folders (the quarantine among them) are not entities; symlinks are
+                // not followed.
+                if name.starts_with('.') || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    continue;
+                }
+                let child = if path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{path}/{name}")
+                };
+                if child.split('/').count() <= MAX_ENTITY_DEPTH {
+                    pending.push(child);
+                }
+            }
+            if holds_documents && !path.is_empty() && path.starts_with(prefix) {
+                found.push(path);
+            }
+        }
+        Ok(found)
+    }
+
+    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+        let Some(dir) = self.entity_dir(entity, false)? else {
+            return Ok(());
+        };
+        let name = doc_name(id);
+        match dir.metadata(&name) {
+            Ok(_) => {}
+            Err(e) if is_absent(&e) => return Ok(()),
+            Err(e) => return Err(self.io("cannot inspect", &format!("{entity}/{name}"), e)),
+        }
+        let qpath = format!("{QUARANTINE_DIR}/{entity}");
+        self.root
+            .create_dir_all(&qpath)
+            .map_err(|e| self.io("cannot create folder", &qpath, e))?;
+        let qdir = self
+            .root
+            .open_dir(&qpath)
+            .map_err(|e| self.io("cannot open folder", &qpath, e))?;
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let stamp = format!(
+            "{}-{:06x}",
+            now.as_millis(),
+            rand::rng().random::<u32>() & 0xff_ffff
+        );
+        let note = serde_json::json!({
+            "entity": entity,
+            "id": id,
+            "reason": reason,
+            "quarantinedAtMs": now.as_millis() as u64,
+            "from": format!("{entity}/{name}"),
+        });
+        let note_name = format!("{id}.{stamp}.reason{DOC_SUFFIX}");
+        let write_note = || -> io::Result<()> {
+            let mut f =
+                qdir.open_with(&note_name, OpenOptions::new().write(true).create_new(true))?;
+            f.write_all(note.to_string().as_bytes())?;
+            f.sync_all()
+        };
+        write_note().map_err(|e| self.io("cannot write", &format!("{qpath}/{note_name}"), e))?;
+        let qname = format!("{id}.{stamp}{DOC_SUFFIX}");
+        dir.rename(&name, &qdir, &qname).map_err(|e| {
+            self.io(
+                "cannot move to the quarantine",
+                &format!("{entity}/{name}"),
+                e,
+            )
+        })?;
+        sync_dir(&qdir).map_err(|e| self.io("cannot fsync folder", &qpath, e))?;
+        sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))
+    }
+}
+
+/// The id of a document file: a regular file named `<id>.json`, not hidden (temp files are).
+fn doc_id(entry: &cap_std::fs::DirEntry) -> Option<String> {
+    let name = entry.file_name();
+    let name = name.to_str()?;
+    if name.starts_with('.') || !entry.file_type().ok()?.is_file() {
+        return None;
+    }
+    name.strip_suffix(DOC_SUFFIX)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+}
