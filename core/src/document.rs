@@ -1,6 +1,8 @@
 //! What makes a stored document valid. Every document must be well-formed JSON text; a
 //! document of a domain must also be a valid record of that domain.
 
+use crate::domain::Domain;
+
 /// Why a stored document is not valid, or `Ok` with the parsed JSON.
 pub fn parse_document(bytes: &[u8]) -> Result<serde_json::Value, String> {
     if bytes.is_empty() {
@@ -9,6 +11,16 @@ pub fn parse_document(bytes: &[u8]) -> Result<serde_json::Value, String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not UTF-8 text: invalid byte at offset {}", e.valid_up_to()))?;
     serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))
+}
+
+/// Parses a stored document of the (escaped) entity path and checks it against the entity's
+/// domain, if it has one.
+pub fn validate(entity: &str, bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let value = parse_document(bytes)?;
+    if let Some(domain) = Domain::of(entity) {
+        domain.check(&value)?;
+    }
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 //! - [`json`]: JSON text exactly as backtest-kit's `JSON.stringify` writes it.
 //! - [`order`]: backtest-kit's natural key order.
 //! - [`document`]: what makes a stored document valid.
+//! - [`domain`]: the domain of an entity path and its record rules.
 
 pub mod document;
+pub mod domain;
 pub mod json;
 pub mod keys;
 pub mod order;

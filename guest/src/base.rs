@@ -9,6 +9,7 @@ use persist_core::json::to_js_string;
 use persist_core::order::sort_natural;
 use crate::scan::{empty_report, scan_entity};
 use persist_core::document::parse_document;
+use persist_core::domain::Domain;
 use crate::Component;
 use persist_core::keys::{escape_entity, escape_id, unescape};
 use std::cell::RefCell;
@@ -90,6 +91,11 @@ impl GuestPersistBase for PersistBase {
         let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
             PersistError::InvalidInput(FieldError { path: "value".to_string(), reason: format!("not valid JSON: {e}") })
         })?;
+        if let Some(domain) = Domain::of(path) {
+            domain.check(&value).map_err(|reason| {
+                PersistError::InvalidInput(FieldError { path: "value".to_string(), reason })
+            })?;
+        }
         let text = to_js_string(&value).map_err(|e| {
             PersistError::InvalidInput(FieldError { path: "value".to_string(), reason: e.to_string() })
         })?;

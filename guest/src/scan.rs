@@ -4,7 +4,7 @@
 use crate::backtest::persist::storage::{Bucket, StorageError};
 use crate::errors::{describe, storage_failure};
 use crate::exports::backtest::persist::types::{CheckReport, Finding, PersistError};
-use persist_core::document::parse_document;
+use persist_core::document::validate;
 use persist_core::keys::{unescape, unescape_entity};
 
 pub fn empty_report() -> CheckReport {
@@ -41,7 +41,7 @@ pub fn scan_entity(
             }
         };
         report.checked += 1;
-        match parse_document(&bytes) {
+        match validate(entity, &bytes) {
             Ok(_) => report.valid += 1,
             Err(reason) => report.findings.push(quarantine(bucket, bucket_name, entity, &id, reason, dry_run)),
         }

@@ -1,0 +1,86 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use persist_host::{open_url, Backend, Persist, Runtime, StoreUrl, DEFAULT_MAX_DOCUMENT_BYTES};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
+
+/// The compiled guest, once per test binary.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        set_cache_dir();
+        Runtime::new(&persist_host::GuestSource::Embedded).expect("the embedded guest loads")
+    })
+}
+
+/// Compiled-guest cache inside the target folder, so tests never touch the user's cache.
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-cache")
+}
+
+fn set_cache_dir() {
+    // SAFETY: called before any test thread reads the environment through the runtime.
+    unsafe { std::env::set_var("PERSIST_CACHE_DIR", cache_dir()) };
+}
+
+pub fn file_backend(root: &Path) -> Arc<dyn Backend> {
+    open_url(&StoreUrl::File(root.to_path_buf()), DEFAULT_MAX_DOCUMENT_BYTES).expect("file store opens")
+}
+
+pub fn memory_backend() -> Arc<dyn Backend> {
+    open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).expect("memory store opens")
+}
+
+pub fn open(backend: Arc<dyn Backend>) -> Persist {
+    runtime().open(backend).expect("guest instantiates")
+}
+
+/// The `persist` binary with the test cache and a store folder.
+pub fn persist(store: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_persist"));
+    cmd.env("PERSIST_CACHE_DIR", cache_dir())
+        .env_remove("PERSIST_STORE")
+        .arg("--store")
+        .arg(format!("file:{}", store.display()));
+    cmd
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("persist runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file under `dir`, relative, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// A valid signal row for `data/signal/…` entities.
+pub fn signal_row(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","symbol":"BTCUSDT","exchangeName":"binance","strategyName":"s","position":"long","priceOpen":100,"priceTakeProfit":110,"priceStopLoss":95,"minuteEstimatedTime":null}}"#
+    )
+}
