@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use persist_host::{open_url, Backend, StorageError, StoreUrl};
+use persist_host::{Backend, StorageError, StoreUrl, open_url};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -43,7 +43,11 @@ fn write_if_absent_keeps_the_first_write() {
     each_backend(|b, s| {
         assert!(b.write_if_absent("c", "1", b"first").unwrap(), "{s}");
         assert!(!b.write_if_absent("c", "1", b"second").unwrap(), "{s}");
-        assert_eq!(b.read("c", "1").unwrap().as_deref(), Some(&b"first"[..]), "{s}");
+        assert_eq!(
+            b.read("c", "1").unwrap().as_deref(),
+            Some(&b"first"[..]),
+            "{s}"
+        );
     });
 }
 
@@ -58,24 +62,48 @@ fn write_if_absent_has_one_winner_under_a_race() {
                     // Separate store objects, as separate processes would have.
                     let b = file_backend(dir.path());
                     let id = id.clone();
-                    scope.spawn(move || b.write_if_absent("race", &id, format!("writer {t}").as_bytes()).unwrap())
+                    scope.spawn(move || {
+                        b.write_if_absent("race", &id, format!("writer {t}").as_bytes())
+                            .unwrap()
+                    })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        assert_eq!(winners.iter().filter(|w| **w).count(), 1, "round {round}: {winners:?}");
-        let stored = String::from_utf8(file_backend(dir.path()).read("race", &id).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            winners.iter().filter(|w| **w).count(),
+            1,
+            "round {round}: {winners:?}"
+        );
+        let stored =
+            String::from_utf8(file_backend(dir.path()).read("race", &id).unwrap().unwrap())
+                .unwrap();
         let winner = winners.iter().position(|w| *w).unwrap();
         assert_eq!(stored, format!("writer {winner}"));
     }
-    assert!(files_under(dir.path()).iter().all(|f| !f.contains(".tmp-")), "no temp file is left behind");
+    assert!(
+        files_under(dir.path()).iter().all(|f| !f.contains(".tmp-")),
+        "no temp file is left behind"
+    );
 }
 
 #[test]
 fn the_host_refuses_hostile_keys_itself() {
     each_backend(|b, s| {
         let long = "x".repeat(10_000);
-        let bad_ids = ["../x", "/etc/passwd", "a\0b", long.as_str(), "..", ".", ".tmp-x", "", "a/b", "a\\b", "new\nline"];
+        let bad_ids = [
+            "../x",
+            "/etc/passwd",
+            "a\0b",
+            long.as_str(),
+            "..",
+            ".",
+            ".tmp-x",
+            "",
+            "a/b",
+            "a\\b",
+            "new\nline",
+        ];
         for id in bad_ids {
             for result in [
                 b.write("e", id, b"1").map(|_| ()),
@@ -84,16 +112,39 @@ fn the_host_refuses_hostile_keys_itself() {
                 b.remove("e", id),
                 b.quarantine("e", id, "r"),
             ] {
-                assert!(matches!(result, Err(StorageError::InvalidKey(_))), "{s}: id {id:?}: {result:?}");
+                assert!(
+                    matches!(result, Err(StorageError::InvalidKey(_))),
+                    "{s}: id {id:?}: {result:?}"
+                );
             }
         }
         let deep = vec!["a"; 17].join("/");
-        let bad_entities = ["../x", "/etc", "a/../b", "a//b", "", "a/", ".quarantine/e", "e\0", deep.as_str(), long.as_str()];
+        let bad_entities = [
+            "../x",
+            "/etc",
+            "a/../b",
+            "a//b",
+            "",
+            "a/",
+            ".quarantine/e",
+            "e\0",
+            deep.as_str(),
+            long.as_str(),
+        ];
         for entity in bad_entities {
-            assert!(matches!(b.write(entity, "a", b"1"), Err(StorageError::InvalidKey(_))), "{s}: entity {entity:?}");
-            assert!(matches!(b.list_ids(entity), Err(StorageError::InvalidKey(_))), "{s}: entity {entity:?}");
+            assert!(
+                matches!(b.write(entity, "a", b"1"), Err(StorageError::InvalidKey(_))),
+                "{s}: entity {entity:?}"
+            );
+            assert!(
+                matches!(b.list_ids(entity), Err(StorageError::InvalidKey(_))),
+                "{s}: entity {entity:?}"
+            );
         }
-        assert!(b.entities("").unwrap().is_empty(), "{s}: nothing was written");
+        assert!(
+            b.entities("").unwrap().is_empty(),
+            "{s}: nothing was written"
+        );
     });
 }
 
@@ -101,8 +152,14 @@ fn the_host_refuses_hostile_keys_itself() {
 fn refusal_messages_say_what_is_wrong() {
     let b = memory_backend();
     let msg = |r: Result<(), StorageError>| r.unwrap_err().to_string();
-    assert_eq!(msg(b.write("e", "..", b"1")), r#"invalid key: id ".." contains the segment "..", which is not allowed"#);
-    assert!(msg(b.write("e", &"x".repeat(300), b"1")).contains("is 300 bytes long; at most 200 are allowed"));
+    assert_eq!(
+        msg(b.write("e", "..", b"1")),
+        r#"invalid key: id ".." contains the segment "..", which is not allowed"#
+    );
+    assert!(
+        msg(b.write("e", &"x".repeat(300), b"1"))
+            .contains("is 300 bytes long; at most 200 are allowed")
+    );
     assert!(msg(b.write("a//b", "x", b"1")).contains("empty segment"));
 }
 
@@ -111,14 +168,31 @@ fn documents_over_the_cap_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     for url in [StoreUrl::File(dir.path().to_path_buf()), StoreUrl::Memory] {
         let b = open_url(&url, 1024).unwrap();
-        assert_eq!(b.write("e", "a", &[b'1'; 1025]), Err(StorageError::TooLarge(1024)), "{url}");
-        assert_eq!(b.write_if_absent("e", "a", &[b'1'; 1025]), Err(StorageError::TooLarge(1024)), "{url}");
+        assert_eq!(
+            b.write("e", "a", &[b'1'; 1025]),
+            Err(StorageError::TooLarge(1024)),
+            "{url}"
+        );
+        assert_eq!(
+            b.write_if_absent("e", "a", &[b'1'; 1025]),
+            Err(StorageError::TooLarge(1024)),
+            "{url}"
+        );
         b.write("e", "a", &[b'1'; 1024]).unwrap();
-        assert_eq!(b.read("e", "a").unwrap().map(|v| v.len()), Some(1024), "{url}");
+        assert_eq!(
+            b.read("e", "a").unwrap().map(|v| v.len()),
+            Some(1024),
+            "{url}"
+        );
     }
     // A larger document put there by someone else is refused on read too.
     std::fs::write(dir.path().join("e/big.json"), vec![b'1'; 4096]).unwrap();
-    assert_eq!(open_url(&StoreUrl::File(dir.path().to_path_buf()), 1024).unwrap().read("e", "big"), Err(StorageError::TooLarge(1024)));
+    assert_eq!(
+        open_url(&StoreUrl::File(dir.path().to_path_buf()), 1024)
+            .unwrap()
+            .read("e", "big"),
+        Err(StorageError::TooLarge(1024))
+    );
 }
 
 #[test]
@@ -130,14 +204,23 @@ fn quarantine_moves_never_deletes() {
     b.quarantine("q/e", "bad", "again").unwrap(); // absent now: nothing to do
     assert_eq!(b.read("q/e", "bad").unwrap(), None);
     assert!(b.list_ids("q/e").unwrap().is_empty());
-    assert!(b.entities("").unwrap().is_empty(), "the quarantine is not an entity");
+    assert!(
+        b.entities("").unwrap().is_empty(),
+        "the quarantine is not an entity"
+    );
     let files = files_under(&dir.path().join(".quarantine/q/e"));
     assert_eq!(files.len(), 2, "{files:?}");
     let doc = files.iter().find(|f| !f.contains(".reason.")).unwrap();
     let note = files.iter().find(|f| f.contains(".reason.")).unwrap();
     assert!(doc.starts_with("bad.") && doc.ends_with(".json"));
-    assert_eq!(std::fs::read(dir.path().join(".quarantine/q/e").join(doc)).unwrap(), b"{oops");
-    let note: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join(".quarantine/q/e").join(note)).unwrap()).unwrap();
+    assert_eq!(
+        std::fs::read(dir.path().join(".quarantine/q/e").join(doc)).unwrap(),
+        b"{oops"
+    );
+    let note: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join(".quarantine/q/e").join(note)).unwrap(),
+    )
+    .unwrap();
     assert_eq!(note["reason"], "not valid JSON");
     assert_eq!(note["from"], "q/e/bad.json");
 }
@@ -153,17 +236,28 @@ fn stale_temp_files_are_swept_at_open_and_fresh_ones_kept_and_neither_listed() {
     std::fs::write(&stale, "{\"half").unwrap();
     std::fs::write(&fresh, "{\"in flight").unwrap();
     let ten_minutes_ago = SystemTime::now() - Duration::from_secs(600);
-    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(ten_minutes_ago).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(ten_minutes_ago)
+        .unwrap();
 
     let b = file_backend(dir.path());
     assert_eq!(b.list_ids("tmp-sweep").unwrap(), ["real"]);
     assert!(!stale.exists(), "the stale temp file is swept");
-    assert!(fresh.exists(), "a young temp file may be another process's write and is kept");
+    assert!(
+        fresh.exists(),
+        "a young temp file may be another process's write and is kept"
+    );
 
     let mut p = open(file_backend(dir.path()));
     assert_eq!(p.keys("tmp-sweep").unwrap(), ["real"]);
     let report = p.wait_for_init("tmp-sweep").unwrap();
-    assert_eq!((report.checked, report.valid, report.findings.len()), (1, 1, 0));
+    assert_eq!(
+        (report.checked, report.valid, report.findings.len()),
+        (1, 1, 0)
+    );
     assert!(fresh.exists());
 }
 
@@ -176,5 +270,8 @@ fn a_folder_where_a_file_should_be_is_a_storage_error_with_the_path() {
         Err(StorageError::Io(m)) => assert!(m.contains("blocked"), "{m}"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(std::fs::read_to_string(dir.path().join("blocked")).unwrap(), "a file");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("blocked")).unwrap(),
+        "a file"
+    );
 }

@@ -14,12 +14,29 @@ fn each_store(test: impl Fn(&mut Persist, &str)) {
 #[test]
 fn values_round_trip_as_compact_json_on_both_stores() {
     each_store(|p, store| {
-        p.write_value("orders", "42", r#"{ "qty": 1.0, "price": 42000.50, "tags": ["a", "b"], "z": null }"#).unwrap();
-        assert_eq!(p.read_value("orders", "42").unwrap(), r#"{"qty":1,"price":42000.5,"tags":["a","b"],"z":null}"#, "{store}");
+        p.write_value(
+            "orders",
+            "42",
+            r#"{ "qty": 1.0, "price": 42000.50, "tags": ["a", "b"], "z": null }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.read_value("orders", "42").unwrap(),
+            r#"{"qty":1,"price":42000.5,"tags":["a","b"],"z":null}"#,
+            "{store}"
+        );
         p.write_value("orders", "42", "2").unwrap();
-        assert_eq!(p.read_value("orders", "42").unwrap(), "2", "{store}: a write replaces");
+        assert_eq!(
+            p.read_value("orders", "42").unwrap(),
+            "2",
+            "{store}: a write replaces"
+        );
         p.write_value("orders", "null", "null").unwrap();
-        assert_eq!(p.read_value("orders", "null").unwrap(), "null", "{store}: null is a document");
+        assert_eq!(
+            p.read_value("orders", "null").unwrap(),
+            "null",
+            "{store}: null is a document"
+        );
         assert!(p.has_value("orders", "null").unwrap());
     });
 }
@@ -41,8 +58,15 @@ fn keys_come_in_natural_order() {
         for id in ["item10", "item2", "Banana", "apple", "item1", "10", "9"] {
             p.write_value("k", id, "1").unwrap();
         }
-        assert_eq!(p.keys("k").unwrap(), ["9", "10", "apple", "Banana", "item1", "item2", "item10"], "{store}");
-        assert!(p.keys("empty").unwrap().is_empty(), "{store}: an entity never written has no keys");
+        assert_eq!(
+            p.keys("k").unwrap(),
+            ["9", "10", "apple", "Banana", "item1", "item2", "item10"],
+            "{store}"
+        );
+        assert!(
+            p.keys("empty").unwrap().is_empty(),
+            "{store}: an entity never written has no keys"
+        );
     });
 }
 
@@ -65,12 +89,19 @@ fn invalid_json_is_refused_and_nothing_is_written() {
             match p.write_value("j", "a", bad) {
                 Err(Error::InvalidInput { path, reason }) => {
                     assert_eq!(path, "value");
-                    assert!(reason.starts_with("not valid JSON"), "{store} {bad:?}: {reason}");
+                    assert!(
+                        reason.starts_with("not valid JSON"),
+                        "{store} {bad:?}: {reason}"
+                    );
                 }
                 other => panic!("{store} {bad:?}: {other:?}"),
             }
         }
-        assert_eq!(p.read_value("j", "a").unwrap(), r#"{"keep":true}"#, "{store}: the old value is intact");
+        assert_eq!(
+            p.read_value("j", "a").unwrap(),
+            r#"{"keep":true}"#,
+            "{store}: the old value is intact"
+        );
     });
 }
 
@@ -82,11 +113,19 @@ fn domain_paths_refuse_invalid_records() {
         let bad = signal_row("b").replace(r#""priceOpen":100"#, r#""priceOpen":"abc""#);
         match p.write_value(entity, "BTCUSDT", &bad) {
             Err(Error::InvalidInput { reason, .. }) => {
-                assert_eq!(reason, r#"signal.priceOpen: expected a number, got "abc""#, "{store}")
+                assert_eq!(
+                    reason, r#"signal.priceOpen: expected a number, got "abc""#,
+                    "{store}"
+                )
             }
             other => panic!("{store}: {other:?}"),
         }
-        assert!(p.read_value(entity, "BTCUSDT").unwrap().contains(r#""id":"a""#), "{store}");
+        assert!(
+            p.read_value(entity, "BTCUSDT")
+                .unwrap()
+                .contains(r#""id":"a""#),
+            "{store}"
+        );
     });
 }
 
@@ -98,15 +137,24 @@ fn wait_for_init_runs_once_and_its_report_is_kept() {
     std::fs::write(dir.path().join("e/bad.json"), "{").unwrap();
     let mut p = open(file_backend(dir.path()));
     let first = p.wait_for_init("e").unwrap();
-    assert_eq!((first.checked, first.valid, first.findings.len()), (2, 1, 1));
+    assert_eq!(
+        (first.checked, first.valid, first.findings.len()),
+        (2, 1, 1)
+    );
     // A bad document appearing later is not seen by the same instance's init...
     std::fs::write(dir.path().join("e/later.json"), "{").unwrap();
     let again = p.wait_for_init("e").unwrap();
-    assert_eq!((again.checked, again.valid, again.findings.len()), (2, 1, 1));
+    assert_eq!(
+        (again.checked, again.valid, again.findings.len()),
+        (2, 1, 1)
+    );
     assert!(dir.path().join("e/later.json").exists());
     // ...but a new instance's is.
     let fresh = open(file_backend(dir.path())).wait_for_init("e").unwrap();
-    assert_eq!((fresh.checked, fresh.valid, fresh.findings.len()), (2, 1, 1));
+    assert_eq!(
+        (fresh.checked, fresh.valid, fresh.findings.len()),
+        (2, 1, 1)
+    );
     assert_eq!(fresh.findings[0].id, "later");
 }
 
@@ -114,20 +162,44 @@ fn wait_for_init_runs_once_and_its_report_is_kept() {
 fn file_store_layout_is_backtest_kits_dump() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = open(file_backend(dir.path()));
-    p.write_value("data/signal/BTCUSDT_my-strategy_binance", "BTCUSDT", &signal_row("s1")).unwrap();
-    p.write_value("data/candle/binance/BTCUSDT/1m", "1700000000000", r#"{"open":1}"#).unwrap();
+    p.write_value(
+        "data/signal/BTCUSDT_my-strategy_binance",
+        "BTCUSDT",
+        &signal_row("s1"),
+    )
+    .unwrap();
+    p.write_value(
+        "data/candle/binance/BTCUSDT/1m",
+        "1700000000000",
+        r#"{"open":1}"#,
+    )
+    .unwrap();
     assert_eq!(
         files_under(dir.path()),
-        ["data/candle/binance/BTCUSDT/1m/1700000000000.json", "data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"]
+        [
+            "data/candle/binance/BTCUSDT/1m/1700000000000.json",
+            "data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"
+        ]
     );
-    assert_eq!(std::fs::read_to_string(dir.path().join("data/candle/binance/BTCUSDT/1m/1700000000000.json")).unwrap(), r#"{"open":1}"#);
+    assert_eq!(
+        std::fs::read_to_string(
+            dir.path()
+                .join("data/candle/binance/BTCUSDT/1m/1700000000000.json")
+        )
+        .unwrap(),
+        r#"{"open":1}"#
+    );
 }
 
 #[test]
 fn documents_written_by_another_tool_are_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("ext")).unwrap();
-    std::fs::write(dir.path().join("ext/a.json"), "{\n  \"pretty\": [1, 2.0]\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("ext/a.json"),
+        "{\n  \"pretty\": [1, 2.0]\n}\n",
+    )
+    .unwrap();
     let mut p = open(file_backend(dir.path()));
     assert_eq!(p.read_value("ext", "a").unwrap(), r#"{"pretty":[1,2]}"#);
     assert_eq!(p.keys("ext").unwrap(), ["a"]);
@@ -139,7 +211,9 @@ fn another_build_of_the_guest_serves_the_same_store() {
     let wasm = dir.path().join("guest.wasm");
     std::fs::write(&wasm, persist_host::EMBEDDED_GUEST).unwrap();
     let store = dir.path().join("store");
-    open(file_backend(&store)).write_value("x", "1", r#"{"a":1}"#).unwrap();
+    open(file_backend(&store))
+        .write_value("x", "1", r#"{"a":1}"#)
+        .unwrap();
     let other = persist_host::Runtime::new(&persist_host::GuestSource::File(wasm)).unwrap();
     let mut p = other.open(file_backend(&store)).unwrap();
     assert_eq!(p.read_value("x", "1").unwrap(), r#"{"a":1}"#);

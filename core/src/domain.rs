@@ -43,34 +43,57 @@ impl Domain {
 
 fn describe(v: &Value) -> String {
     let text = v.to_string();
-    if text.chars().count() > 40 { format!("{}…", text.chars().take(40).collect::<String>()) } else { text }
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
 }
 
 fn check_signal_row(name: &str, value: &Value) -> Result<(), String> {
     let row = match value {
         Value::Null => return Ok(()),
         Value::Object(row) => row,
-        other => return Err(format!("{name}: expected an object or null, got {}", describe(other))),
+        other => {
+            return Err(format!(
+                "{name}: expected an object or null, got {}",
+                describe(other)
+            ));
+        }
     };
     let field = |key: &str| row.get(key).unwrap_or(&Value::Null);
     for key in ["id", "symbol", "exchangeName", "strategyName"] {
         if !field(key).is_string() {
-            return Err(format!("{name}.{key}: expected a string, got {}", describe(field(key))));
+            return Err(format!(
+                "{name}.{key}: expected a string, got {}",
+                describe(field(key))
+            ));
         }
     }
     match field("position").as_str() {
         Some("long") | Some("short") => {}
-        _ => return Err(format!("{name}.position: expected \"long\" or \"short\", got {}", describe(field("position")))),
+        _ => {
+            return Err(format!(
+                "{name}.position: expected \"long\" or \"short\", got {}",
+                describe(field("position"))
+            ));
+        }
     }
     for key in ["priceOpen", "priceTakeProfit", "priceStopLoss"] {
         if !field(key).is_number() {
-            return Err(format!("{name}.{key}: expected a number, got {}", describe(field(key))));
+            return Err(format!(
+                "{name}.{key}: expected a number, got {}",
+                describe(field(key))
+            ));
         }
     }
     // Infinity is stored as null by JSON.stringify.
     let eta = field("minuteEstimatedTime");
     if !(eta.is_number() || eta.is_null()) {
-        return Err(format!("{name}.minuteEstimatedTime: expected a number or null, got {}", describe(eta)));
+        return Err(format!(
+            "{name}.minuteEstimatedTime: expected a number or null, got {}",
+            describe(eta)
+        ));
     }
     Ok(())
 }
@@ -82,8 +105,14 @@ mod tests {
 
     #[test]
     fn domains_are_found_by_path() {
-        assert_eq!(Domain::of("data/signal/BTCUSDT_s_binance"), Some(Domain::Signal));
-        assert_eq!(Domain::of("data/schedule/BTCUSDT_s_binance"), Some(Domain::Schedule));
+        assert_eq!(
+            Domain::of("data/signal/BTCUSDT_s_binance"),
+            Some(Domain::Signal)
+        );
+        assert_eq!(
+            Domain::of("data/schedule/BTCUSDT_s_binance"),
+            Some(Domain::Schedule)
+        );
         assert_eq!(Domain::of("data/signal"), None);
         assert_eq!(Domain::of("orders"), None);
     }
@@ -96,10 +125,21 @@ mod tests {
         assert_eq!(Domain::Signal.check(&Value::Null), Ok(()));
         let mut bad = ok.clone();
         bad["priceOpen"] = json!("abc");
-        assert_eq!(Domain::Signal.check(&bad), Err("signal.priceOpen: expected a number, got \"abc\"".into()));
+        assert_eq!(
+            Domain::Signal.check(&bad),
+            Err("signal.priceOpen: expected a number, got \"abc\"".into())
+        );
         bad = ok.clone();
         bad["position"] = json!("sideways");
-        assert!(Domain::Signal.check(&bad).unwrap_err().starts_with("signal.position: expected"));
-        assert_eq!(Domain::Schedule.check(&json!([1])), Err("schedule: expected an object or null, got [1]".into()));
+        assert!(
+            Domain::Signal
+                .check(&bad)
+                .unwrap_err()
+                .starts_with("signal.position: expected")
+        );
+        assert_eq!(
+            Domain::Schedule.check(&json!([1])),
+            Err("schedule: expected an object or null, got [1]".into())
+        );
     }
 }

@@ -49,7 +49,20 @@ impl Persist {
             .persist_base()
             .call_wait_for_init(&mut self.store, base, true)
         {
-            Ok(Ok(_report)) => {
+            Ok(Ok(report)) => {
+                for f in &report.findings {
+                    let action = if f.quarantined {
+                        "moved to the quarantine"
+                    } else {
+                        "left in place"
+                    };
+                    tracing::warn!(
+                        "invalid document {}:{} {action}: {}",
+                        f.entity,
+                        f.id,
+                        f.reason
+                    );
+                }
                 self.bases.insert(entity.to_string(), base);
                 Ok(base)
             }

@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
-use persist_host::{open_url, Backend, Persist, Runtime, StoreUrl, DEFAULT_MAX_DOCUMENT_BYTES};
+use persist_host::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, Persist, Runtime, StoreUrl, open_url};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, OnceLock};
@@ -26,7 +26,11 @@ fn set_cache_dir() {
 }
 
 pub fn file_backend(root: &Path) -> Arc<dyn Backend> {
-    open_url(&StoreUrl::File(root.to_path_buf()), DEFAULT_MAX_DOCUMENT_BYTES).expect("file store opens")
+    open_url(
+        &StoreUrl::File(root.to_path_buf()),
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .expect("file store opens")
 }
 
 pub fn memory_backend() -> Arc<dyn Backend> {
@@ -37,13 +41,18 @@ pub fn open(backend: Arc<dyn Backend>) -> Persist {
     runtime().open(backend).expect("guest instantiates")
 }
 
-/// The `persist` binary with the test cache and a store folder.
-pub fn persist(store: &Path) -> Command {
+/// The `persist` binary with the test cache and no store chosen.
+pub fn persist_bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_persist"));
     cmd.env("PERSIST_CACHE_DIR", cache_dir())
-        .env_remove("PERSIST_STORE")
-        .arg("--store")
-        .arg(format!("file:{}", store.display()));
+        .env_remove("PERSIST_STORE");
+    cmd
+}
+
+/// The `persist` binary on a file store.
+pub fn persist(store: &Path) -> Command {
+    let mut cmd = persist_bin();
+    cmd.arg("--store").arg(format!("file:{}", store.display()));
     cmd
 }
 
@@ -62,7 +71,9 @@ pub fn stderr(o: &Output) -> String {
 /// Every file under `dir`, relative, sorted.
 pub fn files_under(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {

@@ -1,0 +1,142 @@
+//! Hostile entity names and ids through the guest: each is either stored safely inside the
+//! store root (and read back equal) or refused with `invalid-key`, and nothing is ever
+//! written outside the root.
+
+mod common;
+
+use common::*;
+use persist_host::Error;
+
+#[test]
+fn hostile_ids_are_stored_inside_the_root_or_refused() {
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("store");
+    let mut p = open(file_backend(&root));
+    let long = "x".repeat(10_000);
+    let stored = [
+        "../x",
+        "/etc/passwd",
+        "a\0b",
+        "..",
+        ".",
+        ".tmp-x",
+        ".quarantine",
+        "ünïcødé 日本 🚀",
+        "100%",
+        "a\\b",
+        "tab\t",
+        "C:\\Windows",
+    ];
+    for (n, id) in stored.iter().enumerate() {
+        let doc = format!(r#"{{"n":{n}}}"#);
+        p.write_value("hostile", id, &doc)
+            .unwrap_or_else(|e| panic!("{id:?}: {e}"));
+        assert_eq!(
+            p.read_value("hostile", id).unwrap(),
+            doc,
+            "{id:?} reads back equal"
+        );
+        assert!(p.has_value("hostile", id).unwrap());
+    }
+    let mut keys = p.keys("hostile").unwrap();
+    keys.sort();
+    let mut expected: Vec<String> = stored.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(
+        keys, expected,
+        "keys come back unescaped, none lost, no extra"
+    );
+
+    for id in [long.as_str(), ""] {
+        assert!(
+            matches!(p.write_value("hostile", id, "1"), Err(Error::InvalidKey(_))),
+            "{:.20?}",
+            id
+        );
+        assert!(matches!(
+            p.read_value("hostile", id),
+            Err(Error::InvalidKey(_))
+        ));
+    }
+    match p.write_value("hostile", &long, "1") {
+        Err(Error::InvalidKey(m)) => assert!(
+            m.contains("cannot be stored: it is 10000 bytes long; at most 200"),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
+
+    // Nothing outside the root: the folder around it holds only the root.
+    assert_eq!(std::fs::read_dir(outer.path()).unwrap().count(), 1);
+    let files = files_under(&root);
+    assert_eq!(files.len(), stored.len(), "{files:?}");
+    assert!(
+        files.iter().all(|f| f.starts_with("hostile/")
+            && f.ends_with(".json")
+            && f.matches('/').count() == 1),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .all(|f| !f["hostile/".len()..].starts_with('.')),
+        "no hidden file: {files:?}"
+    );
+}
+
+#[test]
+fn hostile_entity_names_are_escaped_per_segment_or_refused() {
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("store");
+    let mut p = open(file_backend(&root));
+    for (n, entity) in [
+        "../x",
+        "..",
+        "a/../../b",
+        ".quarantine",
+        ".tmp-x/y",
+        "a\0b",
+        "日本/市場",
+    ]
+    .iter()
+    .enumerate()
+    {
+        p.write_value(entity, "id", &n.to_string())
+            .unwrap_or_else(|e| panic!("{entity:?}: {e}"));
+        assert_eq!(
+            p.read_value(entity, "id").unwrap(),
+            n.to_string(),
+            "{entity:?}"
+        );
+        assert_eq!(p.keys(entity).unwrap(), ["id"]);
+    }
+    for entity in ["/etc/passwd", "a//b", "trailing/", "", &"e/".repeat(20)] {
+        assert!(
+            matches!(p.write_value(entity, "id", "1"), Err(Error::InvalidKey(_))),
+            "{entity:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(outer.path()).unwrap().count(),
+        1,
+        "nothing beside the root"
+    );
+    assert!(
+        !root.join(".quarantine").exists(),
+        "a caller cannot write into the quarantine"
+    );
+    let report = open(file_backend(&root)).check(true).unwrap();
+    assert_eq!((report.checked, report.findings.len()), (7, 0));
+}
+
+#[test]
+fn the_cli_refuses_the_same_keys_with_exit_status_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(persist(&dir.path().join("s")).args(["put", "e", &"x".repeat(10_000), "1"]));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("persist: error: id of entity e \"xxxx"),
+        "{}",
+        stderr(&o)
+    );
+}
