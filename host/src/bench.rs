@@ -189,7 +189,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
     );
     let t = Instant::now();
     for i in 0..args.memory_ops {
-        p.read_value("bench", &format!("{}", i % 100))?;
+        p.read_value("bench", &format!("{}", i % per_round.min(100)))?;
     }
     report.row(
         "file",
