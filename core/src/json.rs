@@ -18,6 +18,19 @@ struct JsFormatter;
 
 impl Formatter for JsFormatter {
     fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        // Fast paths, both exactly what `js_number` returns: integers below 2^53, and numbers
+        // whose shortest form ryu already prints without an exponent (ryu uses an exponent on a
+        // narrower range than JavaScript, and writes integers as `1.0`, handled above).
+        if value.is_finite() && value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+            return w.write_all(itoa::Buffer::new().format(value as i64).as_bytes());
+        }
+        if value.is_finite() {
+            let mut buf = ryu::Buffer::new();
+            let text = buf.format_finite(value);
+            if !text.contains('e') && !text.ends_with(".0") {
+                return w.write_all(text.as_bytes());
+            }
+        }
         w.write_all(js_number(value).as_bytes())
     }
 
@@ -92,6 +105,42 @@ mod tests {
         ];
         for (value, text) in cases {
             assert_eq!(js_number(value), text, "{value:e}");
+        }
+    }
+
+    #[test]
+    fn the_fast_paths_agree_with_the_general_formatter() {
+        let mut samples = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            1e15,
+            1e16,
+            9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            1e20,
+            1e21,
+        ];
+        samples.extend([
+            42150.25,
+            0.1 + 0.2,
+            1e-5,
+            1e-6,
+            1e-7,
+            123456.789e3,
+            5e-324,
+            f64::MAX,
+            -7.25e-3,
+        ]);
+        let mut x = 0.123_f64;
+        for _ in 0..2000 {
+            x = (x * 7919.0 + 0.377).fract();
+            samples.push(x * 10f64.powi((x * 60.0) as i32 - 30));
+        }
+        for v in samples {
+            assert_eq!(to_js_string(&v).unwrap(), js_number(v), "{v:e}");
         }
     }
 

@@ -28,6 +28,8 @@ pub const STALE_TMP_AGE: Duration = Duration::from_secs(120);
 
 pub struct FileStore {
     root: Dir,
+    /// Larger documents are refused on read without being loaded.
+    max_document_bytes: u64,
     root_path: PathBuf,
     /// Entity folders already swept of stale temp files by this process.
     swept: Mutex<HashSet<String>>,
@@ -35,7 +37,7 @@ pub struct FileStore {
 
 impl FileStore {
     /// Opens (creating if needed) the store folder.
-    pub fn open(path: &Path) -> Result<FileStore, StorageError> {
+    pub fn open(path: &Path, max_document_bytes: u64) -> Result<FileStore, StorageError> {
         std::fs::create_dir_all(path).map_err(|e| {
             StorageError::Io(format!(
                 "cannot create the store folder {}: {e}",
@@ -51,6 +53,7 @@ impl FileStore {
         let root_path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(FileStore {
             root,
+            max_document_bytes,
             root_path,
             swept: Mutex::new(HashSet::new()),
         })
@@ -186,14 +189,18 @@ impl Backend for FileStore {
             return Ok(None);
         };
         let name = doc_name(id);
-        let mut file = match dir.open(&name) {
+        let file = match dir.open(&name) {
             Ok(f) => f,
             Err(e) if is_absent(&e) => return Ok(None),
             Err(e) => return Err(self.io("cannot open", &format!("{entity}/{name}"), e)),
         };
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
+        file.take(self.max_document_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
             .map_err(|e| self.io("cannot read", &format!("{entity}/{name}"), e))?;
+        if bytes.len() as u64 > self.max_document_bytes {
+            return Err(StorageError::TooLarge(self.max_document_bytes));
+        }
         Ok(Some(bytes))
     }
 

@@ -58,7 +58,7 @@ pub trait Backend: Send + Sync {
 /// Opens the store a URL names, with the host's checks in front of it.
 pub fn open_url(url: &StoreUrl, max_document_bytes: u64) -> Result<Arc<dyn Backend>, StorageError> {
     let inner: Box<dyn Backend> = match url {
-        StoreUrl::File(path) => Box::new(file::FileStore::open(path)?),
+        StoreUrl::File(path) => Box::new(file::FileStore::open(path, max_document_bytes)?),
         StoreUrl::Memory => Box::new(memory::MemoryStore::default()),
     };
     Ok(Arc::new(checked::Checked::new(inner, max_document_bytes)))
