@@ -8,7 +8,7 @@ use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistE
 use persist_core::json::to_js_string;
 use persist_core::order::sort_natural;
 use crate::scan::{empty_report, scan_entity};
-use persist_core::document::parse_document;
+use persist_core::document::compact_text;
 use persist_core::domain::Domain;
 use crate::Component;
 use persist_core::keys::{escape_entity, escape_id, unescape};
@@ -67,13 +67,13 @@ impl GuestPersistBase for PersistBase {
             .read(self.path()?, &key)
             .map_err(|e| storage_failure(format!("Failed to read entity {}:{id}", self.name), e))?
             .ok_or_else(|| PersistError::NotFound(format!("Entity {}:{id} not found", self.name)))?;
-        let value = parse_document(&bytes).map_err(|reason| {
+        let text = compact_text(&bytes).map_err(|reason| {
             PersistError::Corrupt(format!(
                 "Failed to read entity {}:{id}: {reason}; `persist check` moves it to the quarantine",
                 self.name
             ))
         })?;
-        to_js_string(&value).map_err(|e| PersistError::Corrupt(format!("Failed to read entity {}:{id}: {e}", self.name)))
+        Ok(text.into_owned())
     }
 
     fn has_value(&self, id: String) -> Result<bool, PersistError> {

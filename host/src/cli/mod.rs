@@ -101,8 +101,7 @@ pub fn main() -> ExitCode {
     match commands::run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("persist: error: {e}");
-            eprintln!("persist: hint: {}", e.hint());
+            eprintln!("persist: error: {e} ({})", e.hint());
             ExitCode::from(e.exit_code())
         }
     }
