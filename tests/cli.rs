@@ -132,7 +132,10 @@ fn each_kind_of_failure_has_its_exit_status_and_one_clear_line() {
         "{lines:?}"
     );
     assert_eq!(lines.len(), 1, "one line: {lines:?}");
-    assert!(lines[0].ends_with("(check the store's path, permissions and free space)"), "{lines:?}");
+    assert!(
+        lines[0].ends_with("(check the store's path, permissions and free space)"),
+        "{lines:?}"
+    );
     // A corrupt document is quarantined by the entity's init before the read, and said so.
     std::fs::create_dir_all(s.join("c")).unwrap();
     std::fs::write(s.join("c/x.json"), "{").unwrap();

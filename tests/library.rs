@@ -201,7 +201,11 @@ fn documents_written_by_another_tool_are_read() {
     )
     .unwrap();
     let mut p = open(file_backend(dir.path()));
-    assert_eq!(p.read_value("ext", "a").unwrap(), r#"{"pretty":[1,2]}"#);
+    assert_eq!(
+        p.read_value("ext", "a").unwrap(),
+        "{\n  \"pretty\": [1, 2.0]\n}\n",
+        "returned as stored"
+    );
     assert_eq!(p.keys("ext").unwrap(), ["a"]);
 }
 

@@ -14,6 +14,20 @@ pub fn to_js_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_js
     String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e))
 }
 
+/// Rewrites JSON text as `JSON.stringify(JSON.parse(text))` would, streaming from parser to
+/// writer without building a tree. (One difference: a key repeated in an object is written
+/// twice instead of once with its last value; `JSON.parse` reads both forms the same.)
+pub fn canonicalize(text: &str) -> Result<String, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let mut out = Vec::with_capacity(text.len());
+    serde_transcode::transcode(
+        &mut de,
+        &mut Serializer::with_formatter(&mut out, JsFormatter),
+    )?;
+    de.end()?;
+    String::from_utf8(out).map_err(serde::ser::Error::custom)
+}
+
 struct JsFormatter;
 
 impl Formatter for JsFormatter {
@@ -142,6 +156,33 @@ mod tests {
         for v in samples {
             assert_eq!(to_js_string(&v).unwrap(), js_number(v), "{v:e}");
         }
+    }
+
+    #[test]
+    fn canonicalize_matches_building_the_value_and_reports_bad_json() {
+        for text in [
+            r#"{ "z": 1.0, "a": [ 2.50, "x\u0001 \/ \u00e9" ], "m": null, "n": {"deep": [true, false, -0.0, 1e21]} }"#,
+            "null",
+            " [ ] ",
+            r#""just a string""#,
+            "12345678901234567890",
+        ] {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                canonicalize(text).unwrap(),
+                to_js_string(&v).unwrap(),
+                "{text}"
+            );
+        }
+        for bad in ["", "{", "{\"a\":1} x", "[1,]", "NaN", "{\"a\" 1}"] {
+            assert!(canonicalize(bad).is_err(), "{bad:?}");
+        }
+        assert!(
+            canonicalize("{")
+                .unwrap_err()
+                .to_string()
+                .starts_with("EOF while parsing")
+        );
     }
 
     #[test]

@@ -5,10 +5,10 @@ use crate::buckets::{self, bucket};
 use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::base::{Guest, GuestPersistBase};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
-use persist_core::json::to_js_string;
+use persist_core::json::canonicalize;
 use persist_core::order::sort_natural;
 use crate::scan::{empty_report, scan_entity};
-use persist_core::document::compact_text;
+use persist_core::document::{json_text, validate};
 use persist_core::domain::Domain;
 use crate::Component;
 use persist_core::keys::{escape_entity, escape_id, unescape};
@@ -67,13 +67,13 @@ impl GuestPersistBase for PersistBase {
             .read(self.path()?, &key)
             .map_err(|e| storage_failure(format!("Failed to read entity {}:{id}", self.name), e))?
             .ok_or_else(|| PersistError::NotFound(format!("Entity {}:{id} not found", self.name)))?;
-        let text = compact_text(&bytes).map_err(|reason| {
+        let text = json_text(&bytes).map_err(|reason| {
             PersistError::Corrupt(format!(
                 "Failed to read entity {}:{id}: {reason}; `persist check` moves it to the quarantine",
                 self.name
             ))
         })?;
-        Ok(text.into_owned())
+        Ok(text.to_string())
     }
 
     fn has_value(&self, id: String) -> Result<bool, PersistError> {
@@ -88,17 +88,13 @@ impl GuestPersistBase for PersistBase {
     fn write_value(&self, id: String, json: String) -> Result<(), PersistError> {
         let key = self.id(&id)?;
         let path = self.path()?;
-        let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| {
+        let text = canonicalize(&json).map_err(|e| {
             PersistError::InvalidInput(FieldError { path: "value".to_string(), reason: format!("not valid JSON: {e}") })
         })?;
-        if let Some(domain) = Domain::of(path) {
-            domain.check(&value).map_err(|reason| {
-                PersistError::InvalidInput(FieldError { path: "value".to_string(), reason })
-            })?;
+        if Domain::of(path).is_some() {
+            validate(path, text.as_bytes())
+                .map_err(|reason| PersistError::InvalidInput(FieldError { path: "value".to_string(), reason }))?;
         }
-        let text = to_js_string(&value).map_err(|e| {
-            PersistError::InvalidInput(FieldError { path: "value".to_string(), reason: e.to_string() })
-        })?;
         self.bucket()?
             .write(path, &key, text.as_bytes())
             .map_err(|e| storage_failure(format!("Failed to write entity {}:{id}", self.name), e))

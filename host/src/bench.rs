@@ -94,6 +94,15 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
         p.read_value("bench", &format!("{}", i % 100))?;
     }
     let t = Instant::now();
+    for _ in 0..n {
+        p.has_value("bench", "absent")?;
+    }
+    report.row(
+        "memory",
+        "has of an absent id (cost of one call into the guest)",
+        format!("{:.2} µs/op", micros(t.elapsed(), n)),
+    );
+    let t = Instant::now();
     for i in 0..n {
         p.write_value("bench", &format!("{}", i % 100), &doc)?;
     }

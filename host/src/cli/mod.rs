@@ -54,7 +54,7 @@ pub enum Command {
         id: String,
         json: Option<String>,
     },
-    /// Print a document as compact JSON.
+    /// Print a document's JSON text.
     Get { entity: String, id: String },
     /// Print whether a document exists; exit status 0 if it does, 3 if not.
     Has { entity: String, id: String },
