@@ -11,7 +11,7 @@ pub fn to_js_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_js
     let mut out = Vec::with_capacity(128);
     value.serialize(&mut Serializer::with_formatter(&mut out, JsFormatter))?;
     // serde_json writes UTF-8 only.
-    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e))
+    String::from_utf8(out).map_err(serde::ser::Error::custom)
 }
 
 /// Rewrites JSON text as `JSON.stringify(JSON.parse(text))` would, streaming from parser to
