@@ -1,17 +1,17 @@
 //! backtest-kit's `PersistBase` as the `persist-base` resource.
 
+use crate::Component;
 use crate::backtest::persist::storage::Bucket;
 use crate::buckets::{self, bucket};
 use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::base::{Guest, GuestPersistBase};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
-use persist_core::json::canonicalize;
-use persist_core::order::sort_natural;
 use crate::scan::{empty_report, scan_entity};
 use persist_core::document::{json_text, validate};
 use persist_core::domain::Domain;
-use crate::Component;
+use persist_core::json::canonicalize;
 use persist_core::keys::{escape_entity, escape_id, unescape};
+use persist_core::order::sort_natural;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -45,8 +45,13 @@ impl PersistBase {
 
 impl GuestPersistBase for PersistBase {
     fn new(entity_name: String) -> Self {
-        let path = escape_entity(&entity_name).map_err(|e| invalid_key("entity name", &entity_name, e));
-        PersistBase { name: entity_name, path, init: RefCell::new(None) }
+        let path =
+            escape_entity(&entity_name).map_err(|e| invalid_key("entity name", &entity_name, e));
+        PersistBase {
+            name: entity_name,
+            path,
+            init: RefCell::new(None),
+        }
     }
 
     fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
@@ -66,7 +71,9 @@ impl GuestPersistBase for PersistBase {
             .bucket()?
             .read(self.path()?, &key)
             .map_err(|e| storage_failure(format!("Failed to read entity {}:{id}", self.name), e))?
-            .ok_or_else(|| PersistError::NotFound(format!("Entity {}:{id} not found", self.name)))?;
+            .ok_or_else(|| {
+                PersistError::NotFound(format!("Entity {}:{id} not found", self.name))
+            })?;
         let text = json_text(&bytes).map_err(|reason| {
             PersistError::Corrupt(format!(
                 "Failed to read entity {}:{id}: {reason}; `persist check` moves it to the quarantine",
@@ -78,10 +85,12 @@ impl GuestPersistBase for PersistBase {
 
     fn has_value(&self, id: String) -> Result<bool, PersistError> {
         let key = self.id(&id)?;
-        let found = self
-            .bucket()?
-            .read(self.path()?, &key)
-            .map_err(|e| storage_failure(format!("Failed to check existence of entity {}:{id}", self.name), e))?;
+        let found = self.bucket()?.read(self.path()?, &key).map_err(|e| {
+            storage_failure(
+                format!("Failed to check existence of entity {}:{id}", self.name),
+                e,
+            )
+        })?;
         Ok(found.is_some())
     }
 
@@ -89,11 +98,18 @@ impl GuestPersistBase for PersistBase {
         let key = self.id(&id)?;
         let path = self.path()?;
         let text = canonicalize(&json).map_err(|e| {
-            PersistError::InvalidInput(FieldError { path: "value".to_string(), reason: format!("not valid JSON: {e}") })
+            PersistError::InvalidInput(FieldError {
+                path: "value".to_string(),
+                reason: format!("not valid JSON: {e}"),
+            })
         })?;
         if Domain::of(path).is_some() {
-            validate(path, text.as_bytes())
-                .map_err(|reason| PersistError::InvalidInput(FieldError { path: "value".to_string(), reason }))?;
+            validate(path, text.as_bytes()).map_err(|reason| {
+                PersistError::InvalidInput(FieldError {
+                    path: "value".to_string(),
+                    reason,
+                })
+            })?;
         }
         self.bucket()?
             .write(path, &key, text.as_bytes())

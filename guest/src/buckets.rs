@@ -23,7 +23,8 @@ pub fn bucket(name: &str) -> Result<Rc<Bucket>, PersistError> {
         return Ok(b);
     }
     let opened = Rc::new(
-        storage::open(name).map_err(|e| storage_failure(format!("Failed to open bucket {name}"), e))?,
+        storage::open(name)
+            .map_err(|e| storage_failure(format!("Failed to open bucket {name}"), e))?,
     );
     OPEN.with(|open| open.borrow_mut().insert(name.to_string(), opened.clone()));
     Ok(opened)

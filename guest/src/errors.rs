@@ -9,8 +9,12 @@ use persist_core::keys::KeyError;
 pub fn describe(e: &StorageError) -> String {
     match e {
         StorageError::InvalidKey(m) => format!("the store refused the key: {m}"),
-        StorageError::TooLarge(cap) => format!("the document is larger than the store's cap of {cap} bytes"),
-        StorageError::Unavailable(m) => format!("storage unavailable (retry when the backend is back): {m}"),
+        StorageError::TooLarge(cap) => {
+            format!("the document is larger than the store's cap of {cap} bytes")
+        }
+        StorageError::Unavailable(m) => {
+            format!("storage unavailable (retry when the backend is back): {m}")
+        }
         StorageError::Io(m) => m.clone(),
     }
 }
@@ -19,13 +23,18 @@ pub fn describe(e: &StorageError) -> String {
 /// `Failed to write entity orders:42`.
 pub fn storage_failure(context: String, e: StorageError) -> PersistError {
     match e {
-        StorageError::InvalidKey(_) => PersistError::InvalidKey(format!("{context}: {}", describe(&e))),
+        StorageError::InvalidKey(_) => {
+            PersistError::InvalidKey(format!("{context}: {}", describe(&e)))
+        }
         StorageError::TooLarge(_) => PersistError::InvalidInput(FieldError {
             path: "value".to_string(),
             reason: format!("{context}: {}", describe(&e)),
         }),
         StorageError::Unavailable(_) | StorageError::Io(_) => {
-            PersistError::Storage(StorageFailure { message: format!("{context}: {}", describe(&e)), error: e })
+            PersistError::Storage(StorageFailure {
+                message: format!("{context}: {}", describe(&e)),
+                error: e,
+            })
         }
     }
 }

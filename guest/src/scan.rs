@@ -8,7 +8,11 @@ use persist_core::document::validate;
 use persist_core::keys::{unescape, unescape_entity};
 
 pub fn empty_report() -> CheckReport {
-    CheckReport { checked: 0, valid: 0, findings: Vec::new() }
+    CheckReport {
+        checked: 0,
+        valid: 0,
+        findings: Vec::new(),
+    }
 }
 
 /// Validates every document of `entity` (an escaped entity path) into `report`.
@@ -33,23 +37,47 @@ pub fn scan_entity(
             Err(StorageError::TooLarge(cap)) => {
                 report.checked += 1;
                 let reason = format!("document is larger than the store's cap of {cap} bytes");
-                report.findings.push(quarantine(bucket, bucket_name, entity, &id, reason, dry_run));
+                report.findings.push(quarantine(
+                    bucket,
+                    bucket_name,
+                    entity,
+                    &id,
+                    reason,
+                    dry_run,
+                ));
                 continue;
             }
             Err(e) => {
-                return Err(storage_failure(format!("Failed to read entity {shown_entity}:{shown_id}"), e));
+                return Err(storage_failure(
+                    format!("Failed to read entity {shown_entity}:{shown_id}"),
+                    e,
+                ));
             }
         };
         report.checked += 1;
         match validate(entity, &bytes) {
             Ok(_) => report.valid += 1,
-            Err(reason) => report.findings.push(quarantine(bucket, bucket_name, entity, &id, reason, dry_run)),
+            Err(reason) => report.findings.push(quarantine(
+                bucket,
+                bucket_name,
+                entity,
+                &id,
+                reason,
+                dry_run,
+            )),
         }
     }
     Ok(())
 }
 
-fn quarantine(bucket: &Bucket, bucket_name: &str, entity: &str, id: &str, reason: String, dry_run: bool) -> Finding {
+fn quarantine(
+    bucket: &Bucket,
+    bucket_name: &str,
+    entity: &str,
+    id: &str,
+    reason: String,
+    dry_run: bool,
+) -> Finding {
     let mut finding = Finding {
         bucket: bucket_name.to_string(),
         entity: unescape_entity(entity),
@@ -60,7 +88,13 @@ fn quarantine(bucket: &Bucket, bucket_name: &str, entity: &str, id: &str, reason
     if !dry_run {
         match bucket.quarantine(entity, id, &finding.reason) {
             Ok(()) => finding.quarantined = true,
-            Err(e) => finding.reason = format!("{}; moving it to the quarantine failed: {}", finding.reason, describe(&e)),
+            Err(e) => {
+                finding.reason = format!(
+                    "{}; moving it to the quarantine failed: {}",
+                    finding.reason,
+                    describe(&e)
+                )
+            }
         }
     }
     finding
