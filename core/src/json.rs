@@ -32,11 +32,12 @@ struct JsFormatter;
 
 impl Formatter for JsFormatter {
     fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
-        // Fast paths, both exactly what `js_number` returns: integers below 2^53, and numbers
-        // whose shortest form ryu already prints without an exponent (ryu uses an exponent on a
-        // narrower range than JavaScript, and writes integers as `1.0`, handled above).
+        // Fast paths, each exactly what `js_number` returns (a test compares them).
         if value.is_finite() && value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
             return w.write_all(itoa::Buffer::new().format(value as i64).as_bytes());
+        }
+        if let Some(text) = few_decimals(value) {
+            return w.write_all(text.as_bytes());
         }
         if value.is_finite() {
             let mut buf = ryu::Buffer::new();
@@ -51,6 +52,44 @@ impl Formatter for JsFormatter {
     fn write_f32<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f32) -> io::Result<()> {
         self.write_f64(w, f64::from(value))
     }
+}
+
+/// The shortest decimal form of a number with at most 6 decimals and 15 significant digits
+/// (most prices and quantities), without the 128-bit arithmetic of the general algorithm,
+/// which WebAssembly has to emulate.
+///
+/// If `m = round(value·10^k)` has at most 15 significant digits and `m / 10^k == value` (a
+/// correctly rounded division of two exact numbers), the decimal `m·10^-k` reads back as
+/// `value`. No other decimal of at most 15 significant digits reads back as the same double,
+/// and trying `k` upwards finds the one without trailing zeros, so it is the shortest: what
+/// ryu and JavaScript print.
+fn few_decimals(value: f64) -> Option<String> {
+    const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+    if !value.is_finite() || value.abs() >= 1e15 || value.fract() == 0.0 {
+        return None;
+    }
+    for (k, &scale) in POW10.iter().enumerate().skip(1) {
+        let m = (value * scale).round();
+        if m.abs() >= 1e15 {
+            return None;
+        }
+        if m / scale == value {
+            let m = m.abs() as u64;
+            let unit = 10u64.pow(k as u32);
+            let mut out = String::with_capacity(24);
+            if value < 0.0 {
+                out.push('-');
+            }
+            out.push_str(itoa::Buffer::new().format(m / unit));
+            out.push('.');
+            let mut digits = itoa::Buffer::new();
+            let frac = digits.format(m % unit);
+            out.extend(std::iter::repeat_n('0', k - frac.len()));
+            out.push_str(frac);
+            return Some(out);
+        }
+    }
+    None
 }
 
 /// `Number.prototype.toString()` for a number; `null` for NaN and the infinities, as
@@ -148,10 +187,28 @@ mod tests {
             f64::MAX,
             -7.25e-3,
         ]);
+        samples.extend([
+            0.000001,
+            0.0000015,
+            42150.123456,
+            999999999.999999,
+            0.3,
+            -0.07,
+            1e-6 + 1e-7,
+        ]);
         let mut x = 0.123_f64;
-        for _ in 0..2000 {
+        for i in 0..20_000 {
             x = (x * 7919.0 + 0.377).fract();
             samples.push(x * 10f64.powi((x * 60.0) as i32 - 30));
+            // Prices and quantities with a few decimals, and their neighbours.
+            let decimals = i % 8;
+            let cents =
+                ((x * 1e9).round() / 10f64.powi(decimals)) * if i % 3 == 0 { -1.0 } else { 1.0 };
+            samples.extend([
+                cents,
+                f64::from_bits(cents.to_bits() + 1),
+                f64::from_bits(cents.to_bits().saturating_sub(1)),
+            ]);
         }
         for v in samples {
             assert_eq!(to_js_string(&v).unwrap(), js_number(v), "{v:e}");

@@ -144,6 +144,9 @@ pub fn check_entity(entity: &str) -> Result<(), KeyError> {
 /// Escapes any string into a safe name, reversibly (see the crate docs). The result can
 /// still be refused by [`check_name`] when it is empty or too long.
 pub fn escape(raw: &str) -> String {
+    if !raw.starts_with('.') && !raw.chars().any(must_escape) {
+        return raw.to_string();
+    }
     let mut out = String::with_capacity(raw.len());
     for (i, ch) in raw.chars().enumerate() {
         if must_escape(ch) || (i == 0 && ch == '.') {

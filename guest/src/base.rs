@@ -12,7 +12,7 @@ use persist_core::domain::Domain;
 use persist_core::json::canonicalize;
 use persist_core::keys::{escape_entity, escape_id, unescape};
 use persist_core::order::sort_natural;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 impl Guest for Component {
@@ -27,6 +27,8 @@ pub struct PersistBase {
     path: Result<String, PersistError>,
     /// The first successful `wait-for-init` report.
     init: RefCell<Option<CheckReport>>,
+    /// The `base` bucket, once opened.
+    bucket: OnceCell<Rc<Bucket>>,
 }
 
 impl PersistBase {
@@ -34,8 +36,12 @@ impl PersistBase {
         self.path.as_deref().map_err(Clone::clone)
     }
 
-    fn bucket(&self) -> Result<Rc<Bucket>, PersistError> {
-        bucket(buckets::BASE)
+    fn bucket(&self) -> Result<&Bucket, PersistError> {
+        if let Some(b) = self.bucket.get() {
+            return Ok(b);
+        }
+        let opened = bucket(buckets::BASE)?;
+        Ok(self.bucket.get_or_init(|| opened))
     }
 
     fn id(&self, id: &str) -> Result<String, PersistError> {
@@ -51,6 +57,7 @@ impl GuestPersistBase for PersistBase {
             name: entity_name,
             path,
             init: RefCell::new(None),
+            bucket: OnceCell::new(),
         }
     }
 
@@ -59,8 +66,13 @@ impl GuestPersistBase for PersistBase {
             return Ok(report.clone());
         }
         let mut report = empty_report();
-        let bucket = self.bucket()?;
-        scan_entity(&bucket, buckets::BASE, self.path()?, false, &mut report)?;
+        scan_entity(
+            self.bucket()?,
+            buckets::BASE,
+            self.path()?,
+            false,
+            &mut report,
+        )?;
         *self.init.borrow_mut() = Some(report.clone());
         Ok(report)
     }
