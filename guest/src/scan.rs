@@ -30,23 +30,13 @@ pub fn scan_entity(
         .map_err(|e| storage_failure(format!("Failed to read keys for {shown_entity}"), e))?;
     for id in ids {
         let shown_id = unescape(&id);
-        let bytes = match bucket.read(entity, &id) {
-            Ok(Some(bytes)) => bytes,
+        let verdict = match bucket.read(entity, &id) {
+            Ok(Some(bytes)) => validate(entity, &bytes),
             // Removed since it was listed: nothing to check.
             Ok(None) => continue,
-            Err(StorageError::TooLarge(cap)) => {
-                report.checked += 1;
-                let reason = format!("document is larger than the store's cap of {cap} bytes");
-                report.findings.push(quarantine(
-                    bucket,
-                    bucket_name,
-                    entity,
-                    &id,
-                    reason,
-                    dry_run,
-                ));
-                continue;
-            }
+            Err(StorageError::TooLarge(cap)) => Err(format!(
+                "document is larger than the store's cap of {cap} bytes"
+            )),
             Err(e) => {
                 return Err(storage_failure(
                     format!("Failed to read entity {shown_entity}:{shown_id}"),
@@ -55,8 +45,8 @@ pub fn scan_entity(
             }
         };
         report.checked += 1;
-        match validate(entity, &bytes) {
-            Ok(_) => report.valid += 1,
+        match verdict {
+            Ok(()) => report.valid += 1,
             Err(reason) => report.findings.push(quarantine(
                 bucket,
                 bucket_name,

@@ -124,16 +124,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
             .write("init", &i.to_string(), signal_document(i).as_bytes())
             .map_err(setup)?;
     }
-    let mut fresh = runtime.open(memory)?;
-    let t = Instant::now();
-    let r = fresh.wait_for_init("init")?;
-    let took = t.elapsed();
-    if r.valid != args.docs {
-        return Err(setup(format!(
-            "init validated {} of {} documents",
-            r.valid, args.docs
-        )));
-    }
+    let took = timed_init(runtime, memory, args.docs)?;
     report.row(
         "memory",
         &format!(
@@ -201,16 +192,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
         std::fs::read(init_dir.join(format!("{i}.json"))).map_err(setup)?;
     }
     let file = open_url(&StoreUrl::File(store_dir), DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
-    let mut fresh = runtime.open(file)?;
-    let t = Instant::now();
-    let r = fresh.wait_for_init("init")?;
-    let took = t.elapsed();
-    if r.valid != args.docs {
-        return Err(setup(format!(
-            "init validated {} of {} documents",
-            r.valid, args.docs
-        )));
-    }
+    let took = timed_init(runtime, file, args.docs)?;
     report.row(
         "file",
         &format!(
@@ -220,6 +202,26 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
         format!("{:.1} ms", took.as_secs_f64() * 1e3),
     );
     Ok(())
+}
+
+/// How long a fresh guest instance's `wait-for-init` takes over the `init` entity, which
+/// must hold `docs` valid documents.
+fn timed_init(
+    runtime: &Runtime,
+    store: std::sync::Arc<dyn crate::storage::Backend>,
+    docs: u32,
+) -> Result<Duration, Error> {
+    let mut fresh = runtime.open(store)?;
+    let t = Instant::now();
+    let report = fresh.wait_for_init("init")?;
+    let took = t.elapsed();
+    if report.valid != docs {
+        return Err(setup(format!(
+            "init validated {} of {docs} documents",
+            report.valid
+        )));
+    }
+    Ok(took)
 }
 
 /// Batches per in-memory figure; each figure is the best batch's mean, so that a burst of
