@@ -18,6 +18,14 @@ pub fn to_js_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_js
 /// writer without building a tree. (One difference: a key repeated in an object is written
 /// twice instead of once with its last value; `JSON.parse` reads both forms the same.)
 pub fn canonicalize(text: &str) -> Result<String, serde_json::Error> {
+    match crate::fast_json::canonical(text) {
+        Some(out) => Ok(out),
+        None => canonicalize_general(text),
+    }
+}
+
+/// [`canonicalize`] by serde_json alone: decides every input and words every error.
+pub(crate) fn canonicalize_general(text: &str) -> Result<String, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut out = Vec::with_capacity(text.len());
     serde_transcode::transcode(

@@ -2,6 +2,7 @@
 //! component and used by the host, and unit-tested natively.
 //!
 //! - [`keys`]: what an entity path and an id may be, and the reversible escape.
+//! - [`fast_json`]: the one-pass shortcut of both for ordinary documents.
 //! - [`json`]: JSON text exactly as backtest-kit's `JSON.stringify` writes it.
 //! - [`order`]: backtest-kit's natural key order.
 //! - [`document`]: what makes a stored document valid.
@@ -9,6 +10,7 @@
 
 pub mod document;
 pub mod domain;
+pub mod fast_json;
 pub mod json;
 pub mod keys;
 pub mod order;

@@ -1,0 +1,383 @@
+//! One pass over JSON text for the shape nearly every stored document has: plain strings,
+//! integers of up to 15 digits, decimals without an exponent, shallow nesting.
+//!
+//! Both functions answer only when they are sure. `Some` / `true` means the text is valid
+//! JSON and, for [`canonical`], that the output is byte for byte what the general path
+//! (serde_json into the `JSON.stringify` formatter) writes; `None` / `false` means "not
+//! decided here", never "invalid": the caller then takes the general path, which also words
+//! every error. A test compares both paths on generated and mutated documents.
+//!
+//! Why a plain token is already canonical: a string without escapes or control characters is
+//! written back unchanged; an integer of at most 15 digits is exact; a decimal with at most 15
+//! significant digits, no trailing zero and no exponent is the only decimal of at most 15
+//! digits that reads as its double, hence that double's shortest form, which JavaScript
+//! prints in fixed notation for magnitudes of at least 1e-6.
+
+/// Deeper documents go to the general path (serde_json stops at 128).
+const MAX_DEPTH: usize = 100;
+
+/// The text as `JSON.stringify(JSON.parse(text))` writes it, when this pass can tell.
+pub fn canonical(text: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(text.len());
+    let end = value(
+        text.as_bytes(),
+        skip_ws(text.as_bytes(), 0),
+        &mut Some(&mut out),
+        0,
+    )?;
+    if skip_ws(text.as_bytes(), end) != text.len() {
+        return None;
+    }
+    // Only whole tokens of valid UTF-8 text were copied.
+    String::from_utf8(out).ok()
+}
+
+/// True when the text is certainly one valid JSON document.
+pub fn valid(text: &str) -> bool {
+    let b = text.as_bytes();
+    value(b, skip_ws(b, 0), &mut None, 0).is_some_and(|end| skip_ws(b, end) == b.len())
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+fn emit(out: &mut Option<&mut Vec<u8>>, bytes: &[u8]) {
+    if let Some(out) = out {
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// Scans one value starting at `i`; returns the index after it.
+fn value(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>, depth: usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    match *b.get(i)? {
+        open @ (b'{' | b'[') => {
+            let close = if open == b'{' { b'}' } else { b']' };
+            emit(out, &[open]);
+            let mut i = skip_ws(b, i + 1);
+            if *b.get(i)? == close {
+                emit(out, &[close]);
+                return Some(i + 1);
+            }
+            loop {
+                if open == b'{' {
+                    if *b.get(i)? != b'"' {
+                        return None;
+                    }
+                    i = skip_ws(b, string(b, i, out)?);
+                    if *b.get(i)? != b':' {
+                        return None;
+                    }
+                    emit(out, b":");
+                    i = skip_ws(b, i + 1);
+                }
+                i = skip_ws(b, value(b, i, out, depth + 1)?);
+                match *b.get(i)? {
+                    b',' => {
+                        emit(out, b",");
+                        i = skip_ws(b, i + 1);
+                    }
+                    c if c == close => {
+                        emit(out, &[close]);
+                        return Some(i + 1);
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        b'"' => string(b, i, out),
+        b't' => literal(b, i, b"true", out),
+        b'f' => literal(b, i, b"false", out),
+        b'n' => literal(b, i, b"null", out),
+        b'-' | b'0'..=b'9' => number(b, i, out),
+        _ => None,
+    }
+}
+
+fn literal(b: &[u8], i: usize, word: &[u8], out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
+    let end = i + word.len();
+    (b.get(i..end)? == word)
+        .then(|| emit(out, word))
+        .map(|()| end)
+}
+
+/// A string starting at the quote at `i`. When writing, only strings without escapes are
+/// taken (they are written back unchanged); when validating, simple escapes are fine too.
+fn string(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        match *b.get(j)? {
+            b'"' => break,
+            b'\\' if out.is_none() => match *b.get(j + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
+                _ => return None,
+            },
+            b'\\' | 0x00..=0x1f => return None,
+            _ => j += 1,
+        }
+    }
+    emit(out, &b[i..=j]);
+    Some(j + 1)
+}
+
+fn digits(b: &[u8], mut j: usize) -> usize {
+    while matches!(b.get(j), Some(b'0'..=b'9')) {
+        j += 1;
+    }
+    j
+}
+
+/// A number without an exponent. When writing, only canonical ones (see the module docs).
+fn number(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
+    let negative = b[i] == b'-';
+    let int_start = if negative { i + 1 } else { i };
+    let int_end = match *b.get(int_start)? {
+        b'0' => int_start + 1,
+        b'1'..=b'9' => digits(b, int_start),
+        _ => return None,
+    };
+    let (frac_start, end) = if b.get(int_end) == Some(&b'.') {
+        let end = digits(b, int_end + 1);
+        if end == int_end + 1 {
+            return None;
+        }
+        (int_end + 1, end)
+    } else {
+        (int_end, int_end)
+    };
+    if matches!(b.get(end), Some(b'e' | b'E')) || end - i > 40 {
+        return None;
+    }
+    if out.is_some() {
+        let int = &b[int_start..int_end];
+        let frac = &b[frac_start..end];
+        if frac.is_empty() {
+            if int.len() > 15 || (negative && int == b"0") {
+                return None;
+            }
+        } else {
+            let leading_zeros = if int == b"0" {
+                frac.iter().take_while(|&&d| d == b'0').count()
+            } else {
+                0
+            };
+            let significant = if int == b"0" {
+                frac.len() - leading_zeros
+            } else {
+                int.len() + frac.len()
+            };
+            if frac.last() == Some(&b'0') || significant > 15 || leading_zeros >= 6 {
+                return None;
+            }
+        }
+    }
+    emit(out, &b[i..end]);
+    Some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::canonicalize_general;
+
+    /// A small deterministic generator, so a failure is reproducible.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    const NUMBERS: &[&str] = &[
+        "0",
+        "-0",
+        "7",
+        "-42",
+        "1700000000000",
+        "123456789012345",
+        "1234567890123456",
+        "12345678901234567890",
+        "0.5",
+        "-0.5",
+        "1.0",
+        "1.50",
+        "42150.25",
+        "0.000001",
+        "0.0000001",
+        "0.00001234",
+        "123456789012345.6",
+        "3.14159265358979",
+        "0.30000000000000004",
+        "-0.0",
+        "1e5",
+        "1E-7",
+        "2.5e+3",
+        "01",
+        "1.",
+        ".5",
+        "-",
+        "1e400",
+        "9007199254740993",
+        "99999999999999.99",
+        "5e-324",
+    ];
+    const STRINGS: &[&str] = &[
+        r#""""#,
+        r#""BTCUSDT""#,
+        r#""with spaces""#,
+        r#""é 日本 🚀""#,
+        r#""quote \" inside""#,
+        r#""back\\slash""#,
+        r#""line\nbreak""#,
+        r#""\u0041""#,
+        r#""\ud83d\ude80""#,
+        r#""slash \/""#,
+        r#""\x""#,
+        "\"raw\ttab\"",
+        r#""DEL ""#,
+    ];
+    const SPACE: &[&str] = &["", "", "", " ", "\n  ", "\t", "\r\n"];
+
+    fn gen_value(r: &mut Rng, depth: u32, out: &mut String) {
+        let ws = |r: &mut Rng, out: &mut String| out.push_str(r.pick(SPACE));
+        match if depth > 3 {
+            r.next() % 3
+        } else {
+            r.next() % 5
+        } {
+            0 => out.push_str(r.pick(NUMBERS)),
+            1 => out.push_str(r.pick(STRINGS)),
+            2 => out.push_str(r.pick(&["true", "false", "null"])),
+            kind => {
+                let (open, close) = if kind == 3 { ('{', '}') } else { ('[', ']') };
+                out.push(open);
+                for n in 0..r.next() % 5 {
+                    if n > 0 {
+                        out.push(',');
+                    }
+                    ws(r, out);
+                    if kind == 3 {
+                        out.push_str(r.pick(STRINGS));
+                        ws(r, out);
+                        out.push(':');
+                        ws(r, out);
+                    }
+                    gen_value(r, depth + 1, out);
+                    ws(r, out);
+                }
+                out.push(close);
+            }
+        }
+    }
+
+    fn mutate(r: &mut Rng, text: &str) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        let at = (r.next() % (chars.len() as u64 + 1)) as usize;
+        let ch = r
+            .pick(&[
+                "{", "}", "[", "]", "\"", ",", ":", "0", "-", ".", "e", " ", "\\", "n", "\u{1}",
+            ])
+            .chars()
+            .next()
+            .unwrap_or(' ');
+        match r.next() % 4 {
+            0 if at < chars.len() => {
+                chars.remove(at);
+            }
+            1 => chars.insert(at, ch),
+            2 if at < chars.len() => chars[at] = ch,
+            _ => chars.truncate(at),
+        }
+        chars.into_iter().collect()
+    }
+
+    /// The shortcut agrees with the general path wherever it answers.
+    fn agree(text: &str) -> (bool, bool) {
+        let fast = canonical(text);
+        if let Some(fast) = &fast {
+            assert_eq!(
+                canonicalize_general(text).as_deref().ok(),
+                Some(fast.as_str()),
+                "canonical({text:?})"
+            );
+        }
+        let fast_valid = valid(text);
+        if fast_valid {
+            assert!(
+                serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok(),
+                "valid({text:?})"
+            );
+        }
+        (fast.is_some(), fast_valid)
+    }
+
+    #[test]
+    fn the_shortcut_agrees_with_serde_json_on_generated_and_mutated_documents() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut written, mut validated, mut total) = (0, 0, 0);
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            text.push_str(r.pick(SPACE));
+            gen_value(&mut r, 0, &mut text);
+            text.push_str(r.pick(SPACE));
+            for candidate in [text.clone(), mutate(&mut r, &text), mutate(&mut r, &text)] {
+                let (w, v) = agree(&candidate);
+                total += 1;
+                written += usize::from(w);
+                validated += usize::from(v);
+            }
+        }
+        // The comparison is only worth something if the shortcut answers often.
+        assert!(
+            written > total / 10 && validated > total / 10,
+            "{written} written, {validated} validated of {total}"
+        );
+    }
+
+    #[test]
+    fn ordinary_documents_take_the_shortcut() {
+        let row = r#"{"id":"sig-1","position":"long","priceOpen":42150.25,"minuteEstimatedTime":null,"note":"a b","_isScheduled":false,"_entry":[{"price":42150.25,"cost":100,"timestamp":1700000060000}]}"#;
+        assert_eq!(canonical(row).as_deref(), Some(row));
+        assert!(valid(row));
+        assert_eq!(
+            canonical("{ \"a\" : [ 1 , 2.5 ] }\n").as_deref(),
+            Some(r#"{"a":[1,2.5]}"#)
+        );
+        for general_only in [
+            "1.0",
+            "-0",
+            "1e5",
+            r#""a\nb""#,
+            "12345678901234567",
+            "0.0000001",
+        ] {
+            assert_eq!(canonical(general_only), None, "{general_only}");
+        }
+        for invalid in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "nul",
+            "\"\u{1}\"",
+            "[1] x",
+        ] {
+            assert_eq!(canonical(invalid), None, "{invalid:?}");
+            assert!(!valid(invalid), "{invalid:?}");
+        }
+    }
+}
