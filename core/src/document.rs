@@ -31,11 +31,19 @@ fn check_json(text: &str) -> Result<(), String> {
         .map_err(not_json)
 }
 
-/// The stored document's JSON text, validated. It is returned as stored: compact for
-/// everything written through persist or backtest-kit.
-pub fn json_text(bytes: &[u8]) -> Result<&str, String> {
-    let text = document_text(bytes)?;
-    check_json(text)?;
+/// The stored document's JSON text, validated, taking the bytes without copying them. It is
+/// returned as stored: compact for everything written through persist or backtest-kit.
+pub fn into_json_text(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.is_empty() {
+        return Err("empty document (0 bytes)".to_string());
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text: invalid byte at offset {}",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    check_json(&text)?;
     Ok(text)
 }
 
@@ -56,7 +64,7 @@ mod tests {
     fn each_kind_of_bad_document_gets_its_reason() {
         for check in [
             |b: &[u8]| validate("orders", b),
-            |b: &[u8]| json_text(b).map(|_| ()),
+            |b: &[u8]| into_json_text(b.to_vec()).map(|_| ()),
             |b: &[u8]| parse_document(b).map(|_| ()),
         ] {
             assert_eq!(check(b"").unwrap_err(), "empty document (0 bytes)");
@@ -97,9 +105,12 @@ mod tests {
     #[test]
     fn json_text_is_returned_as_stored() {
         assert_eq!(
-            json_text(br#"{"a":[1,2.5],"b":"x y"}"#).unwrap(),
+            into_json_text(br#"{"a":[1,2.5],"b":"x y"}"#.to_vec()).unwrap(),
             r#"{"a":[1,2.5],"b":"x y"}"#
         );
-        assert_eq!(json_text(b"{ \"a\": 1 }\n").unwrap(), "{ \"a\": 1 }\n");
+        assert_eq!(
+            into_json_text(b"{ \"a\": 1 }\n".to_vec()).unwrap(),
+            "{ \"a\": 1 }\n"
+        );
     }
 }

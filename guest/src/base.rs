@@ -7,7 +7,7 @@ use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::base::{Guest, GuestPersistBase};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
-use persist_core::document::{json_text, validate};
+use persist_core::document::{into_json_text, validate};
 use persist_core::domain::Domain;
 use persist_core::json::canonicalize;
 use persist_core::keys::{escape_entity, escape_id, unescape};
@@ -86,13 +86,12 @@ impl GuestPersistBase for PersistBase {
             .ok_or_else(|| {
                 PersistError::NotFound(format!("Entity {}:{id} not found", self.name))
             })?;
-        let text = json_text(&bytes).map_err(|reason| {
+        into_json_text(bytes).map_err(|reason| {
             PersistError::Corrupt(format!(
                 "Failed to read entity {}:{id}: {reason}; `persist check` moves it to the quarantine",
                 self.name
             ))
-        })?;
-        Ok(text.to_string())
+        })
     }
 
     fn has_value(&self, id: String) -> Result<bool, PersistError> {
