@@ -111,6 +111,16 @@ fn literal(b: &[u8], i: usize, word: &[u8], out: &mut Option<&mut Vec<u8>>) -> O
 /// taken (they are written back unchanged); when validating, simple escapes are fine too.
 fn string(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
     let mut j = i + 1;
+    // Skip eight plain bytes at a time; the byte loop below handles the rest.
+    while let Some(word) = b.get(j..j + 8) {
+        let word = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        if needs_attention(word) {
+            break;
+        }
+        j += 8;
+    }
     loop {
         match *b.get(j)? {
             b'"' => break,
@@ -124,6 +134,19 @@ fn string(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
     }
     emit(out, &b[i..=j]);
     Some(j + 1)
+}
+
+/// Whether any byte of the word is a quote, a backslash or a control character (below 0x20).
+/// Exact: `(x - 0x01…) & !x & 0x80…` is non-zero exactly when some byte of `x` is zero, and
+/// with `0x20…` subtracted, exactly when some byte is below 0x20.
+fn needs_attention(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+    below_space
+        || has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
 fn digits(b: &[u8], mut j: usize) -> usize {
@@ -345,6 +368,23 @@ mod tests {
             written > total / 10 && validated > total / 10,
             "{written} written, {validated} validated of {total}"
         );
+    }
+
+    #[test]
+    fn the_word_test_finds_exactly_the_bytes_that_need_attention() {
+        for special in 0u8..=255 {
+            for at in 0..8 {
+                let mut bytes = *b"abcdefgh";
+                bytes[at] = special;
+                let expected = special == b'"' || special == b'\\' || special < 0x20;
+                assert_eq!(
+                    needs_attention(u64::from_le_bytes(bytes)),
+                    expected,
+                    "byte {special:#x} at {at}"
+                );
+            }
+        }
+        assert!(!needs_attention(u64::from_le_bytes(*b"\xff\x7f !#[]~")));
     }
 
     #[test]
