@@ -85,6 +85,16 @@ fn must_escape(ch: char) -> bool {
     ch == '%' || ch == '/' || ch == '\\' || ch.is_control()
 }
 
+/// A name as shown in a message: cut to 60 characters, so a 10,000-character id does not
+/// flood an error line.
+pub fn shown(name: &str) -> String {
+    if name.chars().count() > 60 {
+        format!("{}…", name.chars().take(60).collect::<String>())
+    } else {
+        name.to_string()
+    }
+}
+
 /// Checks one safe name (an id, or one segment of an entity path).
 pub fn check_name(name: &str) -> Result<(), KeyError> {
     if name.is_empty() {

@@ -3,7 +3,7 @@
 
 use crate::backtest::persist::storage::StorageError;
 use crate::exports::backtest::persist::types::{FieldError, PersistError, StorageFailure};
-use persist_core::keys::KeyError;
+use persist_core::keys::{KeyError, shown};
 
 /// The backend's words for a storage error.
 pub fn describe(e: &StorageError) -> String {
@@ -41,10 +41,5 @@ pub fn storage_failure(context: String, e: StorageError) -> PersistError {
 
 /// A caller-supplied name that cannot be stored.
 pub fn invalid_key(what: &str, raw: &str, e: KeyError) -> PersistError {
-    let shown: String = if raw.chars().count() > 60 {
-        format!("{}…", raw.chars().take(60).collect::<String>())
-    } else {
-        raw.to_string()
-    };
-    PersistError::InvalidKey(format!("{what} {shown:?} cannot be stored: it {e}"))
+    PersistError::InvalidKey(format!("{what} {:?} cannot be stored: it {e}", shown(raw)))
 }

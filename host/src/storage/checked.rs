@@ -2,7 +2,7 @@
 //! hostile guest cannot address anything outside the store or store oversized documents.
 
 use super::{Backend, StorageError};
-use persist_core::keys::{check_entity, check_name};
+use persist_core::keys::{check_entity, check_name, shown};
 
 /// Longest quarantine reason kept, in bytes; longer ones are cut.
 const MAX_REASON_BYTES: usize = 4096;
@@ -21,15 +21,13 @@ impl Checked {
     }
 
     fn key(&self, entity: &str, id: &str) -> Result<(), StorageError> {
-        check_entity(entity).map_err(|e| {
-            StorageError::InvalidKey(format!("entity path {:?} {e}", shorten(entity)))
-        })?;
-        check_name(id).map_err(|e| StorageError::InvalidKey(format!("id {:?} {e}", shorten(id))))
+        self.entity(entity)?;
+        check_name(id).map_err(|e| StorageError::InvalidKey(format!("id {:?} {e}", shown(id))))
     }
 
     fn entity(&self, entity: &str) -> Result<(), StorageError> {
         check_entity(entity)
-            .map_err(|e| StorageError::InvalidKey(format!("entity path {:?} {e}", shorten(entity))))
+            .map_err(|e| StorageError::InvalidKey(format!("entity path {:?} {e}", shown(entity))))
     }
 
     fn size(&self, value: &[u8]) -> Result<(), StorageError> {
@@ -37,14 +35,6 @@ impl Checked {
             return Err(StorageError::TooLarge(self.max_document_bytes));
         }
         Ok(())
-    }
-}
-
-fn shorten(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_string()
     }
 }
 
@@ -89,7 +79,7 @@ impl Backend for Checked {
         if prefix.len() > persist_core::keys::MAX_ENTITY_BYTES || prefix.contains('\0') {
             return Err(StorageError::InvalidKey(format!(
                 "entity prefix {:?} is not a possible entity path",
-                shorten(prefix)
+                shown(prefix)
             )));
         }
         self.inner.entities(prefix)
