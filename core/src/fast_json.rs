@@ -13,127 +13,260 @@
 //! digits that reads as its double, hence that double's shortest form, which JavaScript
 //! prints in fixed notation for magnitudes of at least 1e-6.
 
+use std::borrow::Cow;
+
 /// Deeper documents go to the general path (serde_json stops at 128).
 const MAX_DEPTH: usize = 100;
 
-/// The text as `JSON.stringify(JSON.parse(text))` writes it, when this pass can tell.
-pub fn canonical(text: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(text.len());
-    let end = value(
-        text.as_bytes(),
-        skip_ws(text.as_bytes(), 0),
-        &mut Some(&mut out),
-        0,
-    )?;
-    if skip_ws(text.as_bytes(), end) != text.len() {
+/// The text as `JSON.stringify(JSON.parse(text))` writes it, when this pass can tell:
+/// borrowed when the text already is that (the usual case), owned when only whitespace
+/// between tokens had to go.
+pub fn canonical(text: &str) -> Option<Cow<'_, str>> {
+    let mut scan = Scan {
+        b: text.as_bytes(),
+        canonical: true,
+        spaced: false,
+    };
+    if !scan.document() {
         return None;
     }
-    // Only whole tokens of valid UTF-8 text were copied.
-    String::from_utf8(out).ok()
+    if !scan.spaced {
+        return Some(Cow::Borrowed(text));
+    }
+    // Every string is free of escapes here, so each quote opens or closes one.
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    for c in text.chars() {
+        match c {
+            '"' => in_string = !in_string,
+            ' ' | '\t' | '\n' | '\r' if !in_string => continue,
+            _ => {}
+        }
+        out.push(c);
+    }
+    Some(Cow::Owned(out))
 }
 
 /// True when the text is certainly one valid JSON document.
 pub fn valid(text: &str) -> bool {
-    let b = text.as_bytes();
-    value(b, skip_ws(b, 0), &mut None, 0).is_some_and(|end| skip_ws(b, end) == b.len())
+    Scan {
+        b: text.as_bytes(),
+        canonical: false,
+        spaced: false,
+    }
+    .document()
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        i += 1;
-    }
-    i
+/// One pass over the bytes. It copies nothing: in WebAssembly every small copy is a call
+/// out of the module, which cost more than the scan itself.
+struct Scan<'a> {
+    b: &'a [u8],
+    /// Accept only tokens that `JSON.stringify` writes unchanged.
+    canonical: bool,
+    /// Whether whitespace was seen between tokens.
+    spaced: bool,
 }
 
-fn emit(out: &mut Option<&mut Vec<u8>>, bytes: &[u8]) {
-    if let Some(out) = out {
-        out.extend_from_slice(bytes);
-    }
-}
-
-/// Scans one value starting at `i`; returns the index after it.
-fn value(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>, depth: usize) -> Option<usize> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    match *b.get(i)? {
-        open @ (b'{' | b'[') => {
-            let close = if open == b'{' { b'}' } else { b']' };
-            emit(out, &[open]);
-            let mut i = skip_ws(b, i + 1);
-            if *b.get(i)? == close {
-                emit(out, &[close]);
-                return Some(i + 1);
+impl Scan<'_> {
+    /// The whole text is one value. Iterative, with the open containers as a bit stack
+    /// (1 = object), so that a value costs no call.
+    fn document(&mut self) -> bool {
+        let b = self.b;
+        let mut open: u128 = 0;
+        let mut depth = 0;
+        let Some(mut i) = self.skip_ws(0) else {
+            return false;
+        };
+        loop {
+            // A value starts at `i`.
+            match b[i] {
+                c @ (b'{' | b'[') => {
+                    if depth == MAX_DEPTH {
+                        return false;
+                    }
+                    let object = c == b'{';
+                    let close = if object { b'}' } else { b']' };
+                    let Some(next) = self.skip_ws(i + 1) else {
+                        return false;
+                    };
+                    if b[next] == close {
+                        i = next + 1;
+                    } else {
+                        open = (open << 1) | u128::from(object);
+                        depth += 1;
+                        i = next;
+                        if object {
+                            match self.key(i) {
+                                Some(value) => i = value,
+                                None => return false,
+                            }
+                        }
+                        continue;
+                    }
+                }
+                b'"' => match self.string(i) {
+                    Some(end) => i = end,
+                    None => return false,
+                },
+                b't' => match self.literal(i, b"true") {
+                    Some(end) => i = end,
+                    None => return false,
+                },
+                b'f' => match self.literal(i, b"false") {
+                    Some(end) => i = end,
+                    None => return false,
+                },
+                b'n' => match self.literal(i, b"null") {
+                    Some(end) => i = end,
+                    None => return false,
+                },
+                b'-' | b'0'..=b'9' => match self.number(i) {
+                    Some(end) => i = end,
+                    None => return false,
+                },
+                _ => return false,
             }
+            // A value ended before `i`: close containers until one goes on with a comma.
             loop {
-                if open == b'{' {
-                    if *b.get(i)? != b'"' {
-                        return None;
-                    }
-                    i = skip_ws(b, string(b, i, out)?);
-                    if *b.get(i)? != b':' {
-                        return None;
-                    }
-                    emit(out, b":");
-                    i = skip_ws(b, i + 1);
+                let Some(next) = self.skip_ws(i) else {
+                    return depth == 0;
+                };
+                if depth == 0 {
+                    return false;
                 }
-                i = skip_ws(b, value(b, i, out, depth + 1)?);
-                match *b.get(i)? {
+                let object = open & 1 == 1;
+                match b[next] {
                     b',' => {
-                        emit(out, b",");
-                        i = skip_ws(b, i + 1);
+                        let Some(after) = self.skip_ws(next + 1) else {
+                            return false;
+                        };
+                        i = after;
+                        if object {
+                            match self.key(i) {
+                                Some(value) => i = value,
+                                None => return false,
+                            }
+                        }
+                        break;
                     }
-                    c if c == close => {
-                        emit(out, &[close]);
-                        return Some(i + 1);
-                    }
+                    b'}' if object => {}
+                    b']' if !object => {}
+                    _ => return false,
+                }
+                open >>= 1;
+                depth -= 1;
+                i = next + 1;
+            }
+        }
+    }
+
+    /// The index of the next byte that is not whitespace, or `None` at the end of the text.
+    #[inline(always)]
+    fn skip_ws(&mut self, start: usize) -> Option<usize> {
+        let mut i = start;
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(i) {
+            i += 1;
+        }
+        self.spaced |= i != start;
+        (i < self.b.len()).then_some(i)
+    }
+
+    /// `"key" :` at `i` (where a key must start); returns where its value starts.
+    #[inline(always)]
+    fn key(&mut self, i: usize) -> Option<usize> {
+        if self.b[i] != b'"' {
+            return None;
+        }
+        let colon = self.skip_ws(self.string(i)?)?;
+        if self.b[colon] != b':' {
+            return None;
+        }
+        self.skip_ws(colon + 1)
+    }
+
+    #[inline(always)]
+    fn literal(&self, i: usize, word: &[u8]) -> Option<usize> {
+        let end = i + word.len();
+        (self.b.get(i..end)? == word).then_some(end)
+    }
+
+    /// A string starting at the quote at `i`. Canonical strings have no escapes (they are
+    /// written back unchanged); otherwise simple escapes are fine too.
+    #[inline(always)]
+    fn string(&self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let mut j = i + 1;
+        // Skip eight plain bytes at a time; the byte loop below handles the rest.
+        while let Some(word) = b.get(j..j + 8) {
+            let word = u64::from_le_bytes([
+                word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+            ]);
+            if needs_attention(word) {
+                break;
+            }
+            j += 8;
+        }
+        loop {
+            match *b.get(j)? {
+                b'"' => return Some(j + 1),
+                b'\\' if !self.canonical => match *b.get(j + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
                     _ => return None,
+                },
+                b'\\' | 0x00..=0x1f => return None,
+                _ => j += 1,
+            }
+        }
+    }
+
+    /// A number without an exponent. Canonical ones only when asked (see the module docs).
+    #[inline(always)]
+    fn number(&self, i: usize) -> Option<usize> {
+        let b = self.b;
+        let negative = b[i] == b'-';
+        let int_start = if negative { i + 1 } else { i };
+        let int_end = match *b.get(int_start)? {
+            b'0' => int_start + 1,
+            b'1'..=b'9' => digits(b, int_start),
+            _ => return None,
+        };
+        let (frac_start, end) = if b.get(int_end) == Some(&b'.') {
+            let end = digits(b, int_end + 1);
+            if end == int_end + 1 {
+                return None;
+            }
+            (int_end + 1, end)
+        } else {
+            (int_end, int_end)
+        };
+        if matches!(b.get(end), Some(b'e' | b'E')) || end - i > 40 {
+            return None;
+        }
+        if self.canonical {
+            let int = &b[int_start..int_end];
+            let frac = &b[frac_start..end];
+            if frac.is_empty() {
+                if int.len() > 15 || (negative && int == b"0") {
+                    return None;
+                }
+            } else {
+                let leading_zeros = if int == b"0" {
+                    frac.iter().take_while(|&&d| d == b'0').count()
+                } else {
+                    0
+                };
+                let significant = if int == b"0" {
+                    frac.len() - leading_zeros
+                } else {
+                    int.len() + frac.len()
+                };
+                if frac.last() == Some(&b'0') || significant > 15 || leading_zeros >= 6 {
+                    return None;
                 }
             }
         }
-        b'"' => string(b, i, out),
-        b't' => literal(b, i, b"true", out),
-        b'f' => literal(b, i, b"false", out),
-        b'n' => literal(b, i, b"null", out),
-        b'-' | b'0'..=b'9' => number(b, i, out),
-        _ => None,
+        Some(end)
     }
-}
-
-fn literal(b: &[u8], i: usize, word: &[u8], out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
-    let end = i + word.len();
-    (b.get(i..end)? == word)
-        .then(|| emit(out, word))
-        .map(|()| end)
-}
-
-/// A string starting at the quote at `i`. When writing, only strings without escapes are
-/// taken (they are written back unchanged); when validating, simple escapes are fine too.
-fn string(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
-    let mut j = i + 1;
-    // Skip eight plain bytes at a time; the byte loop below handles the rest.
-    while let Some(word) = b.get(j..j + 8) {
-        let word = u64::from_le_bytes([
-            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
-        ]);
-        if needs_attention(word) {
-            break;
-        }
-        j += 8;
-    }
-    loop {
-        match *b.get(j)? {
-            b'"' => break,
-            b'\\' if out.is_none() => match *b.get(j + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
-                _ => return None,
-            },
-            b'\\' | 0x00..=0x1f => return None,
-            _ => j += 1,
-        }
-    }
-    emit(out, &b[i..=j]);
-    Some(j + 1)
 }
 
 /// Whether any byte of the word is a quote, a backslash or a control character (below 0x20).
@@ -149,59 +282,33 @@ fn needs_attention(word: u64) -> bool {
         || has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
+/// The index after the run of ASCII digits starting at `j`.
 fn digits(b: &[u8], mut j: usize) -> usize {
+    // Eight bytes at a time: timestamps have 13 digits.
+    while let Some(word) = b.get(j..j + 8) {
+        let word = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        let others = non_digits(word);
+        if others != 0 {
+            return j + (others.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
     while matches!(b.get(j), Some(b'0'..=b'9')) {
         j += 1;
     }
     j
 }
 
-/// A number without an exponent. When writing, only canonical ones (see the module docs).
-fn number(b: &[u8], i: usize, out: &mut Option<&mut Vec<u8>>) -> Option<usize> {
-    let negative = b[i] == b'-';
-    let int_start = if negative { i + 1 } else { i };
-    let int_end = match *b.get(int_start)? {
-        b'0' => int_start + 1,
-        b'1'..=b'9' => digits(b, int_start),
-        _ => return None,
-    };
-    let (frac_start, end) = if b.get(int_end) == Some(&b'.') {
-        let end = digits(b, int_end + 1);
-        if end == int_end + 1 {
-            return None;
-        }
-        (int_end + 1, end)
-    } else {
-        (int_end, int_end)
-    };
-    if matches!(b.get(end), Some(b'e' | b'E')) || end - i > 40 {
-        return None;
-    }
-    if out.is_some() {
-        let int = &b[int_start..int_end];
-        let frac = &b[frac_start..end];
-        if frac.is_empty() {
-            if int.len() > 15 || (negative && int == b"0") {
-                return None;
-            }
-        } else {
-            let leading_zeros = if int == b"0" {
-                frac.iter().take_while(|&&d| d == b'0').count()
-            } else {
-                0
-            };
-            let significant = if int == b"0" {
-                frac.len() - leading_zeros
-            } else {
-                int.len() + frac.len()
-            };
-            if frac.last() == Some(&b'0') || significant > 15 || leading_zeros >= 6 {
-                return None;
-            }
-        }
-    }
-    emit(out, &b[i..end]);
-    Some(end)
+/// The high bit of each byte of the word that is not an ASCII digit. Exact per byte: with
+/// `t = byte ^ 0x30`, a digit is `t < 10`; `(t & 0x7f) + 0x76` sets the high bit exactly when
+/// `t & 0x7f >= 10` and cannot carry into the next byte.
+fn non_digits(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let t = word ^ (ONES * 0x30);
+    ((t & !HIGH).wrapping_add(ONES * 0x76) | t) & HIGH
 }
 
 #[cfg(test)]
@@ -333,7 +440,7 @@ mod tests {
         if let Some(fast) = &fast {
             assert_eq!(
                 canonicalize_general(text).as_deref().ok(),
-                Some(fast.as_str()),
+                Some(fast.as_ref()),
                 "canonical({text:?})"
             );
         }
@@ -388,14 +495,48 @@ mod tests {
     }
 
     #[test]
+    fn the_digit_test_finds_exactly_the_bytes_that_are_not_digits() {
+        for other in 0u8..=255 {
+            for at in 0..8 {
+                let mut bytes = *b"01234567";
+                bytes[at] = other;
+                let expected = if other.is_ascii_digit() {
+                    0
+                } else {
+                    0x80 << (8 * at)
+                };
+                assert_eq!(
+                    non_digits(u64::from_le_bytes(bytes)),
+                    expected,
+                    "byte {other:#x} at {at}"
+                );
+            }
+        }
+        assert_eq!(digits(b"1700000060000,", 0), 13);
+        assert_eq!(digits(b"12345678", 0), 8);
+        assert_eq!(digits(b"x1234567890", 1), 11);
+        assert_eq!(digits(b"12/45678901", 0), 2);
+    }
+
+    #[test]
     fn ordinary_documents_take_the_shortcut() {
         let row = r#"{"id":"sig-1","position":"long","priceOpen":42150.25,"minuteEstimatedTime":null,"note":"a b","_isScheduled":false,"_entry":[{"price":42150.25,"cost":100,"timestamp":1700000060000}]}"#;
-        assert_eq!(canonical(row).as_deref(), Some(row));
-        assert!(valid(row));
-        assert_eq!(
-            canonical("{ \"a\" : [ 1 , 2.5 ] }\n").as_deref(),
-            Some(r#"{"a":[1,2.5]}"#)
+        assert!(
+            matches!(canonical(row), Some(Cow::Borrowed(text)) if text == row),
+            "compact canonical text comes back as it is"
         );
+        assert!(valid(row));
+        assert!(matches!(
+            canonical("{ \"a b\" : [ 1 , 2.5 ] }\n"),
+            Some(Cow::Owned(text)) if text == r#"{"a b":[1,2.5]}"#
+        ));
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(valid(&nested(MAX_DEPTH)));
+        assert!(
+            !valid(&nested(MAX_DEPTH + 1)),
+            "deeper goes the general way"
+        );
+        assert!(!valid(&format!("{}1{}", "[".repeat(5), "]".repeat(4))));
         for general_only in [
             "1.0",
             "-0",

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use serde_json::ser::{Formatter, Serializer};
+use std::borrow::Cow;
 use std::io;
 
 /// Serialises a value as `JSON.stringify` would.
@@ -17,10 +18,12 @@ pub fn to_js_string<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_js
 /// Rewrites JSON text as `JSON.stringify(JSON.parse(text))` would, streaming from parser to
 /// writer without building a tree. (One difference: a key repeated in an object is written
 /// twice instead of once with its last value; `JSON.parse` reads both forms the same.)
-pub fn canonicalize(text: &str) -> Result<String, serde_json::Error> {
-    match crate::fast_json::canonical(text) {
-        Some(out) => Ok(out),
-        None => canonicalize_general(text),
+/// Text that is already in that form is returned as it came, without a copy.
+pub fn canonicalize(text: String) -> Result<String, serde_json::Error> {
+    match crate::fast_json::canonical(&text) {
+        Some(Cow::Borrowed(_)) => Ok(text),
+        Some(Cow::Owned(compact)) => Ok(compact),
+        None => canonicalize_general(&text),
     }
 }
 
@@ -234,16 +237,16 @@ mod tests {
         ] {
             let v: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(
-                canonicalize(text).unwrap(),
+                canonicalize(text.to_string()).unwrap(),
                 to_js_string(&v).unwrap(),
                 "{text}"
             );
         }
         for bad in ["", "{", "{\"a\":1} x", "[1,]", "NaN", "{\"a\" 1}"] {
-            assert!(canonicalize(bad).is_err(), "{bad:?}");
+            assert!(canonicalize(bad.to_string()).is_err(), "{bad:?}");
         }
         assert!(
-            canonicalize("{")
+            canonicalize("{".to_string())
                 .unwrap_err()
                 .to_string()
                 .starts_with("EOF while parsing")

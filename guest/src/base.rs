@@ -108,7 +108,7 @@ impl GuestPersistBase for PersistBase {
     fn write_value(&self, id: String, json: String) -> Result<(), PersistError> {
         let key = self.id(&id)?;
         let path = self.path()?;
-        let text = canonicalize(&json).map_err(|e| {
+        let text = canonicalize(json).map_err(|e| {
             PersistError::InvalidInput(FieldError {
                 path: "value".to_string(),
                 reason: format!("not valid JSON: {e}"),
