@@ -31,7 +31,11 @@ fn seed(root: &Path) -> Vec<(&'static str, &'static str, &'static str)> {
         ("orders", "truncated", "not valid JSON: EOF while parsing"),
         ("orders", "empty", "empty document (0 bytes)"),
         ("orders", "garbage", "not UTF-8 text"),
-        (SIGNAL, "ETHUSDT", "signal.symbol: expected a string"),
+        (
+            SIGNAL,
+            "ETHUSDT",
+            "signal.priceOpen: expected a number, got \"abc\"",
+        ),
         (
             SIGNAL,
             "XRPUSDT",

@@ -168,10 +168,22 @@ fn file_store_layout_is_backtest_kits_dump() {
         &signal_row("s1"),
     )
     .unwrap();
+    // Under a domain's folder, persist-base checks the domain's record too.
+    let refused = p
+        .write_value(
+            "data/candle/binance/BTCUSDT/1m",
+            "1700000000000",
+            r#"{"open":1}"#,
+        )
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "value: candle.timestamp: expected a number, got nothing (the field is missing)"
+    );
     p.write_value(
         "data/candle/binance/BTCUSDT/1m",
         "1700000000000",
-        r#"{"open":1}"#,
+        r#"{"timestamp":1700000000000,"open":1,"high":1,"low":1,"close":1,"volume":1}"#,
     )
     .unwrap();
     assert_eq!(
@@ -187,7 +199,7 @@ fn file_store_layout_is_backtest_kits_dump() {
                 .join("data/candle/binance/BTCUSDT/1m/1700000000000.json")
         )
         .unwrap(),
-        r#"{"open":1}"#
+        r#"{"timestamp":1700000000000,"open":1,"high":1,"low":1,"close":1,"volume":1}"#
     );
 }
 

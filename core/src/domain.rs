@@ -1,101 +1,162 @@
-//! Which domain a document belongs to (by its entity path, as backtest-kit lays out
-//! `./dump`), and whether a JSON value is a valid record of that domain.
+//! backtest-kit's 16 domains: where each keeps its documents in `./dump` (entity path and id,
+//! exactly as its adapter builds them, with caller-supplied parts escaped), and what a valid
+//! record of each is.
 //!
 //! Paths outside every domain (the caller's own `persist-base` entities) are JSON only.
 
+use crate::json::js_number;
+use crate::keys::{KeyError, check_entity, escape, escape_id};
+use crate::record::{FieldError, optional};
+use crate::records::payloads::Payload;
+use crate::records::signal::SignalRow;
+use crate::records::strategy::StrategyData;
+use crate::records::trading::{Candle, read_breakeven, read_partial, read_risk};
 use serde_json::Value;
 
-/// The domains whose records are checked, by the folder they live under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Domain {
-    /// `data/signal/<symbol>_<strategy>_<exchange>/<symbol>.json`: `ISignalRow | null`.
     Signal,
-    /// `data/schedule/…`: `IScheduledSignalRow | null`.
     Schedule,
+    Strategy,
+    Risk,
+    Partial,
+    Breakeven,
+    Candle,
+    Storage,
+    Notification,
+    Log,
+    Measure,
+    Interval,
+    Memory,
+    Recent,
+    State,
+    Session,
 }
 
 impl Domain {
-    /// The domain of an (escaped) entity path, if it has one.
-    pub fn of(entity: &str) -> Option<Domain> {
-        let mut parts = entity.splitn(3, '/');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some("data"), Some("signal"), Some(_)) => Some(Domain::Signal),
-            (Some("data"), Some("schedule"), Some(_)) => Some(Domain::Schedule),
-            _ => None,
-        }
-    }
+    pub const ALL: [Domain; 16] = [
+        Domain::Signal,
+        Domain::Schedule,
+        Domain::Strategy,
+        Domain::Risk,
+        Domain::Partial,
+        Domain::Breakeven,
+        Domain::Candle,
+        Domain::Storage,
+        Domain::Notification,
+        Domain::Log,
+        Domain::Measure,
+        Domain::Interval,
+        Domain::Memory,
+        Domain::Recent,
+        Domain::State,
+        Domain::Session,
+    ];
 
-    fn name(self) -> &'static str {
+    /// The domain's name: its bucket, its folder under `data/`, and its name in messages.
+    pub fn name(self) -> &'static str {
         match self {
             Domain::Signal => "signal",
             Domain::Schedule => "schedule",
+            Domain::Strategy => "strategy",
+            Domain::Risk => "risk",
+            Domain::Partial => "partial",
+            Domain::Breakeven => "breakeven",
+            Domain::Candle => "candle",
+            Domain::Storage => "storage",
+            Domain::Notification => "notification",
+            Domain::Log => "log",
+            Domain::Measure => "measure",
+            Domain::Interval => "interval",
+            Domain::Memory => "memory",
+            Domain::Recent => "recent",
+            Domain::State => "state",
+            Domain::Session => "session",
         }
     }
 
-    /// Checks a value against the domain's record type. The error names the field path and
-    /// the reason: `signal.priceOpen: expected a number, got "abc"`.
-    pub fn check(self, value: &Value) -> Result<(), String> {
+    /// The folder (with its trailing `/`) under which the domain's entities live in `./dump`.
+    pub fn folder(self) -> String {
         match self {
-            Domain::Signal | Domain::Schedule => check_signal_row(self.name(), value),
+            Domain::Memory | Domain::State | Domain::Session => format!("{}/", self.name()),
+            _ => format!("data/{}/", self.name()),
         }
+    }
+
+    /// The domain of an (escaped) entity path, if it has one.
+    pub fn of(entity: &str) -> Option<Domain> {
+        Domain::ALL.into_iter().find(|d| {
+            entity
+                .strip_prefix(d.folder().as_str())
+                .is_some_and(|rest| !rest.is_empty())
+        })
+    }
+
+    /// Checks a stored value against the domain's record type. The error names the field
+    /// path and the reason: `signal.priceOpen: expected a number, got "abc"`.
+    pub fn check(self, value: &Value) -> Result<(), String> {
+        let path = self.name();
+        let v = || value.clone();
+        let result: Result<(), FieldError> = match self {
+            Domain::Signal | Domain::Schedule | Domain::Recent => {
+                SignalRow::read_optional(path, v()).map(drop)
+            }
+            Domain::Strategy => optional(path, v(), StrategyData::read).map(drop),
+            Domain::Risk => read_risk(path, v()).map(drop),
+            Domain::Partial => read_partial(path, v()).map(drop),
+            Domain::Breakeven => read_breakeven(path, v()).map(drop),
+            Domain::Candle => Candle::read(path, v()).map(drop),
+            Domain::Storage => Payload::StorageSignal.check(path, value),
+            Domain::Notification => Payload::Notification.check(path, value),
+            Domain::Log => Payload::Log.check(path, value),
+            Domain::Measure => Payload::Measure.check(path, value),
+            Domain::Interval => Payload::Interval.check(path, value),
+            Domain::Memory => Payload::Memory.check(path, value),
+            Domain::State => Payload::State.check(path, value),
+            Domain::Session => Payload::Session.check(path, value),
+        };
+        result.map_err(|e| e.to_string())
     }
 }
 
-fn describe(v: &Value) -> String {
-    let text = v.to_string();
-    if text.chars().count() > 40 {
-        format!("{}…", text.chars().take(40).collect::<String>())
-    } else {
-        text
-    }
+/// Where one document lives: the escaped entity path and id, as the host stores them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Address {
+    pub entity: String,
+    pub id: String,
 }
 
-fn check_signal_row(name: &str, value: &Value) -> Result<(), String> {
-    let row = match value {
-        Value::Null => return Ok(()),
-        Value::Object(row) => row,
-        other => {
-            return Err(format!(
-                "{name}: expected an object or null, got {}",
-                describe(other)
-            ));
-        }
-    };
-    let field = |key: &str| row.get(key).unwrap_or(&Value::Null);
-    for key in ["id", "symbol", "exchangeName", "strategyName"] {
-        if !field(key).is_string() {
-            return Err(format!(
-                "{name}.{key}: expected a string, got {}",
-                describe(field(key))
-            ));
-        }
+/// An entity path from the domain's folder and caller-supplied parts, each escaped into one
+/// path segment (so `/` or `..` in a symbol never nests or escapes).
+pub fn entity_path(domain: Domain, parts: &[&str]) -> Result<String, KeyError> {
+    let mut path = domain.folder();
+    path.pop();
+    for part in parts {
+        path.push('/');
+        path.push_str(&escape(part));
     }
-    match field("position").as_str() {
-        Some("long") | Some("short") => {}
-        _ => {
-            return Err(format!(
-                "{name}.position: expected \"long\" or \"short\", got {}",
-                describe(field("position"))
-            ));
-        }
-    }
-    for key in ["priceOpen", "priceTakeProfit", "priceStopLoss"] {
-        if !field(key).is_number() {
-            return Err(format!(
-                "{name}.{key}: expected a number, got {}",
-                describe(field(key))
-            ));
-        }
-    }
-    // Infinity is stored as null by JSON.stringify.
-    let eta = field("minuteEstimatedTime");
-    if !(eta.is_number() || eta.is_null()) {
-        return Err(format!(
-            "{name}.minuteEstimatedTime: expected a number or null, got {}",
-            describe(eta)
-        ));
-    }
-    Ok(())
+    check_entity(&path)?;
+    Ok(path)
+}
+
+/// `${a}_${b}_${c}`: the entity name of the symbol/strategy/exchange domains.
+pub fn joined(parts: &[&str]) -> String {
+    parts.join("_")
+}
+
+/// An id as the adapter writes it (`String(x)` in JavaScript), escaped.
+pub fn id(raw: &str) -> Result<String, KeyError> {
+    escape_id(raw)
+}
+
+/// A candle's id: its open time as JavaScript's `String(timestamp)` writes it.
+pub fn candle_id(timestamp: f64) -> String {
+    js_number(timestamp)
+}
+
+/// `"backtest"` or `"live"`.
+pub fn mode(backtest: bool) -> &'static str {
+    if backtest { "backtest" } else { "live" }
 }
 
 #[cfg(test)]
@@ -105,16 +166,43 @@ mod tests {
 
     #[test]
     fn domains_are_found_by_path() {
+        for d in Domain::ALL {
+            let path = format!("{}x", d.folder());
+            assert_eq!(Domain::of(&path), Some(d), "{path}");
+            assert_eq!(Domain::of(d.folder().trim_end_matches('/')), None);
+        }
         assert_eq!(
-            Domain::of("data/signal/BTCUSDT_s_binance"),
-            Some(Domain::Signal)
+            Domain::of("data/candle/binance/BTCUSDT/1m"),
+            Some(Domain::Candle)
         );
-        assert_eq!(
-            Domain::of("data/schedule/BTCUSDT_s_binance"),
-            Some(Domain::Schedule)
-        );
-        assert_eq!(Domain::of("data/signal"), None);
         assert_eq!(Domain::of("orders"), None);
+        assert_eq!(Domain::of("data/other/x"), None);
+    }
+
+    #[test]
+    fn entity_paths_escape_each_part_into_one_segment() {
+        assert_eq!(
+            entity_path(
+                Domain::Signal,
+                &[&joined(&["BTCUSDT", "my-strategy", "binance"])]
+            )
+            .unwrap(),
+            "data/signal/BTCUSDT_my-strategy_binance"
+        );
+        assert_eq!(
+            entity_path(Domain::Candle, &["binance", "BTCUSDT", "1m"]).unwrap(),
+            "data/candle/binance/BTCUSDT/1m"
+        );
+        assert_eq!(
+            entity_path(Domain::Memory, &["sig-1", "notes"]).unwrap(),
+            "memory/sig-1/notes"
+        );
+        assert_eq!(
+            entity_path(Domain::Candle, &["..", "a/b", "1m"]).unwrap(),
+            "data/candle/%2E./a%2Fb/1m"
+        );
+        assert!(entity_path(Domain::Candle, &["", "x", "1m"]).is_err());
+        assert_eq!(candle_id(1_704_067_200_000.0), "1704067200000");
     }
 
     #[test]
@@ -131,11 +219,9 @@ mod tests {
         );
         bad = ok.clone();
         bad["position"] = json!("sideways");
-        assert!(
-            Domain::Signal
-                .check(&bad)
-                .unwrap_err()
-                .starts_with("signal.position: expected")
+        assert_eq!(
+            Domain::Signal.check(&bad),
+            Err("signal.position: expected \"long\" or \"short\", got \"sideways\"".into())
         );
         assert_eq!(
             Domain::Schedule.check(&json!([1])),

@@ -6,7 +6,9 @@
 //! - [`json`]: JSON text exactly as backtest-kit's `JSON.stringify` writes it.
 //! - [`order`]: backtest-kit's natural key order.
 //! - [`document`]: what makes a stored document valid.
-//! - [`domain`]: the domain of an entity path and its record rules.
+//! - [`record`]: reading and writing records field by field, errors with field paths.
+//! - [`records`]: the typed records of backtest-kit's domains.
+//! - [`domain`]: the 16 domains: where each keeps its documents and what is valid there.
 
 pub mod document;
 pub mod domain;
@@ -14,3 +16,5 @@ pub mod fast_json;
 pub mod json;
 pub mod keys;
 pub mod order;
+pub mod record;
+pub mod records;

@@ -10,9 +10,6 @@ use std::rc::Rc;
 /// The bucket of the generic `persist-base` entities.
 pub const BASE: &str = "base";
 
-/// Every bucket the guest writes to, for the whole-store check.
-pub const ALL: &[&str] = &[BASE];
-
 thread_local! {
     static OPEN: RefCell<HashMap<String, Rc<Bucket>>> = RefCell::new(HashMap::new());
 }

@@ -1,6 +1,10 @@
 //! The persist guest: all of the adapter logic, compiled to a WASI component. It does no I/O
 //! of its own; every byte goes through the host's `storage` import.
 //!
+//! - [`domains`]: the 16 domain adapters (signal, schedule, strategy, risk, …).
+//! - [`adapter`]: what they share: one instance per context, init once, documents by id.
+//! - [`convert`]: the WIT records to and from persist-core's typed records.
+//! - [`records`]: backtest-kit's JSON of each typed record and back.
 //! - [`base`]: backtest-kit's `PersistBase` as the `persist-base` resource.
 //! - [`admin`]: the whole-store check.
 //! - [`scan`]: the validation pass shared by `wait-for-init` and the check.
@@ -15,10 +19,14 @@ wit_bindgen::generate!({
     path: "../wit",
 });
 
+pub mod adapter;
 pub mod admin;
 pub mod base;
 pub mod buckets;
+pub mod convert;
+pub mod domains;
 pub mod errors;
+pub mod records;
 pub mod scan;
 
 struct Component;

@@ -6,10 +6,12 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
     trappable_error_type: { "backtest:persist/storage.storage-error" => crate::storage::StorageError },
     with: { "backtest:persist/storage.bucket": crate::host_storage::BucketHandle },
-    additional_derives: [serde::Serialize],
+    additional_derives: [serde::Serialize, PartialEq],
 });
 
 pub use backtest::persist::storage::StorageError as WitStorageError;
+/// The typed records of the domains.
+pub use exports::backtest::persist::records;
 pub use exports::backtest::persist::types::{
     CheckReport, FieldError, Finding, PersistError, StorageFailure,
 };

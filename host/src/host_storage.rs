@@ -20,6 +20,22 @@ pub struct HostState {
     pub(crate) table: ResourceTable,
     pub(crate) limits: wasmtime::StoreLimits,
     pub(crate) backend: Arc<dyn Backend>,
+    /// Warnings the guest reported, oldest first (the last [`MAX_WARNINGS`] are kept).
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Warnings kept for [`crate::Persist::take_warnings`].
+pub const MAX_WARNINGS: usize = 1000;
+
+impl crate::bindings::backtest::persist::diagnostics::Host for HostState {
+    fn warn(&mut self, message: String) -> wasmtime::Result<()> {
+        tracing::warn!("{message}");
+        if self.warnings.len() == MAX_WARNINGS {
+            self.warnings.remove(0);
+        }
+        self.warnings.push(message);
+        Ok(())
+    }
 }
 
 impl WasiView for HostState {

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! - [`runtime`]: the compiled guest and its instances.
-//! - [`session`]: [`Persist`], the Rust API over one guest instance.
+//! - [`session`]: [`Persist`], the Rust API over one guest instance (persist-base, check).
+//! - [`domains`]: the 16 domain adapters on [`Persist`] (signal, risk, candle, …).
 //! - [`storage`]: the backends (`file:`, `memory:`) behind the WIT `storage` import.
 //! - [`host_storage`]: the WIT `storage` import, served from a backend.
 //! - [`bindings`]: the types generated from `wit/persist.wit`.
@@ -23,13 +24,14 @@ pub mod bench;
 pub mod bindings;
 pub mod cli;
 pub mod component_cache;
+pub mod domains;
 pub mod error;
 pub mod host_storage;
 pub mod runtime;
 pub mod session;
 pub mod storage;
 
-pub use bindings::{CheckReport, Finding};
+pub use bindings::{CheckReport, Finding, records};
 pub use error::Error;
 pub use runtime::{EMBEDDED_GUEST, GuestSource, Runtime};
 pub use session::Persist;

@@ -10,9 +10,10 @@ use crate::storage::Backend;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, StoreLimitsBuilder};
-use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi::{HostWallClock, WasiCtx};
 
 /// The guest component built with this host (`guest/`, for wasm32-wasip2).
 pub const EMBEDDED_GUEST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/persist_guest.wasm"));
@@ -86,19 +87,46 @@ impl Runtime {
 
     /// A new guest instance on `backend`, with its own memo of entities.
     pub fn open(&self, backend: Arc<dyn Backend>) -> Result<Persist, Error> {
+        self.open_with(backend, WasiCtx::builder().build())
+    }
+
+    /// Like [`Runtime::open`], with the guest's wall clock stopped at `now` (which decides
+    /// whether a candle is closed): for tests and replays.
+    pub fn open_at(&self, backend: Arc<dyn Backend>, now: SystemTime) -> Result<Persist, Error> {
+        let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let mut wasi = WasiCtx::builder();
+        wasi.wall_clock(FixedClock(since_epoch));
+        self.open_with(backend, wasi.build())
+    }
+
+    fn open_with(&self, backend: Arc<dyn Backend>, wasi: WasiCtx) -> Result<Persist, Error> {
         let state = HostState {
-            wasi: WasiCtx::builder().build(),
+            wasi,
             table: wasmtime::component::ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(GUEST_MEMORY_BYTES)
                 .trap_on_grow_failure(true)
                 .build(),
             backend,
+            warnings: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         let guest = self.pre.instantiate(&mut store).map_err(Error::guest)?;
         Ok(Persist::new(store, guest))
+    }
+}
+
+/// A wall clock that does not move.
+struct FixedClock(Duration);
+
+impl HostWallClock for FixedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_millis(1)
+    }
+
+    fn now(&self) -> Duration {
+        self.0
     }
 }
 

@@ -12,8 +12,8 @@ use wasmtime::component::ResourceAny;
 /// `persist-base` per entity name and runs its `wait-for-init` (validation and quarantine of
 /// the entity's documents) before the first operation on it.
 pub struct Persist {
-    store: Store<HostState>,
-    guest: bindings::Persist,
+    pub(crate) store: Store<HostState>,
+    pub(crate) guest: bindings::Persist,
     bases: HashMap<String, ResourceAny>,
 }
 
@@ -24,6 +24,12 @@ impl Persist {
             guest,
             bases: HashMap::new(),
         }
+    }
+
+    /// The warnings the guest reported since the last call (a skipped candle, an ignored
+    /// session record); each was also logged with `tracing`.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.store.data_mut().warnings)
     }
 
     /// The store's URL.

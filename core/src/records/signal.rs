@@ -1,0 +1,298 @@
+//! Signal rows: backtest-kit's `ISignalRow` (pending), `IScheduledSignalRow` (scheduled), and
+//! the rows that extend them (`ISignalCloseRow`, `IPublicSignalRow`, …), whose extra fields
+//! travel in `extra`.
+
+use crate::record::{Fields, Result, Writer, item};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Long,
+    Short,
+}
+
+impl Position {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::Long => "long",
+            Position::Short => "short",
+        }
+    }
+
+    pub fn read(f: &mut Fields, name: &str) -> Result<Position> {
+        Ok(match f.one_of(name, &["long", "short"])?.as_str() {
+            "long" => Position::Long,
+            _ => Position::Short,
+        })
+    }
+}
+
+/// `IStrategyPnL`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pnl {
+    pub pnl_percentage: f64,
+    pub price_open: f64,
+    pub price_close: f64,
+    pub pnl_cost: f64,
+    pub pnl_entries: f64,
+}
+
+const PNL_FIELDS: [&str; 5] = [
+    "pnlPercentage",
+    "priceOpen",
+    "priceClose",
+    "pnlCost",
+    "pnlEntries",
+];
+
+/// `_peak` / `_fall`: `{price, timestamp} & IStrategyPnL` (older rows have no PnL).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extreme {
+    pub price: f64,
+    pub timestamp: f64,
+    pub pnl: Option<Pnl>,
+    pub extra: Map<String, Value>,
+}
+
+impl Extreme {
+    fn read(mut f: Fields) -> Result<Extreme> {
+        let price = f.number("price")?;
+        let timestamp = f.number("timestamp")?;
+        // The PnL fields come all together or not at all.
+        let pnl = if f.rest_has_any(&PNL_FIELDS) {
+            Some(Pnl {
+                pnl_percentage: f.number("pnlPercentage")?,
+                price_open: f.number("priceOpen")?,
+                price_close: f.number("priceClose")?,
+                pnl_cost: f.number("pnlCost")?,
+                pnl_entries: f.number("pnlEntries")?,
+            })
+        } else {
+            None
+        };
+        Ok(Extreme {
+            price,
+            timestamp,
+            pnl,
+            extra: f.rest(),
+        })
+    }
+
+    fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        w.number("price", self.price)?
+            .number("timestamp", self.timestamp)?;
+        if let Some(p) = &self.pnl {
+            w.number("pnlPercentage", p.pnl_percentage)?
+                .number("priceOpen", p.price_open)?
+                .number("priceClose", p.price_close)?
+                .number("pnlCost", p.pnl_cost)?
+                .number("pnlEntries", p.pnl_entries)?;
+        }
+        w.extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartialKind {
+    Profit,
+    Loss,
+}
+
+impl PartialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartialKind::Profit => "profit",
+            PartialKind::Loss => "loss",
+        }
+    }
+}
+
+/// One item of `_partial`: a partial close.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartialClose {
+    pub kind: PartialKind,
+    pub percent: f64,
+    pub current_price: Option<f64>,
+    pub cost_basis_at_close: Option<f64>,
+    pub entry_count_at_close: Option<f64>,
+    pub timestamp: Option<f64>,
+    pub extra: Map<String, Value>,
+}
+
+impl PartialClose {
+    fn read(mut f: Fields) -> Result<PartialClose> {
+        Ok(PartialClose {
+            kind: match f.one_of("type", &["profit", "loss"])?.as_str() {
+                "profit" => PartialKind::Profit,
+                _ => PartialKind::Loss,
+            },
+            percent: f.number("percent")?,
+            current_price: f.opt_number("currentPrice")?,
+            cost_basis_at_close: f.opt_number("costBasisAtClose")?,
+            entry_count_at_close: f.opt_number("entryCountAtClose")?,
+            timestamp: f.opt_number("timestamp")?,
+            extra: f.rest(),
+        })
+    }
+
+    fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        w.string("type", self.kind.as_str())
+            .number("percent", self.percent)?
+            .opt_number("currentPrice", self.current_price)?
+            .opt_number("costBasisAtClose", self.cost_basis_at_close)?
+            .opt_number("entryCountAtClose", self.entry_count_at_close)?
+            .opt_number("timestamp", self.timestamp)?
+            .extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+/// One item of `_entry`: a (DCA) entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub price: f64,
+    pub cost: f64,
+    pub timestamp: f64,
+    pub extra: Map<String, Value>,
+}
+
+impl Entry {
+    fn read(mut f: Fields) -> Result<Entry> {
+        Ok(Entry {
+            price: f.number("price")?,
+            cost: f.number("cost")?,
+            timestamp: f.number("timestamp")?,
+            extra: f.rest(),
+        })
+    }
+
+    fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        w.number("price", self.price)?
+            .number("cost", self.cost)?
+            .number("timestamp", self.timestamp)?
+            .extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+/// A signal row. The fields every row has are required; those that older versions of
+/// backtest-kit did not write are optional.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalRow {
+    pub id: String,
+    pub position: Position,
+    pub note: Option<String>,
+    pub price_open: f64,
+    pub price_take_profit: f64,
+    pub price_stop_loss: f64,
+    /// Infinity when the signal has no time limit (stored as `null`).
+    pub minute_estimated_time: f64,
+    pub cost: Option<f64>,
+    pub exchange_name: String,
+    pub strategy_name: String,
+    pub frame_name: Option<String>,
+    pub scheduled_at: Option<f64>,
+    pub pending_at: Option<f64>,
+    pub symbol: String,
+    pub is_scheduled: Option<bool>,
+    pub peak: Option<Extreme>,
+    pub fall: Option<Extreme>,
+    pub timestamp: Option<f64>,
+    pub partial: Option<Vec<PartialClose>>,
+    pub trailing_price_stop_loss: Option<f64>,
+    pub trailing_price_take_profit: Option<f64>,
+    pub entry: Option<Vec<Entry>>,
+    pub extra: Map<String, Value>,
+}
+
+impl SignalRow {
+    /// Reads a row from a JSON value; `path` names it in errors (`signal`, `strategy.closedSignal`).
+    pub fn read(path: &str, value: Value) -> Result<SignalRow> {
+        let mut f = Fields::new(path, value)?;
+        Ok(SignalRow {
+            id: f.string("id")?,
+            position: Position::read(&mut f, "position")?,
+            note: f.opt_string("note")?,
+            price_open: f.number("priceOpen")?,
+            price_take_profit: f.number("priceTakeProfit")?,
+            price_stop_loss: f.number("priceStopLoss")?,
+            minute_estimated_time: f.eta("minuteEstimatedTime")?,
+            cost: f.opt_number("cost")?,
+            exchange_name: f.string("exchangeName")?,
+            strategy_name: f.string("strategyName")?,
+            frame_name: f.opt_string("frameName")?,
+            scheduled_at: f.opt_number("scheduledAt")?,
+            pending_at: f.opt_number("pendingAt")?,
+            symbol: f.string("symbol")?,
+            is_scheduled: f.opt_boolean("_isScheduled")?,
+            peak: f.opt_object("_peak", Extreme::read)?,
+            fall: f.opt_object("_fall", Extreme::read)?,
+            timestamp: f.opt_number("timestamp")?,
+            partial: f.opt_list("_partial", |p, v| item(PartialClose::read)(p, v))?,
+            trailing_price_stop_loss: f.opt_number("_trailingPriceStopLoss")?,
+            trailing_price_take_profit: f.opt_number("_trailingPriceTakeProfit")?,
+            entry: f.opt_list("_entry", |p, v| item(Entry::read)(p, v))?,
+            extra: f.rest(),
+        })
+    }
+
+    /// The row as backtest-kit's JSON value; refuses NaN and infinite prices.
+    pub fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        w.string("id", &self.id)
+            .string("position", self.position.as_str())
+            .opt_string("note", self.note.as_deref())
+            .number("priceOpen", self.price_open)?
+            .number("priceTakeProfit", self.price_take_profit)?
+            .number("priceStopLoss", self.price_stop_loss)?
+            .eta("minuteEstimatedTime", self.minute_estimated_time)?
+            .opt_number("cost", self.cost)?
+            .string("exchangeName", &self.exchange_name)
+            .string("strategyName", &self.strategy_name)
+            .opt_string("frameName", self.frame_name.as_deref())
+            .opt_number("scheduledAt", self.scheduled_at)?
+            .opt_number("pendingAt", self.pending_at)?
+            .string("symbol", &self.symbol)
+            .opt_boolean("_isScheduled", self.is_scheduled);
+        if let Some(peak) = &self.peak {
+            let v = peak.write(&w.path("_peak"))?;
+            w.value("_peak", v);
+        }
+        if let Some(fall) = &self.fall {
+            let v = fall.write(&w.path("_fall"))?;
+            w.value("_fall", v);
+        }
+        w.opt_number("timestamp", self.timestamp)?;
+        if let Some(partial) = &self.partial {
+            let path = w.path("_partial");
+            let items = partial
+                .iter()
+                .enumerate()
+                .map(|(i, p)| p.write(&format!("{path}[{i}]")))
+                .collect::<Result<Vec<_>>>()?;
+            w.value("_partial", Value::Array(items));
+        }
+        w.opt_number("_trailingPriceStopLoss", self.trailing_price_stop_loss)?
+            .opt_number("_trailingPriceTakeProfit", self.trailing_price_take_profit)?;
+        if let Some(entry) = &self.entry {
+            let path = w.path("_entry");
+            let items = entry
+                .iter()
+                .enumerate()
+                .map(|(i, e)| e.write(&format!("{path}[{i}]")))
+                .collect::<Result<Vec<_>>>()?;
+            w.value("_entry", Value::Array(items));
+        }
+        w.extra(&self.extra)?;
+        Ok(w.finish())
+    }
+
+    /// A row as stored, or `null`.
+    pub fn read_optional(path: &str, value: Value) -> Result<Option<SignalRow>> {
+        crate::record::optional(path, value, SignalRow::read)
+    }
+}

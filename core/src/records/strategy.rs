@@ -1,0 +1,217 @@
+//! `StrategyData`: the strategy's deferred state, with its commit queue (`ICommitRow`).
+
+use super::signal::SignalRow;
+use crate::record::{FieldError, Fields, Result, Writer};
+use serde_json::{Map, Value};
+
+/// `ICommitRow["action"]`.
+pub const COMMIT_ACTIONS: [&str; 7] = [
+    "partial-profit",
+    "partial-loss",
+    "breakeven",
+    "average-buy",
+    "trailing-stop",
+    "trailing-take",
+    "activate-scheduled",
+];
+
+/// One queued commit (`ICommitRow`): the action and the fields its variant carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    /// One of [`COMMIT_ACTIONS`].
+    pub action: String,
+    pub symbol: String,
+    pub backtest: bool,
+    pub percent_to_close: Option<f64>,
+    pub current_price: Option<f64>,
+    pub cost: Option<f64>,
+    pub total_entries: Option<f64>,
+    pub percent_shift: Option<f64>,
+    pub signal_id: Option<String>,
+    pub activate_id: Option<String>,
+    pub extra: Map<String, Value>,
+}
+
+impl Commit {
+    fn read(path: &str, value: Value) -> Result<Commit> {
+        let mut f = Fields::new(path, value)?;
+        let commit = Commit {
+            action: f.one_of("action", &COMMIT_ACTIONS)?,
+            symbol: f.string("symbol")?,
+            backtest: f.boolean("backtest")?,
+            percent_to_close: f.opt_number("percentToClose")?,
+            current_price: f.opt_number("currentPrice")?,
+            cost: f.opt_number("cost")?,
+            total_entries: f.opt_number("totalEntries")?,
+            percent_shift: f.opt_number("percentShift")?,
+            signal_id: f.opt_string("signalId")?,
+            activate_id: f.opt_string("activateId")?,
+            extra: f.rest(),
+        };
+        commit.check(path)?;
+        Ok(commit)
+    }
+
+    /// The fields each action requires.
+    fn check(&self, path: &str) -> Result<()> {
+        let need = |name: &str, present: bool| {
+            if present {
+                Ok(())
+            } else {
+                Err(FieldError::new(
+                    format!("{path}.{name}"),
+                    format!("required by action \"{}\"", self.action),
+                ))
+            }
+        };
+        match self.action.as_str() {
+            "partial-profit" | "partial-loss" => {
+                need("percentToClose", self.percent_to_close.is_some())?;
+                need("currentPrice", self.current_price.is_some())
+            }
+            "breakeven" => need("currentPrice", self.current_price.is_some()),
+            "average-buy" => {
+                need("currentPrice", self.current_price.is_some())?;
+                need("cost", self.cost.is_some())?;
+                need("totalEntries", self.total_entries.is_some())
+            }
+            "trailing-stop" | "trailing-take" => {
+                need("percentShift", self.percent_shift.is_some())?;
+                need("currentPrice", self.current_price.is_some())
+            }
+            "activate-scheduled" => need("signalId", self.signal_id.is_some()),
+            other => Err(FieldError::new(
+                format!("{path}.action"),
+                format!("unknown action \"{other}\""),
+            )),
+        }
+    }
+
+    fn write(&self, path: &str) -> Result<Value> {
+        self.check(path)?;
+        if !COMMIT_ACTIONS.contains(&self.action.as_str()) {
+            return Err(FieldError::new(format!("{path}.action"), "unknown action"));
+        }
+        let mut w = Writer::new(path);
+        w.string("action", &self.action)
+            .string("symbol", &self.symbol)
+            .boolean("backtest", self.backtest)
+            .opt_number("percentToClose", self.percent_to_close)?
+            .opt_number("currentPrice", self.current_price)?
+            .opt_number("cost", self.cost)?
+            .opt_number("totalEntries", self.total_entries)?
+            .opt_number("percentShift", self.percent_shift)?
+            .opt_string("signalId", self.signal_id.as_deref())
+            .opt_string("activateId", self.activate_id.as_deref())
+            .extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+/// `StrategyData`. Old snapshots may lack the later fields: readers default them to
+/// null / 0 / false, as backtest-kit does.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StrategyData {
+    pub pending_signal_id: Option<String>,
+    pub last_pending_id: Option<String>,
+    /// `ISignalDto`, a signal not yet opened: kept as its JSON object.
+    pub created_signal: Option<Map<String, Value>>,
+    pub commit_queue: Vec<Commit>,
+    pub closed_signal: Option<SignalRow>,
+    pub cancelled_signal: Option<SignalRow>,
+    pub activated_signal: Option<SignalRow>,
+    pub take_profit_signal: Option<SignalRow>,
+    pub stop_loss_signal: Option<SignalRow>,
+    pub retry_open_signal: Option<SignalRow>,
+    pub retry_open_count: f64,
+    pub retry_close_count: f64,
+    pub is_paused: bool,
+    pub extra: Map<String, Value>,
+}
+
+const DEFERRED: [&str; 6] = [
+    "closedSignal",
+    "cancelledSignal",
+    "activatedSignal",
+    "takeProfitSignal",
+    "stopLossSignal",
+    "retryOpenSignal",
+];
+
+impl StrategyData {
+    pub fn read(path: &str, value: Value) -> Result<StrategyData> {
+        let mut f = Fields::new(path, value)?;
+        let row = |f: &mut Fields, name: &str| -> Result<Option<SignalRow>> {
+            let path = f.path(name);
+            f.opt_any(name)
+                .map(|v| SignalRow::read(&path, v))
+                .transpose()
+        };
+        let pending_signal_id = f.opt_string("pendingSignalId")?;
+        let last_pending_id = f.opt_string("lastPendingId")?;
+        let created_signal = f.opt_object("createdSignal", |inner| Ok(inner.rest()))?;
+        let commit_queue = f.opt_list("commitQueue", Commit::read)?.unwrap_or_default();
+        let closed_signal = row(&mut f, DEFERRED[0])?;
+        let cancelled_signal = row(&mut f, DEFERRED[1])?;
+        let activated_signal = row(&mut f, DEFERRED[2])?;
+        let take_profit_signal = row(&mut f, DEFERRED[3])?;
+        let stop_loss_signal = row(&mut f, DEFERRED[4])?;
+        let retry_open_signal = row(&mut f, DEFERRED[5])?;
+        Ok(StrategyData {
+            pending_signal_id,
+            last_pending_id,
+            created_signal,
+            commit_queue,
+            closed_signal,
+            cancelled_signal,
+            activated_signal,
+            take_profit_signal,
+            stop_loss_signal,
+            retry_open_signal,
+            retry_open_count: f.opt_number("retryOpenCount")?.unwrap_or(0.0),
+            retry_close_count: f.opt_number("retryCloseCount")?.unwrap_or(0.0),
+            is_paused: f.opt_boolean("isPaused")?.unwrap_or(false),
+            extra: f.rest(),
+        })
+    }
+
+    pub fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        let id = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+        w.value("pendingSignalId", id(&self.pending_signal_id))
+            .value("lastPendingId", id(&self.last_pending_id))
+            .value(
+                "createdSignal",
+                self.created_signal
+                    .clone()
+                    .map_or(Value::Null, Value::Object),
+            );
+        let queue_path = w.path("commitQueue");
+        let queue = self
+            .commit_queue
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.write(&format!("{queue_path}[{i}]")))
+            .collect::<Result<Vec<_>>>()?;
+        w.value("commitQueue", Value::Array(queue));
+        for (name, row) in DEFERRED.iter().zip([
+            &self.closed_signal,
+            &self.cancelled_signal,
+            &self.activated_signal,
+            &self.take_profit_signal,
+            &self.stop_loss_signal,
+            &self.retry_open_signal,
+        ]) {
+            let v = match row {
+                Some(r) => r.write(&w.path(name))?,
+                None => Value::Null,
+            };
+            w.value(name, v);
+        }
+        w.number("retryOpenCount", self.retry_open_count)?
+            .number("retryCloseCount", self.retry_close_count)?
+            .boolean("isPaused", self.is_paused)
+            .extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}

@@ -1,0 +1,313 @@
+//! The small records of live trading: risk positions, partial-profit and breakeven levels,
+//! and candles.
+
+use super::signal::Position;
+use crate::record::{FieldError, Fields, Result, Writer};
+use serde_json::{Map, Value};
+
+/// `IRiskActivePosition`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskPosition {
+    pub strategy_name: String,
+    pub exchange_name: String,
+    pub frame_name: String,
+    pub symbol: String,
+    pub position: Position,
+    pub price_open: f64,
+    pub price_stop_loss: f64,
+    pub price_take_profit: f64,
+    /// Infinity when the position has no time limit (stored as `null`).
+    pub minute_estimated_time: f64,
+    pub open_timestamp: f64,
+    pub extra: Map<String, Value>,
+}
+
+impl RiskPosition {
+    fn read(path: &str, value: Value) -> Result<RiskPosition> {
+        let mut f = Fields::new(path, value)?;
+        Ok(RiskPosition {
+            strategy_name: f.string("strategyName")?,
+            exchange_name: f.string("exchangeName")?,
+            frame_name: f.opt_string("frameName")?.unwrap_or_default(),
+            symbol: f.string("symbol")?,
+            position: Position::read(&mut f, "position")?,
+            price_open: f.number("priceOpen")?,
+            price_stop_loss: f.number("priceStopLoss")?,
+            price_take_profit: f.number("priceTakeProfit")?,
+            minute_estimated_time: f.eta("minuteEstimatedTime")?,
+            open_timestamp: f.number("openTimestamp")?,
+            extra: f.rest(),
+        })
+    }
+
+    fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        w.string("strategyName", &self.strategy_name)
+            .string("exchangeName", &self.exchange_name)
+            .string("frameName", &self.frame_name)
+            .string("symbol", &self.symbol)
+            .string("position", self.position.as_str())
+            .number("priceOpen", self.price_open)?
+            .number("priceStopLoss", self.price_stop_loss)?
+            .number("priceTakeProfit", self.price_take_profit)?
+            .eta("minuteEstimatedTime", self.minute_estimated_time)?
+            .number("openTimestamp", self.open_timestamp)?
+            .extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+/// `RiskData`: `Array<[key, IRiskActivePosition]>`, the key being
+/// `${strategyName}_${exchangeName}_${symbol}`.
+pub type RiskData = Vec<(String, RiskPosition)>;
+
+pub fn read_risk(path: &str, value: Value) -> Result<RiskData> {
+    // A missing or falsy document reads as no positions.
+    let items = match value {
+        Value::Null | Value::Bool(false) => return Ok(Vec::new()),
+        Value::Array(items) => items,
+        other => {
+            return Err(FieldError::new(
+                path,
+                format!(
+                    "expected an array of [key, position] pairs, got {}",
+                    crate::record::describe(&other)
+                ),
+            ));
+        }
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, pair)| {
+            let at = format!("{path}[{i}]");
+            match pair {
+                Value::Array(mut kv) if kv.len() == 2 => {
+                    let position = kv.pop().unwrap_or(Value::Null);
+                    let key = match kv.pop() {
+                        Some(Value::String(k)) => k,
+                        other => {
+                            return Err(FieldError::new(
+                                format!("{at}[0]"),
+                                format!(
+                                    "expected a string, got {}",
+                                    other
+                                        .as_ref()
+                                        .map_or("nothing".into(), crate::record::describe)
+                                ),
+                            ));
+                        }
+                    };
+                    Ok((key, RiskPosition::read(&format!("{at}[1]"), position)?))
+                }
+                other => Err(FieldError::new(
+                    at,
+                    format!(
+                        "expected a [key, position] pair, got {}",
+                        crate::record::describe(&other)
+                    ),
+                )),
+            }
+        })
+        .collect()
+}
+
+pub fn write_risk(path: &str, data: &RiskData) -> Result<Value> {
+    data.iter()
+        .enumerate()
+        .map(|(i, (key, position))| {
+            Ok(Value::Array(vec![
+                Value::String(key.clone()),
+                position.write(&format!("{path}[{i}][1]"))?,
+            ]))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Value::Array)
+}
+
+/// `IPartialData`: the profit and loss levels reached (10, 20, … 100 percent).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PartialLevels {
+    pub profit_levels: Vec<u8>,
+    pub loss_levels: Vec<u8>,
+    pub extra: Map<String, Value>,
+}
+
+fn level(path: &str, value: Value) -> Result<u8> {
+    match value.as_f64() {
+        Some(n) if (10.0..=100.0).contains(&n) && n % 10.0 == 0.0 => Ok(n as u8),
+        _ => Err(FieldError::new(
+            path,
+            format!(
+                "expected a level of 10, 20, … or 100, got {}",
+                crate::record::describe(&value)
+            ),
+        )),
+    }
+}
+
+fn check_levels(path: &str, levels: &[u8]) -> Result<()> {
+    for (i, &l) in levels.iter().enumerate() {
+        level(&format!("{path}[{i}]"), Value::from(l))?;
+    }
+    Ok(())
+}
+
+impl PartialLevels {
+    fn read(path: &str, value: Value) -> Result<PartialLevels> {
+        let mut f = Fields::new(path, value)?;
+        Ok(PartialLevels {
+            profit_levels: f.list("profitLevels", level)?,
+            loss_levels: f.list("lossLevels", level)?,
+            extra: f.rest(),
+        })
+    }
+
+    fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        check_levels(&w.path("profitLevels"), &self.profit_levels)?;
+        check_levels(&w.path("lossLevels"), &self.loss_levels)?;
+        let list = |l: &[u8]| Value::Array(l.iter().map(|&n| Value::from(n)).collect());
+        w.value("profitLevels", list(&self.profit_levels))
+            .value("lossLevels", list(&self.loss_levels))
+            .extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+/// `IBreakevenData`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BreakevenLevel {
+    pub reached: bool,
+    pub extra: Map<String, Value>,
+}
+
+impl BreakevenLevel {
+    fn read(path: &str, value: Value) -> Result<BreakevenLevel> {
+        let mut f = Fields::new(path, value)?;
+        Ok(BreakevenLevel {
+            reached: f.boolean("reached")?,
+            extra: f.rest(),
+        })
+    }
+
+    fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        w.boolean("reached", self.reached).extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+/// `Record<signalId, T>` as ordered pairs.
+pub type ById<T> = Vec<(String, T)>;
+
+fn read_by_id<T>(
+    path: &str,
+    value: Value,
+    read: impl Fn(&str, Value) -> Result<T>,
+) -> Result<ById<T>> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let item = read(&format!("{path}.{k}"), v)?;
+                Ok((k, item))
+            })
+            .collect(),
+        other => Err(FieldError::new(
+            path,
+            format!(
+                "expected an object keyed by signal id, got {}",
+                crate::record::describe(&other)
+            ),
+        )),
+    }
+}
+
+fn write_by_id<T>(
+    path: &str,
+    data: &ById<T>,
+    write: impl Fn(&T, &str) -> Result<Value>,
+) -> Result<Value> {
+    let mut map = Map::new();
+    for (k, v) in data {
+        map.insert(k.clone(), write(v, &format!("{path}.{k}"))?);
+    }
+    Ok(Value::Object(map))
+}
+
+/// `PartialData`: `Record<signalId, IPartialData>`.
+pub fn read_partial(path: &str, value: Value) -> Result<ById<PartialLevels>> {
+    read_by_id(path, value, PartialLevels::read)
+}
+
+pub fn write_partial(path: &str, data: &ById<PartialLevels>) -> Result<Value> {
+    write_by_id(path, data, |v, p| v.write(p))
+}
+
+/// `BreakevenData`: `Record<signalId, IBreakevenData>`.
+pub fn read_breakeven(path: &str, value: Value) -> Result<ById<BreakevenLevel>> {
+    read_by_id(path, value, BreakevenLevel::read)
+}
+
+pub fn write_breakeven(path: &str, data: &ById<BreakevenLevel>) -> Result<Value> {
+    write_by_id(path, data, |v, p| v.write(p))
+}
+
+/// `ICandleData`, one file per candle, named by its open time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candle {
+    pub timestamp: f64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    pub extra: Map<String, Value>,
+}
+
+impl Candle {
+    pub fn read(path: &str, value: Value) -> Result<Candle> {
+        let mut f = Fields::new(path, value)?;
+        Ok(Candle {
+            timestamp: f.number("timestamp")?,
+            open: f.number("open")?,
+            high: f.number("high")?,
+            low: f.number("low")?,
+            close: f.number("close")?,
+            volume: f.number("volume")?,
+            extra: f.rest(),
+        })
+    }
+
+    pub fn write(&self, path: &str) -> Result<Value> {
+        let mut w = Writer::new(path);
+        w.number("timestamp", self.timestamp)?
+            .number("open", self.open)?
+            .number("high", self.high)?
+            .number("low", self.low)?
+            .number("close", self.close)?
+            .number("volume", self.volume)?
+            .extra(&self.extra)?;
+        Ok(w.finish())
+    }
+}
+
+/// Minutes per candle interval (`CandleInterval`).
+pub fn interval_minutes(interval: &str) -> Option<u32> {
+    Some(match interval {
+        "1m" => 1,
+        "3m" => 3,
+        "5m" => 5,
+        "15m" => 15,
+        "30m" => 30,
+        "1h" => 60,
+        "2h" => 120,
+        "4h" => 240,
+        "6h" => 360,
+        "8h" => 480,
+        "1d" => 1440,
+        _ => return None,
+    })
+}

@@ -1,0 +1,220 @@
+//! What every domain adapter shares: one instance per context (backtest-kit's memo key), its
+//! one-time `wait-for-init`, and reading and writing its documents with errors that name the
+//! entity and id.
+
+use crate::backtest::persist::storage::Bucket;
+use crate::buckets::bucket;
+use crate::errors::{invalid_key, storage_failure};
+use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
+use crate::scan::{empty_report, scan_entity};
+use persist_core::domain::{Domain, entity_path};
+use persist_core::json::to_js_string;
+use persist_core::keys::{escape_id, unescape};
+use persist_core::order::sort_natural;
+use persist_core::record;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// One context of one domain: where its documents live.
+pub struct Instance {
+    pub domain: Domain,
+    pub bucket: Rc<Bucket>,
+    /// The escaped entity path.
+    pub entity: String,
+    /// The first successful `wait-for-init` report.
+    report: RefCell<Option<CheckReport>>,
+}
+
+thread_local! {
+    static MEMO: RefCell<HashMap<(Domain, String), Rc<Instance>>> = RefCell::new(HashMap::new());
+}
+
+/// The instance of a context, created on first use (`parts` build its entity path) and
+/// initialised (documents validated, bad ones quarantined) once. An init that fails because
+/// storage failed is not remembered: the next call tries again.
+pub fn instance(domain: Domain, key: &str, parts: &[&str]) -> Result<Rc<Instance>, PersistError> {
+    let found = MEMO.with(|m| m.borrow().get(&(domain, key.to_string())).cloned());
+    let inst = match found {
+        Some(inst) => inst,
+        None => {
+            let entity = entity_path(domain, parts).map_err(|e| {
+                invalid_key(&format!("{} context", domain.name()), &parts.join("/"), e)
+            })?;
+            let inst = Rc::new(Instance {
+                domain,
+                bucket: bucket(domain.name())?,
+                entity,
+                report: RefCell::new(None),
+            });
+            MEMO.with(|m| {
+                m.borrow_mut()
+                    .insert((domain, key.to_string()), inst.clone())
+            });
+            inst
+        }
+    };
+    inst.wait_for_init()?;
+    Ok(inst)
+}
+
+/// `wait-for-init` of a context: the instance's report.
+pub fn wait_for_init(
+    domain: Domain,
+    key: &str,
+    parts: &[&str],
+) -> Result<CheckReport, PersistError> {
+    instance(domain, key, parts)?.wait_for_init()
+}
+
+/// Drops one context's instance (`dispose`).
+pub fn dispose(domain: Domain, key: &str) {
+    MEMO.with(|m| m.borrow_mut().remove(&(domain, key.to_string())));
+}
+
+/// Drops every instance of the domain (`clear`).
+pub fn clear(domain: Domain) {
+    MEMO.with(|m| m.borrow_mut().retain(|(d, _), _| *d != domain));
+}
+
+/// An input that is not a valid record.
+pub fn invalid_input(e: record::FieldError) -> PersistError {
+    PersistError::InvalidInput(FieldError {
+        path: e.path,
+        reason: e.reason,
+    })
+}
+
+impl Instance {
+    pub fn wait_for_init(&self) -> Result<CheckReport, PersistError> {
+        if let Some(report) = self.report.borrow().as_ref() {
+            return Ok(report.clone());
+        }
+        let mut report = empty_report();
+        scan_entity(
+            &self.bucket,
+            self.domain.name(),
+            &self.entity,
+            false,
+            &mut report,
+        )?;
+        *self.report.borrow_mut() = Some(report.clone());
+        Ok(report)
+    }
+
+    fn key(&self, id: &str) -> Result<String, PersistError> {
+        escape_id(id).map_err(|e| invalid_key(&format!("id in {}", self.entity), id, e))
+    }
+
+    fn at(&self, id: &str) -> String {
+        format!("{}:{id}", self.entity)
+    }
+
+    /// The stored document as JSON, or None when absent. A document that is not JSON is an
+    /// error (`corrupt`).
+    pub fn read(&self, id: &str) -> Result<Option<Value>, PersistError> {
+        let key = self.key(id)?;
+        let Some(bytes) = self
+            .bucket
+            .read(&self.entity, &key)
+            .map_err(|e| storage_failure(format!("Failed to read entity {}", self.at(id)), e))?
+        else {
+            return Ok(None);
+        };
+        persist_core::document::parse_document(&bytes)
+            .map(Some)
+            .map_err(|reason| self.corrupt(id, &reason))
+    }
+
+    /// A stored document that does not hold what its domain requires.
+    pub fn corrupt(&self, id: &str, reason: &str) -> PersistError {
+        PersistError::Corrupt(format!(
+            "Failed to read entity {}: {reason}; `persist check` moves it to the quarantine",
+            self.at(id)
+        ))
+    }
+
+    /// Reads a stored document into a record; a stored document that does not fit is
+    /// `corrupt`.
+    pub fn read_record<T>(
+        &self,
+        id: &str,
+        read: impl FnOnce(&str, Value) -> record::Result<T>,
+    ) -> Result<Option<T>, PersistError> {
+        match self.read(id)? {
+            None => Ok(None),
+            Some(v) => read(self.domain.name(), v)
+                .map(Some)
+                .map_err(|e| self.corrupt(id, &e.to_string())),
+        }
+    }
+
+    pub fn has(&self, id: &str) -> Result<bool, PersistError> {
+        let key = self.key(id)?;
+        self.bucket
+            .read(&self.entity, &key)
+            .map(|found| found.is_some())
+            .map_err(|e| {
+                storage_failure(
+                    format!("Failed to check existence of entity {}", self.at(id)),
+                    e,
+                )
+            })
+    }
+
+    fn text(&self, id: &str, value: &Value) -> Result<String, PersistError> {
+        to_js_string(value).map_err(|e| {
+            PersistError::InvalidInput(FieldError {
+                path: self.domain.name().to_string(),
+                reason: format!("cannot be written as JSON for {}: {e}", self.at(id)),
+            })
+        })
+    }
+
+    /// Writes backtest-kit's JSON of the value, atomically.
+    pub fn write(&self, id: &str, value: &Value) -> Result<(), PersistError> {
+        let key = self.key(id)?;
+        let text = self.text(id, value)?;
+        self.bucket
+            .write(&self.entity, &key, text.as_bytes())
+            .map_err(|e| storage_failure(format!("Failed to write entity {}", self.at(id)), e))
+    }
+
+    /// Writes the value unless the id is stored already; true when written.
+    pub fn write_if_absent(&self, id: &str, value: &Value) -> Result<bool, PersistError> {
+        let key = self.key(id)?;
+        let text = self.text(id, value)?;
+        self.bucket
+            .write_if_absent(&self.entity, &key, text.as_bytes())
+            .map_err(|e| storage_failure(format!("Failed to write entity {}", self.at(id)), e))
+    }
+
+    /// The stored ids, unescaped, in backtest-kit's natural order.
+    pub fn ids(&self) -> Result<Vec<String>, PersistError> {
+        let mut ids: Vec<String> = self
+            .bucket
+            .list_ids(&self.entity)
+            .map_err(|e| storage_failure(format!("Failed to read keys for {}", self.entity), e))?
+            .iter()
+            .map(|id| unescape(id))
+            .collect();
+        sort_natural(&mut ids);
+        Ok(ids)
+    }
+}
+
+/// Parses JSON text given by the caller for a domain record.
+pub fn parse_input(path: &str, text: &str) -> Result<Value, PersistError> {
+    serde_json::from_str(text).map_err(|e| {
+        PersistError::InvalidInput(FieldError {
+            path: path.to_string(),
+            reason: format!("not valid JSON: {e}"),
+        })
+    })
+}
+
+/// JSON text of a stored value, for the domains that return JSON text.
+pub fn json_text(value: &Value) -> String {
+    to_js_string(value).unwrap_or_else(|_| "null".to_string())
+}

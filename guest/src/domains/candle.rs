@@ -1,0 +1,125 @@
+//! `data/candle/<exchange>/<symbol>/<interval>/<timestamp>.json`: one candle per file, first
+//! write wins, unclosed candles never stored, any gap a cache miss.
+
+use crate::Component;
+use crate::adapter::{self, Instance, invalid_input};
+use crate::backtest::persist::diagnostics::warn;
+use crate::convert::{candle_in, candle_out};
+use crate::exports::backtest::persist::candle::Guest;
+use crate::exports::backtest::persist::records::{Candle, CandleWrite};
+use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
+use persist_core::domain::{Domain, candle_id};
+use persist_core::records::trading::{Candle as CoreCandle, interval_minutes};
+use std::rc::Rc;
+
+const DOMAIN: Domain = Domain::Candle;
+
+/// The instance and the interval's length in ms.
+fn instance(
+    symbol: &str,
+    interval: &str,
+    exchange: &str,
+) -> Result<(Rc<Instance>, f64), PersistError> {
+    let minutes = interval_minutes(interval).ok_or_else(|| {
+        PersistError::InvalidInput(FieldError {
+            path: "interval".to_string(),
+            reason: format!(
+                "expected one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 1d, got {interval:?}"
+            ),
+        })
+    })?;
+    let inst = adapter::instance(
+        DOMAIN,
+        &format!("{symbol}:{interval}:{exchange}"),
+        &[exchange, symbol, interval],
+    )?;
+    Ok((inst, f64::from(minutes) * 60_000.0))
+}
+
+/// Milliseconds since the epoch by the WASI wall clock (the host can pin it).
+fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64)
+}
+
+impl Guest for Component {
+    fn wait_for_init(
+        symbol: String,
+        interval: String,
+        exchange_name: String,
+        _initial: bool,
+    ) -> Result<CheckReport, PersistError> {
+        instance(&symbol, &interval, &exchange_name)?
+            .0
+            .wait_for_init()
+    }
+
+    fn read_candles_data(
+        symbol: String,
+        interval: String,
+        exchange_name: String,
+        limit: u32,
+        since_timestamp: f64,
+        _until_timestamp: f64,
+    ) -> Result<Option<Vec<Candle>>, PersistError> {
+        let (inst, step) = instance(&symbol, &interval, &exchange_name)?;
+        let mut candles = Vec::with_capacity(limit as usize);
+        for i in 0..limit {
+            let timestamp = since_timestamp + f64::from(i) * step;
+            match inst.read_record(&candle_id(timestamp), CoreCandle::read) {
+                Ok(Some(c)) => candles.push(candle_out(c)),
+                Ok(None) => return Ok(None),
+                Err(PersistError::Corrupt(reason)) => {
+                    warn(&format!(
+                        "found invalid candle symbol={symbol} interval={interval} timestamp={}: {reason}",
+                        candle_id(timestamp)
+                    ));
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(candles))
+    }
+
+    fn write_candles_data(
+        candles: Vec<Candle>,
+        symbol: String,
+        interval: String,
+        exchange_name: String,
+    ) -> Result<CandleWrite, PersistError> {
+        let (inst, step) = instance(&symbol, &interval, &exchange_name)?;
+        // Every candle is checked before any is written.
+        let values = candles
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let path = format!("candles[{i}]");
+                let candle = candle_in(&path, c)?;
+                Ok((candle.timestamp, candle.write(&path)?))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid_input)?;
+        let now = now_ms();
+        let mut report = CandleWrite {
+            written: 0,
+            existing: 0,
+            unclosed: 0,
+        };
+        for (timestamp, value) in values {
+            if timestamp + step > now {
+                report.unclosed += 1;
+            } else if inst.write_if_absent(&candle_id(timestamp), &value)? {
+                report.written += 1;
+            } else {
+                report.existing += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    fn clear() {
+        adapter::clear(DOMAIN);
+    }
+}

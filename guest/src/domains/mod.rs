@@ -1,0 +1,34 @@
+//! The 16 domain adapters, one module each, all built on [`crate::adapter`]:
+//! typed records ([`signal`], [`schedule`], [`recent`], [`strategy`], [`risk`], [`partial`],
+//! [`breakeven`], [`candle`]) and JSON-text records checked against their schema
+//! ([`storage_signals`], [`notification`], [`log`], [`measure`], [`interval`], [`memory`],
+//! [`state`], [`session`]).
+
+pub mod breakeven;
+pub mod candle;
+pub mod interval;
+pub mod log;
+pub mod measure;
+pub mod memory;
+pub mod notification;
+pub mod partial;
+pub mod recent;
+pub mod risk;
+pub mod schedule;
+pub mod session;
+pub mod signal;
+pub mod signal_rows;
+pub mod soft_delete;
+pub mod state;
+pub mod storage_signals;
+pub mod strategy;
+
+/// The memo key of the symbol/strategy/exchange domains: `${symbol}:${strategy}:${exchange}`.
+pub fn triple_key(symbol: &str, strategy_name: &str, exchange_name: &str) -> String {
+    format!("{symbol}:{strategy_name}:{exchange_name}")
+}
+
+/// Their entity name: `${symbol}_${strategy}_${exchange}`.
+pub fn triple_name(symbol: &str, strategy_name: &str, exchange_name: &str) -> String {
+    format!("{symbol}_{strategy_name}_{exchange_name}")
+}

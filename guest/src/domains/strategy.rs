@@ -1,0 +1,69 @@
+//! `data/strategy/<symbol>_<strategy>_<exchange>/strategy.json`.
+
+use super::{triple_key, triple_name};
+use crate::Component;
+use crate::adapter::{self, Instance, invalid_input};
+use crate::convert::{strategy_in, strategy_out};
+use crate::exports::backtest::persist::records::StrategyData;
+use crate::exports::backtest::persist::strategy::Guest;
+use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::domain::Domain;
+use persist_core::record::optional;
+use persist_core::records::strategy::StrategyData as CoreData;
+use serde_json::Value;
+use std::rc::Rc;
+
+const DOMAIN: Domain = Domain::Strategy;
+const ID: &str = "strategy";
+
+fn instance(symbol: &str, strategy: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
+    adapter::instance(
+        DOMAIN,
+        &triple_key(symbol, strategy, exchange),
+        &[&triple_name(symbol, strategy, exchange)],
+    )
+}
+
+impl Guest for Component {
+    fn wait_for_init(
+        symbol: String,
+        strategy_name: String,
+        exchange_name: String,
+        _initial: bool,
+    ) -> Result<CheckReport, PersistError> {
+        instance(&symbol, &strategy_name, &exchange_name)?.wait_for_init()
+    }
+
+    fn read_strategy_data(
+        symbol: String,
+        strategy_name: String,
+        exchange_name: String,
+    ) -> Result<Option<StrategyData>, PersistError> {
+        let inst = instance(&symbol, &strategy_name, &exchange_name)?;
+        Ok(inst
+            .read_record(ID, |p, v| optional(p, v, CoreData::read))?
+            .flatten()
+            .map(strategy_out))
+    }
+
+    fn write_strategy_data(
+        data: Option<StrategyData>,
+        symbol: String,
+        strategy_name: String,
+        exchange_name: String,
+    ) -> Result<(), PersistError> {
+        let inst = instance(&symbol, &strategy_name, &exchange_name)?;
+        let path = DOMAIN.name();
+        let value = match data {
+            None => Value::Null,
+            Some(d) => strategy_in(path, d)
+                .and_then(|d| d.write(path))
+                .map_err(invalid_input)?,
+        };
+        inst.write(ID, &value)
+    }
+
+    fn clear() {
+        adapter::clear(DOMAIN);
+    }
+}
