@@ -2,6 +2,7 @@
 //! document of a domain must also be a valid record of that domain.
 
 use crate::domain::Domain;
+use crate::records::signal::SignalRow;
 
 /// The bytes as text, or why a document cannot be that.
 fn document_text(bytes: &[u8]) -> Result<&str, String> {
@@ -51,6 +52,11 @@ pub fn into_json_text(bytes: Vec<u8>) -> Result<String, String> {
 /// entity's domain if it has one.
 pub fn validate(entity: &str, bytes: &[u8]) -> Result<(), String> {
     match Domain::of(entity) {
+        Some(domain @ (Domain::Signal | Domain::Schedule | Domain::Recent)) => {
+            SignalRow::parse_optional(domain.name(), document_text(bytes)?)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
         Some(domain) => domain.check(&parse_document(bytes)?),
         None => check_json(document_text(bytes)?),
     }

@@ -76,18 +76,35 @@ impl Domain {
     }
 
     /// The folder (with its trailing `/`) under which the domain's entities live in `./dump`.
-    pub fn folder(self) -> String {
+    pub fn folder(self) -> &'static str {
         match self {
-            Domain::Memory | Domain::State | Domain::Session => format!("{}/", self.name()),
-            _ => format!("data/{}/", self.name()),
+            Domain::Signal => "data/signal/",
+            Domain::Schedule => "data/schedule/",
+            Domain::Strategy => "data/strategy/",
+            Domain::Risk => "data/risk/",
+            Domain::Partial => "data/partial/",
+            Domain::Breakeven => "data/breakeven/",
+            Domain::Candle => "data/candle/",
+            Domain::Storage => "data/storage/",
+            Domain::Notification => "data/notification/",
+            Domain::Log => "data/log/",
+            Domain::Measure => "data/measure/",
+            Domain::Interval => "data/interval/",
+            Domain::Memory => "memory/",
+            Domain::Recent => "data/recent/",
+            Domain::State => "state/",
+            Domain::Session => "session/",
         }
     }
 
     /// The domain of an (escaped) entity path, if it has one.
     pub fn of(entity: &str) -> Option<Domain> {
+        if !entity.contains('/') {
+            return None;
+        }
         Domain::ALL.into_iter().find(|d| {
             entity
-                .strip_prefix(d.folder().as_str())
+                .strip_prefix(d.folder())
                 .is_some_and(|rest| !rest.is_empty())
         })
     }
@@ -129,8 +146,7 @@ pub struct Address {
 /// An entity path from the domain's folder and caller-supplied parts, each escaped into one
 /// path segment (so `/` or `..` in a symbol never nests or escapes).
 pub fn entity_path(domain: Domain, parts: &[&str]) -> Result<String, KeyError> {
-    let mut path = domain.folder();
-    path.pop();
+    let mut path = domain.folder().trim_end_matches('/').to_string();
     for part in parts {
         path.push('/');
         path.push_str(&escape(part));

@@ -39,6 +39,11 @@ pub(crate) fn canonicalize_general(text: &str) -> Result<String, serde_json::Err
     String::from_utf8(out).map_err(serde::ser::Error::custom)
 }
 
+/// Appends a finite number as `JSON.stringify` writes it.
+pub fn push_number(out: &mut Vec<u8>, value: f64) {
+    let _ = JsFormatter.write_f64(out, value);
+}
+
 struct JsFormatter;
 
 impl Formatter for JsFormatter {

@@ -2,7 +2,7 @@
 //! field path and the reason (`signal.priceOpen: expected a number, got "abc"`); the fields a
 //! record does not model are kept, in order, so that they survive a round trip.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use std::fmt;
 
 /// Why a value is not a valid record: the field path and the reason.
@@ -68,10 +68,34 @@ pub fn optional<T>(
     }
 }
 
+/// `parent.name`, without the formatting machinery.
+pub fn join(parent: &str, name: &str) -> String {
+    let mut path = String::with_capacity(parent.len() + 1 + name.len());
+    path.push_str(parent);
+    path.push('.');
+    path.push_str(name);
+    path
+}
+
+/// `parent[i]`.
+pub fn index(parent: &str, i: usize) -> String {
+    let mut path = String::with_capacity(parent.len() + 6);
+    path.push_str(parent);
+    path.push('[');
+    path.push_str(itoa::Buffer::new().format(i));
+    path.push(']');
+    path
+}
+
 /// The fields of one JSON object, taken one by one; what is left over is the record's extra.
+/// Kept as a list in document order: records are small, and fields are usually taken in the
+/// order they were written, so a search from the last hit finds each at once.
 pub struct Fields {
     path: String,
-    map: Map<String, Value>,
+    /// Each member; `None` once taken.
+    members: Vec<(String, Option<Value>)>,
+    /// Where the last taken member was.
+    hint: usize,
 }
 
 impl Fields {
@@ -80,21 +104,56 @@ impl Fields {
         match value {
             Value::Object(map) => Ok(Fields {
                 path: path.to_string(),
-                map,
+                members: map.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+                hint: 0,
             }),
-            other => Err(FieldError::new(
-                path,
-                format!("expected an object, got {}", describe(&other)),
-            )),
+            other => Err(not_an_object(path, &other)),
         }
     }
 
-    pub fn path(&self, name: &str) -> String {
-        format!("{}.{name}", self.path)
+    /// The object in JSON text, read straight into its members (no map is built), or
+    /// `Ok(None)` when the text is `null`. Errors are those of [`Fields::new`] on the parsed
+    /// value, or the parser's.
+    pub fn parse(path: &str, text: &str) -> std::result::Result<Option<Fields>, ParseError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let members = match serde::Deserializer::deserialize_any(&mut de, Members) {
+            Ok(members) => members,
+            Err(e) => {
+                // Not an object: say what it is, in the words of the value path.
+                return match serde_json::from_str::<Value>(text) {
+                    Ok(Value::Null) => Ok(None),
+                    Ok(other) => Err(ParseError::Field(not_an_object(path, &other))),
+                    Err(_) => Err(ParseError::Json(e)),
+                };
+            }
+        };
+        de.end().map_err(ParseError::Json)?;
+        Ok(Some(Fields {
+            path: path.to_string(),
+            members,
+            hint: 0,
+        }))
     }
 
-    fn take(&mut self, name: &str) -> Option<Value> {
-        self.map.shift_remove(name)
+    pub fn path(&self, name: &str) -> String {
+        join(&self.path, name)
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        let n = self.members.len();
+        (0..n)
+            .map(|i| (self.hint + i) % n)
+            .find(|&i| self.members[i].0 == name && self.members[i].1.is_some())
+    }
+
+    fn peek(&self, name: &str) -> Option<&Value> {
+        self.find(name).and_then(|i| self.members[i].1.as_ref())
+    }
+
+    fn take(&mut self, name: &'static str) -> Option<Value> {
+        let i = self.find(name)?;
+        self.hint = i + 1;
+        self.members[i].1.take()
     }
 
     fn expected(&self, name: &str, what: &str, got: Option<&Value>) -> FieldError {
@@ -103,17 +162,17 @@ impl Fields {
     }
 
     /// A value of any JSON type, which must be present.
-    pub fn any(&mut self, name: &str) -> Result<Value> {
+    pub fn any(&mut self, name: &'static str) -> Result<Value> {
         self.take(name)
             .ok_or_else(|| self.expected(name, "a value", None))
     }
 
     /// A value of any JSON type, or nothing when the field is missing or `null`.
-    pub fn opt_any(&mut self, name: &str) -> Option<Value> {
+    pub fn opt_any(&mut self, name: &'static str) -> Option<Value> {
         self.take(name).filter(|v| !v.is_null())
     }
 
-    pub fn string(&mut self, name: &str) -> Result<String> {
+    pub fn string(&mut self, name: &'static str) -> Result<String> {
         match self.take(name) {
             Some(Value::String(s)) => Ok(s),
             other => Err(self.expected(name, "a string", other.as_ref())),
@@ -121,7 +180,7 @@ impl Fields {
     }
 
     /// A string, or nothing when the field is missing or `null`.
-    pub fn opt_string(&mut self, name: &str) -> Result<Option<String>> {
+    pub fn opt_string(&mut self, name: &'static str) -> Result<Option<String>> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -130,7 +189,7 @@ impl Fields {
     }
 
     /// One of the given strings.
-    pub fn one_of(&mut self, name: &str, allowed: &[&str]) -> Result<String> {
+    pub fn one_of(&mut self, name: &'static str, allowed: &[&str]) -> Result<String> {
         match self.take(name) {
             Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(s),
             other => {
@@ -144,7 +203,7 @@ impl Fields {
         }
     }
 
-    pub fn number(&mut self, name: &str) -> Result<f64> {
+    pub fn number(&mut self, name: &'static str) -> Result<f64> {
         match self.take(name) {
             Some(Value::Number(n)) => n
                 .as_f64()
@@ -154,8 +213,8 @@ impl Fields {
     }
 
     /// A number, or nothing when the field is missing or `null`.
-    pub fn opt_number(&mut self, name: &str) -> Result<Option<f64>> {
-        match self.map.get(name) {
+    pub fn opt_number(&mut self, name: &'static str) -> Result<Option<f64>> {
+        match self.peek(name) {
             None | Some(Value::Null) => {
                 self.take(name);
                 Ok(None)
@@ -166,18 +225,18 @@ impl Fields {
 
     /// `minuteEstimatedTime`: `JSON.stringify` writes Infinity as `null`, and every reader
     /// of backtest-kit maps `null` or a missing value back to Infinity.
-    pub fn eta(&mut self, name: &str) -> Result<f64> {
+    pub fn eta(&mut self, name: &'static str) -> Result<f64> {
         Ok(self.opt_number(name)?.unwrap_or(f64::INFINITY))
     }
 
-    pub fn boolean(&mut self, name: &str) -> Result<bool> {
+    pub fn boolean(&mut self, name: &'static str) -> Result<bool> {
         match self.take(name) {
             Some(Value::Bool(b)) => Ok(b),
             other => Err(self.expected(name, "true or false", other.as_ref())),
         }
     }
 
-    pub fn opt_boolean(&mut self, name: &str) -> Result<Option<bool>> {
+    pub fn opt_boolean(&mut self, name: &'static str) -> Result<Option<bool>> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(b)),
@@ -186,7 +245,11 @@ impl Fields {
     }
 
     /// A nested record.
-    pub fn object<T>(&mut self, name: &str, read: impl FnOnce(Fields) -> Result<T>) -> Result<T> {
+    pub fn object<T>(
+        &mut self,
+        name: &'static str,
+        read: impl FnOnce(Fields) -> Result<T>,
+    ) -> Result<T> {
         let path = self.path(name);
         let value = self.any(name)?;
         read(Fields::new(&path, value)?)
@@ -195,7 +258,7 @@ impl Fields {
     /// A nested record, or nothing when the field is missing or `null`.
     pub fn opt_object<T>(
         &mut self,
-        name: &str,
+        name: &'static str,
         read: impl FnOnce(Fields) -> Result<T>,
     ) -> Result<Option<T>> {
         let path = self.path(name);
@@ -208,7 +271,7 @@ impl Fields {
     /// An array, each item read by `read` with its index in the path (`signal._entry[2]`).
     pub fn list<T>(
         &mut self,
-        name: &str,
+        name: &'static str,
         read: impl Fn(&str, Value) -> Result<T>,
     ) -> Result<Vec<T>> {
         match self.take(name) {
@@ -217,7 +280,7 @@ impl Fields {
                 items
                     .into_iter()
                     .enumerate()
-                    .map(|(i, item)| read(&format!("{path}[{i}]"), item))
+                    .map(|(i, item)| read(&index(&path, i), item))
                     .collect()
             }
             other => Err(self.expected(name, "an array", other.as_ref())),
@@ -227,10 +290,10 @@ impl Fields {
     /// An array, or nothing when the field is missing or `null`.
     pub fn opt_list<T>(
         &mut self,
-        name: &str,
+        name: &'static str,
         read: impl Fn(&str, Value) -> Result<T>,
     ) -> Result<Option<Vec<T>>> {
-        match self.map.get(name) {
+        match self.peek(name) {
             None | Some(Value::Null) => {
                 self.take(name);
                 Ok(None)
@@ -240,15 +303,65 @@ impl Fields {
     }
 
     /// Whether any of the named fields is present and not `null`.
-    pub fn rest_has_any(&self, names: &[&str]) -> bool {
+    pub fn rest_has_any(&self, names: &[&'static str]) -> bool {
         names
             .iter()
-            .any(|n| self.map.get(*n).is_some_and(|v| !v.is_null()))
+            .any(|n| self.peek(n).is_some_and(|v| !v.is_null()))
     }
 
     /// The fields not taken: the record's extra.
     pub fn rest(self) -> Map<String, Value> {
-        self.map
+        self.members
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect()
+    }
+}
+
+fn not_an_object(path: &str, value: &Value) -> FieldError {
+    FieldError::new(path, format!("expected an object, got {}", describe(value)))
+}
+
+/// Why JSON text is not a record: not JSON at all, or not the record.
+#[derive(Debug)]
+pub enum ParseError {
+    Json(serde_json::Error),
+    Field(FieldError),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::Json(e) => write!(f, "not valid JSON: {e}"),
+            ParseError::Field(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Deserializes an object into its members in order; a repeated key keeps its last value
+/// in the place of its first, as `JSON.parse` does.
+struct Members;
+
+impl<'de> serde::de::Visitor<'de> for Members {
+    type Value = Vec<(String, Option<Value>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut access: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut members: Vec<(String, Option<Value>)> = Vec::with_capacity(32);
+        while let Some(key) = access.next_key::<String>()? {
+            let value: Value = access.next_value()?;
+            match members.iter_mut().find(|(k, _)| *k == key) {
+                Some(member) => member.1 = Some(value),
+                None => members.push((key, Some(value))),
+            }
+        }
+        Ok(members)
     }
 }
 
@@ -257,46 +370,79 @@ pub fn item<T>(read: impl FnOnce(Fields) -> Result<T>) -> impl FnOnce(&str, Valu
     move |path, value| read(Fields::new(path, value)?)
 }
 
-/// Builds a JSON object in field order, checking numbers as it goes.
+/// Builds a record's JSON text in field order, as `JSON.stringify` writes it, checking
+/// numbers as it goes.
 #[derive(Debug)]
-pub struct Writer {
-    path: String,
-    map: Map<String, Value>,
+pub struct Writer<'p> {
+    path: &'p str,
+    out: Vec<u8>,
+    /// The modeled fields written so far (an extra may not repeat one).
+    names: Vec<&'static str>,
 }
 
-impl Writer {
-    pub fn new(path: &str) -> Writer {
+impl<'p> Writer<'p> {
+    pub fn new(path: &'p str) -> Writer<'p> {
+        let mut out = Vec::with_capacity(256);
+        out.push(b'{');
         Writer {
-            path: path.to_string(),
-            map: Map::new(),
+            path,
+            out,
+            names: Vec::new(),
         }
     }
 
     pub fn path(&self, name: &str) -> String {
-        format!("{}.{name}", self.path)
+        join(self.path, name)
     }
 
-    pub fn value(&mut self, name: &str, value: Value) -> &mut Self {
-        self.map.insert(name.to_string(), value);
+    fn key(&mut self, name: &str) {
+        if self.out.len() > 1 {
+            self.out.push(b',');
+        }
+        push_string(&mut self.out, name);
+        self.out.push(b':');
+    }
+
+    fn field(&mut self, name: &'static str) {
+        self.names.push(name);
+        self.key(name);
+    }
+
+    /// A field whose value is JSON text already (a nested record).
+    pub fn raw(&mut self, name: &'static str, json: &str) -> &mut Self {
+        self.field(name);
+        self.out.extend_from_slice(json.as_bytes());
         self
     }
 
-    pub fn string(&mut self, name: &str, value: &str) -> &mut Self {
-        self.value(name, Value::String(value.to_string()))
+    pub fn value(&mut self, name: &'static str, value: &Value) -> &mut Self {
+        self.field(name);
+        push_value(&mut self.out, value);
+        self
     }
 
-    pub fn opt_string(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+    pub fn null(&mut self, name: &'static str) -> &mut Self {
+        self.raw(name, "null")
+    }
+
+    pub fn string(&mut self, name: &'static str, value: &str) -> &mut Self {
+        self.field(name);
+        push_string(&mut self.out, value);
+        self
+    }
+
+    pub fn opt_string(&mut self, name: &'static str, value: Option<&str>) -> &mut Self {
         if let Some(v) = value {
             self.string(name, v);
         }
         self
     }
 
-    pub fn boolean(&mut self, name: &str, value: bool) -> &mut Self {
-        self.value(name, Value::Bool(value))
+    pub fn boolean(&mut self, name: &'static str, value: bool) -> &mut Self {
+        self.raw(name, if value { "true" } else { "false" })
     }
 
-    pub fn opt_boolean(&mut self, name: &str, value: Option<bool>) -> &mut Self {
+    pub fn opt_boolean(&mut self, name: &'static str, value: Option<bool>) -> &mut Self {
         if let Some(v) = value {
             self.boolean(name, v);
         }
@@ -305,17 +451,19 @@ impl Writer {
 
     /// A finite number; NaN and the infinities are refused (JSON has neither, and
     /// `JSON.stringify` would write `null`, which does not read back as the number).
-    pub fn number(&mut self, name: &str, value: f64) -> Result<&mut Self> {
-        let n = Number::from_f64(value).ok_or_else(|| {
-            FieldError::new(
+    pub fn number(&mut self, name: &'static str, value: f64) -> Result<&mut Self> {
+        if !value.is_finite() {
+            return Err(FieldError::new(
                 self.path(name),
                 format!("expected a finite number, got {}", describe_number(value)),
-            )
-        })?;
-        Ok(self.value(name, Value::Number(n)))
+            ));
+        }
+        self.field(name);
+        crate::json::push_number(&mut self.out, value);
+        Ok(self)
     }
 
-    pub fn opt_number(&mut self, name: &str, value: Option<f64>) -> Result<&mut Self> {
+    pub fn opt_number(&mut self, name: &'static str, value: Option<f64>) -> Result<&mut Self> {
         match value {
             Some(v) => self.number(name, v),
             None => Ok(self),
@@ -323,9 +471,9 @@ impl Writer {
     }
 
     /// `minuteEstimatedTime`: Infinity is stored as `null`, as `JSON.stringify` writes it.
-    pub fn eta(&mut self, name: &str, value: f64) -> Result<&mut Self> {
+    pub fn eta(&mut self, name: &'static str, value: f64) -> Result<&mut Self> {
         if value == f64::INFINITY {
-            Ok(self.value(name, Value::Null))
+            Ok(self.null(name))
         } else if value.is_nan() || value < 0.0 {
             Err(FieldError::new(
                 self.path(name),
@@ -343,35 +491,73 @@ impl Writer {
     /// written twice.
     pub fn extra(&mut self, extra: &Map<String, Value>) -> Result<&mut Self> {
         for (name, value) in extra {
-            if self.map.contains_key(name) {
+            if self.names.contains(&name.as_str()) {
                 return Err(FieldError::new(
                     self.path(name),
                     "given twice: as a field of the record and in its extra",
                 ));
             }
-            self.map.insert(name.clone(), value.clone());
+            self.key(name);
+            push_value(&mut self.out, value);
         }
         Ok(self)
     }
 
-    pub fn finish(&mut self) -> Value {
-        Value::Object(std::mem::take(&mut self.map))
+    /// The record's JSON text.
+    pub fn finish(&mut self) -> String {
+        self.out.push(b'}');
+        let out = std::mem::take(&mut self.out);
+        // Only UTF-8 text and ASCII punctuation were pushed.
+        String::from_utf8(out).unwrap_or_default()
     }
+}
+
+/// A JSON string, escaped as `JSON.stringify` escapes it.
+pub fn push_string(out: &mut Vec<u8>, s: &str) {
+    let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(out, s);
+    }
+}
+
+fn push_value(out: &mut Vec<u8>, value: &Value) {
+    out.extend_from_slice(
+        crate::json::to_js_string(value)
+            .unwrap_or_else(|_| "null".to_string())
+            .as_bytes(),
+    );
+}
+
+/// A JSON array of items' JSON texts.
+pub fn array(items: impl IntoIterator<Item = Result<String>>) -> Result<String> {
+    let mut out = String::from("[");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&item?);
+    }
+    out.push(']');
+    Ok(out)
 }
 
 /// Parses the JSON text of a record's extra fields: an object (empty text means none).
 pub fn parse_extra(path: &str, text: &str) -> Result<Map<String, Value>> {
-    if text.trim().is_empty() {
+    if text.is_empty() || text == "{}" || text.trim().is_empty() {
         return Ok(Map::new());
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(FieldError::new(
-            format!("{path}.extra"),
+            join(path, "extra"),
             format!("expected a JSON object, got {}", describe(&other)),
         )),
         Err(e) => Err(FieldError::new(
-            format!("{path}.extra"),
+            join(path, "extra"),
             format!("not valid JSON: {e}"),
         )),
     }
@@ -440,14 +626,17 @@ mod tests {
         );
         w.eta("minuteEstimatedTime", f64::INFINITY).unwrap();
         w.number("close", 1.5).unwrap();
+        w.string("note", "a \"quoted\"\nline");
         let extra = json!({"close": 2}).as_object().unwrap().clone();
         assert_eq!(
             w.extra(&extra).unwrap_err().to_string(),
             "candle.close: given twice: as a field of the record and in its extra"
         );
+        let extra = json!({"x": [1.0, 2.5]}).as_object().unwrap().clone();
+        w.extra(&extra).unwrap();
         assert_eq!(
             w.finish(),
-            json!({"minuteEstimatedTime": null, "close": 1.5})
+            r#"{"minuteEstimatedTime":null,"close":1.5,"note":"a \"quoted\"\nline","x":[1,2.5]}"#
         );
     }
 

@@ -127,6 +127,28 @@ impl Instance {
             .map_err(|reason| self.corrupt(id, &reason))
     }
 
+    /// The stored document's text, or None when absent; bytes that are not text are an
+    /// error (`corrupt`).
+    pub fn read_text(&self, id: &str) -> Result<Option<String>, PersistError> {
+        let key = self.key(id)?;
+        let Some(bytes) = self
+            .bucket
+            .read(&self.entity, &key)
+            .map_err(|e| storage_failure(format!("Failed to read entity {}", self.at(id)), e))?
+        else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes).map(Some).map_err(|e| {
+            self.corrupt(
+                id,
+                &format!(
+                    "not UTF-8 text: invalid byte at offset {}",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })
+    }
+
     /// A stored document that does not hold what its domain requires.
     pub fn corrupt(&self, id: &str, reason: &str) -> PersistError {
         PersistError::Corrupt(format!(
@@ -163,30 +185,19 @@ impl Instance {
             })
     }
 
-    fn text(&self, id: &str, value: &Value) -> Result<String, PersistError> {
-        to_js_string(value).map_err(|e| {
-            PersistError::InvalidInput(FieldError {
-                path: self.domain.name().to_string(),
-                reason: format!("cannot be written as JSON for {}: {e}", self.at(id)),
-            })
-        })
-    }
-
-    /// Writes backtest-kit's JSON of the value, atomically.
-    pub fn write(&self, id: &str, value: &Value) -> Result<(), PersistError> {
+    /// Writes a document's JSON text, atomically.
+    pub fn write(&self, id: &str, json: &str) -> Result<(), PersistError> {
         let key = self.key(id)?;
-        let text = self.text(id, value)?;
         self.bucket
-            .write(&self.entity, &key, text.as_bytes())
+            .write(&self.entity, &key, json.as_bytes())
             .map_err(|e| storage_failure(format!("Failed to write entity {}", self.at(id)), e))
     }
 
-    /// Writes the value unless the id is stored already; true when written.
-    pub fn write_if_absent(&self, id: &str, value: &Value) -> Result<bool, PersistError> {
+    /// Writes the document unless the id is stored already; true when written.
+    pub fn write_if_absent(&self, id: &str, json: &str) -> Result<bool, PersistError> {
         let key = self.key(id)?;
-        let text = self.text(id, value)?;
         self.bucket
-            .write_if_absent(&self.entity, &key, text.as_bytes())
+            .write_if_absent(&self.entity, &key, json.as_bytes())
             .map_err(|e| storage_failure(format!("Failed to write entity {}", self.at(id)), e))
     }
 

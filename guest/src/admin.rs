@@ -24,7 +24,7 @@ impl Guest for Component {
         for domain in Domain::ALL {
             let name = domain.name();
             let b = bucket(name)?;
-            for entity in entities(&b, name, &domain.folder())? {
+            for entity in entities(&b, name, domain.folder())? {
                 scan_entity(&b, name, &entity, dry_run, &mut report)?;
             }
         }

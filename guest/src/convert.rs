@@ -2,7 +2,7 @@
 //! refused here; every other rule is checked when the core record is written.
 
 use crate::exports::backtest::persist::records as wit;
-use persist_core::record::{Result, extra_text, parse_extra};
+use persist_core::record::{Result, extra_text, index, join, parse_extra};
 use persist_core::records::signal::{self as core_signal, PartialKind, Position};
 use persist_core::records::strategy as core_strategy;
 use persist_core::records::trading as core_trading;
@@ -70,11 +70,11 @@ pub fn signal_in(path: &str, r: wit::SignalRow) -> Result<core_signal::SignalRow
         is_scheduled: r.is_scheduled,
         peak: r
             .peak
-            .map(|e| extreme_in(&format!("{path}._peak"), e))
+            .map(|e| extreme_in(&join(path, "_peak"), e))
             .transpose()?,
         fall: r
             .fall
-            .map(|e| extreme_in(&format!("{path}._fall"), e))
+            .map(|e| extreme_in(&join(path, "_fall"), e))
             .transpose()?,
         timestamp: r.timestamp,
         partial: r
@@ -94,7 +94,7 @@ pub fn signal_in(path: &str, r: wit::SignalRow) -> Result<core_signal::SignalRow
                             cost_basis_at_close: p.cost_basis_at_close,
                             entry_count_at_close: p.entry_count_at_close,
                             timestamp: p.timestamp,
-                            extra: parse_extra(&format!("{path}._partial[{i}]"), &p.extra)?,
+                            extra: parse_extra(&index(&join(path, "_partial"), i), &p.extra)?,
                         })
                     })
                     .collect::<Result<Vec<_>>>()
@@ -113,7 +113,7 @@ pub fn signal_in(path: &str, r: wit::SignalRow) -> Result<core_signal::SignalRow
                             price: e.price,
                             cost: e.cost,
                             timestamp: e.timestamp,
-                            extra: parse_extra(&format!("{path}._entry[{i}]"), &e.extra)?,
+                            extra: parse_extra(&index(&join(path, "_entry"), i), &e.extra)?,
                         })
                     })
                     .collect::<Result<Vec<_>>>()
@@ -211,21 +211,20 @@ fn commit_out(c: core_strategy::Commit) -> wit::Commit {
 
 pub fn strategy_in(path: &str, s: wit::StrategyData) -> Result<core_strategy::StrategyData> {
     let row = |name: &str, r: Option<wit::SignalRow>| {
-        r.map(|r| signal_in(&format!("{path}.{name}"), r))
-            .transpose()
+        r.map(|r| signal_in(&join(path, name), r)).transpose()
     };
     Ok(core_strategy::StrategyData {
         pending_signal_id: s.pending_signal_id,
         last_pending_id: s.last_pending_id,
         created_signal: s
             .created_signal
-            .map(|text| parse_extra(&format!("{path}.createdSignal"), &text))
+            .map(|text| parse_extra(&join(path, "createdSignal"), &text))
             .transpose()?,
         commit_queue: s
             .commit_queue
             .into_iter()
             .enumerate()
-            .map(|(i, c)| commit_in(&format!("{path}.commitQueue[{i}]"), c))
+            .map(|(i, c)| commit_in(&index(&join(path, "commitQueue"), i), c))
             .collect::<Result<Vec<_>>>()?,
         closed_signal: row("closedSignal", s.closed_signal)?,
         cancelled_signal: row("cancelledSignal", s.cancelled_signal)?,
@@ -278,7 +277,7 @@ pub fn risk_in(path: &str, entries: Vec<wit::RiskEntry>) -> Result<core_trading:
                     price_take_profit: p.price_take_profit,
                     minute_estimated_time: p.minute_estimated_time,
                     open_timestamp: p.open_timestamp,
-                    extra: parse_extra(&format!("{path}[{i}][1]"), &p.extra)?,
+                    extra: parse_extra(&index(&index(path, i), 1), &p.extra)?,
                 },
             ))
         })
@@ -313,7 +312,7 @@ pub fn partial_in(
     items
         .into_iter()
         .map(|l| {
-            let extra = parse_extra(&format!("{path}.{}", l.signal_id), &l.extra)?;
+            let extra = parse_extra(&join(path, &l.signal_id), &l.extra)?;
             Ok((
                 l.signal_id,
                 core_trading::PartialLevels {
@@ -346,7 +345,7 @@ pub fn breakeven_in(
     items
         .into_iter()
         .map(|l| {
-            let extra = parse_extra(&format!("{path}.{}", l.signal_id), &l.extra)?;
+            let extra = parse_extra(&join(path, &l.signal_id), &l.extra)?;
             Ok((
                 l.signal_id,
                 core_trading::BreakevenLevel {

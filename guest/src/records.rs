@@ -1,13 +1,13 @@
 //! The `records` interface: backtest-kit's JSON of each typed record and back.
 
 use crate::Component;
-use crate::adapter::{invalid_input, json_text, parse_input};
+use crate::adapter::{invalid_input, parse_input};
 use crate::convert::*;
 use crate::exports::backtest::persist::records::{
     BreakevenLevel, Candle, Guest, PartialLevels, RiskEntry, SignalRow, StrategyData,
 };
 use crate::exports::backtest::persist::types::PersistError;
-use persist_core::record::FieldError;
+use persist_core::record::{FieldError, ParseError};
 use persist_core::records::signal::SignalRow as CoreRow;
 use persist_core::records::strategy::StrategyData as CoreStrategy;
 use persist_core::records::trading::{
@@ -24,13 +24,23 @@ fn from_json<T>(
     read(path, parse_input(path, json)?).map_err(invalid_input)
 }
 
-fn to_json(value: persist_core::record::Result<Value>) -> Result<String, PersistError> {
-    value.map(|v| json_text(&v)).map_err(invalid_input)
+fn to_json(json: persist_core::record::Result<String>) -> Result<String, PersistError> {
+    json.map_err(invalid_input)
 }
 
 impl Guest for Component {
     fn signal_row_from_json(json: String) -> Result<SignalRow, PersistError> {
-        from_json("signal", &json, CoreRow::read).map(signal_out)
+        match CoreRow::parse_optional("signal", &json) {
+            Ok(Some(row)) => Ok(signal_out(row)),
+            Ok(None) => Err(invalid_input(FieldError::new(
+                "signal",
+                "expected an object, got null",
+            ))),
+            Err(ParseError::Field(e)) => Err(invalid_input(e)),
+            Err(e @ ParseError::Json(_)) => {
+                Err(invalid_input(FieldError::new("signal", e.to_string())))
+            }
+        }
     }
 
     fn signal_row_to_json(row: SignalRow) -> Result<String, PersistError> {
@@ -74,7 +84,9 @@ impl Guest for Component {
             Value::Array(items) => items
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| CoreCandle::read(&format!("{path}[{i}]"), v).map(candle_out))
+                .map(|(i, v)| {
+                    CoreCandle::read(&persist_core::record::index(path, i), v).map(candle_out)
+                })
                 .collect(),
             other => Err(FieldError::new(
                 path,
@@ -87,16 +99,11 @@ impl Guest for Component {
     }
 
     fn candles_to_json(candles: Vec<Candle>) -> Result<String, PersistError> {
-        to_json(
-            candles
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let path = format!("candles[{i}]");
-                    candle_in(&path, c).and_then(|c| c.write(&path))
-                })
-                .collect::<persist_core::record::Result<Vec<_>>>()
-                .map(Value::Array),
-        )
+        to_json(persist_core::record::array(
+            candles.into_iter().enumerate().map(|(i, c)| {
+                let path = persist_core::record::index("candles", i);
+                candle_in(&path, c).and_then(|c| c.write(&path))
+            }),
+        ))
     }
 }

@@ -201,6 +201,108 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
         ),
         format!("{:.1} ms", took.as_secs_f64() * 1e3),
     );
+    domains(runtime, dir, args, &mut report)
+}
+
+/// The domain adapters: a typed signal round trip, a run of cached candles, and init with
+/// domain validation.
+fn domains(
+    runtime: &Runtime,
+    dir: &Path,
+    args: &BenchArgs,
+    report: &mut Report,
+) -> Result<(), Error> {
+    let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    let mut p = runtime.open(memory)?;
+    let row = p.signal_row_from_json(&signal_document(0))?;
+    for _ in 0..1000 {
+        p.write_signal_data(Some(&row), "BTCUSDT", "my-strategy", "binance")?;
+        p.read_signal_data("BTCUSDT", "my-strategy", "binance")?;
+    }
+    let round_trip = best_of(BATCHES, args.memory_ops, |_| {
+        p.write_signal_data(Some(&row), "BTCUSDT", "my-strategy", "binance")?;
+        p.read_signal_data("BTCUSDT", "my-strategy", "binance")
+            .map(drop)
+    })?;
+    report.row(
+        "memory",
+        "typed signal write+read round trip (target ≤ 5 µs)",
+        format!("{round_trip:.2} µs/op"),
+    );
+
+    // 1,000 consecutive 1m candles on files, read warm by one instance.
+    const CANDLES: u32 = 1000;
+    const T0: f64 = 1_704_067_200_000.0;
+    let store_dir = dir.join("domains");
+    let file = open_url(
+        &StoreUrl::File(store_dir.clone()),
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .map_err(setup)?;
+    let mut p = runtime.open(file.clone())?;
+    let candles: Vec<_> = (0..CANDLES)
+        .map(|i| crate::bindings::records::Candle {
+            timestamp: T0 + f64::from(i) * 60_000.0,
+            open: 42000.5,
+            high: 42100.25,
+            low: 41950.75,
+            close: 42050.5,
+            volume: 12.5,
+            extra: String::new(),
+        })
+        .collect();
+    let written = p.write_candles_data(&candles, "BTCUSDT", "1m", "binance")?;
+    if written.written != CANDLES {
+        return Err(setup(format!(
+            "wrote {} of {CANDLES} candles",
+            written.written
+        )));
+    }
+    let mut p = runtime.open(file)?;
+    p.read_candles_data("BTCUSDT", "1m", "binance", CANDLES, T0, 0.0)?;
+    let mut reads = Vec::new();
+    for _ in 0..9 {
+        let t = Instant::now();
+        let got = p.read_candles_data("BTCUSDT", "1m", "binance", CANDLES, T0, 0.0)?;
+        reads.push(t.elapsed());
+        if got.map(|c| c.len()) != Some(CANDLES as usize) {
+            return Err(setup("the candles did not read back"));
+        }
+    }
+    report.row(
+        "file",
+        "read of 1,000 consecutive 1m candles, warm, median (target ≤ 25 ms)",
+        format!("{:.2} ms", median(&mut reads).as_secs_f64() * 1e3),
+    );
+
+    // Init of one signal context holding `docs` signal rows, each checked as a record.
+    let context = store_dir.join("data/signal/BTCUSDT_my-strategy_binance");
+    std::fs::create_dir_all(&context).map_err(setup)?;
+    for i in 0..args.docs {
+        std::fs::write(context.join(format!("{i}.json")), signal_document(i)).map_err(setup)?;
+    }
+    for i in 0..args.docs {
+        std::fs::read(context.join(format!("{i}.json"))).map_err(setup)?;
+    }
+    let file = open_url(&StoreUrl::File(store_dir), DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    let mut fresh = runtime.open(file)?;
+    let t = Instant::now();
+    let init = fresh.signal_wait_for_init("BTCUSDT", "my-strategy", "binance")?;
+    let took = t.elapsed();
+    if init.valid != args.docs {
+        return Err(setup(format!(
+            "init validated {} of {} signal rows",
+            init.valid, args.docs
+        )));
+    }
+    report.row(
+        "file",
+        &format!(
+            "signal init with domain validation of {} rows, warm (target ≤ 600 ms)",
+            args.docs
+        ),
+        format!("{:.1} ms", took.as_secs_f64() * 1e3),
+    );
     Ok(())
 }
 

@@ -22,6 +22,9 @@ pub enum Error {
     /// The guest component trapped or could not be loaded: a bug or a bad `--guest` file.
     #[error("guest component: {0}")]
     Guest(String),
+    /// The command line is missing something (a context argument, say).
+    #[error("{0}")]
+    Usage(String),
     /// The store could not be opened or the host could not be set up.
     #[error("{0}")]
     Setup(String),
@@ -36,6 +39,7 @@ impl Error {
             Error::Storage { .. } => 5,
             Error::Corrupt(_) => 6,
             Error::Guest(_) | Error::Setup(_) => 1,
+            Error::Usage(_) => 2,
         }
     }
 
@@ -52,6 +56,7 @@ impl Error {
             Error::Storage { .. } => "check the store's path, permissions and free space",
             Error::Guest(_) => "the guest component failed; if you passed --guest, check that file",
             Error::Setup(_) => "check --store and --guest",
+            Error::Usage(_) => "see `persist help` for the arguments each command needs",
         }
     }
 

@@ -32,6 +32,25 @@ impl Persist {
         std::mem::take(&mut self.store.data_mut().warnings)
     }
 
+    /// The ids stored under an escaped entity path, unescaped, in natural order. Read from
+    /// the store directly: nothing is validated.
+    pub fn ids_in(&self, entity: &str) -> Result<Vec<String>, Error> {
+        let mut ids: Vec<String> = self
+            .store
+            .data()
+            .backend
+            .list_ids(entity)
+            .map_err(|e| Error::Storage {
+                retryable: matches!(e, crate::storage::StorageError::Unavailable(_)),
+                message: format!("Failed to read keys for {entity}: {e}"),
+            })?
+            .iter()
+            .map(|id| persist_core::keys::unescape(id))
+            .collect();
+        persist_core::order::sort_natural(&mut ids);
+        Ok(ids)
+    }
+
     /// The store's URL.
     pub fn store_url(&self) -> String {
         self.store.data().backend.url()

@@ -2,7 +2,7 @@
 //! the rows that extend them (`ISignalCloseRow`, `IPublicSignalRow`, …), whose extra fields
 //! travel in `extra`.
 
-use crate::record::{Fields, Result, Writer, item};
+use crate::record::{FieldError, Fields, ParseError, Result, Writer, array, index, item};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ impl Position {
         }
     }
 
-    pub fn read(f: &mut Fields, name: &str) -> Result<Position> {
+    pub fn read(f: &mut Fields, name: &'static str) -> Result<Position> {
         Ok(match f.one_of(name, &["long", "short"])?.as_str() {
             "long" => Position::Long,
             _ => Position::Short,
@@ -78,7 +78,7 @@ impl Extreme {
         })
     }
 
-    fn write(&self, path: &str) -> Result<Value> {
+    fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.number("price", self.price)?
             .number("timestamp", self.timestamp)?;
@@ -137,7 +137,7 @@ impl PartialClose {
         })
     }
 
-    fn write(&self, path: &str) -> Result<Value> {
+    fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.string("type", self.kind.as_str())
             .number("percent", self.percent)?
@@ -169,7 +169,7 @@ impl Entry {
         })
     }
 
-    fn write(&self, path: &str) -> Result<Value> {
+    fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.number("price", self.price)?
             .number("cost", self.cost)?
@@ -212,7 +212,30 @@ pub struct SignalRow {
 impl SignalRow {
     /// Reads a row from a JSON value; `path` names it in errors (`signal`, `strategy.closedSignal`).
     pub fn read(path: &str, value: Value) -> Result<SignalRow> {
-        let mut f = Fields::new(path, value)?;
+        SignalRow::from_fields(Fields::new(path, value)?)
+    }
+
+    /// [`SignalRow::read_optional`] straight from JSON text, without building a map first
+    /// (a test holds the two to the same answers).
+    pub fn parse_optional(
+        path: &str,
+        text: &str,
+    ) -> std::result::Result<Option<SignalRow>, ParseError> {
+        match Fields::parse(path, text) {
+            Ok(Some(f)) => SignalRow::from_fields(f)
+                .map(Some)
+                .map_err(ParseError::Field),
+            Ok(None) => Ok(None),
+            Err(ParseError::Field(e)) => Err(ParseError::Field(FieldError::new(
+                e.path,
+                e.reason
+                    .replace("expected an object, got", "expected an object or null, got"),
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn from_fields(mut f: Fields) -> Result<SignalRow> {
         Ok(SignalRow {
             id: f.string("id")?,
             position: Position::read(&mut f, "position")?,
@@ -241,7 +264,7 @@ impl SignalRow {
     }
 
     /// The row as backtest-kit's JSON value; refuses NaN and infinite prices.
-    pub fn write(&self, path: &str) -> Result<Value> {
+    pub fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.string("id", &self.id)
             .string("position", self.position.as_str())
@@ -259,33 +282,35 @@ impl SignalRow {
             .string("symbol", &self.symbol)
             .opt_boolean("_isScheduled", self.is_scheduled);
         if let Some(peak) = &self.peak {
-            let v = peak.write(&w.path("_peak"))?;
-            w.value("_peak", v);
+            let text = peak.write(&w.path("_peak"))?;
+            w.raw("_peak", &text);
         }
         if let Some(fall) = &self.fall {
-            let v = fall.write(&w.path("_fall"))?;
-            w.value("_fall", v);
+            let text = fall.write(&w.path("_fall"))?;
+            w.raw("_fall", &text);
         }
         w.opt_number("timestamp", self.timestamp)?;
         if let Some(partial) = &self.partial {
             let path = w.path("_partial");
-            let items = partial
-                .iter()
-                .enumerate()
-                .map(|(i, p)| p.write(&format!("{path}[{i}]")))
-                .collect::<Result<Vec<_>>>()?;
-            w.value("_partial", Value::Array(items));
+            let text = array(
+                partial
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| p.write(&index(&path, i))),
+            )?;
+            w.raw("_partial", &text);
         }
         w.opt_number("_trailingPriceStopLoss", self.trailing_price_stop_loss)?
             .opt_number("_trailingPriceTakeProfit", self.trailing_price_take_profit)?;
         if let Some(entry) = &self.entry {
             let path = w.path("_entry");
-            let items = entry
-                .iter()
-                .enumerate()
-                .map(|(i, e)| e.write(&format!("{path}[{i}]")))
-                .collect::<Result<Vec<_>>>()?;
-            w.value("_entry", Value::Array(items));
+            let text = array(
+                entry
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| e.write(&index(&path, i))),
+            )?;
+            w.raw("_entry", &text);
         }
         w.extra(&self.extra)?;
         Ok(w.finish())
@@ -294,5 +319,43 @@ impl SignalRow {
     /// A row as stored, or `null`.
     pub fn read_optional(path: &str, value: Value) -> Result<Option<SignalRow>> {
         crate::record::optional(path, value, SignalRow::read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading from text and reading from a parsed value give the same row or the same error.
+    #[test]
+    fn parsing_text_agrees_with_reading_the_value() {
+        let row = r#"{"id":"a","position":"long","priceOpen":1.5,"priceTakeProfit":2,"priceStopLoss":1,"minuteEstimatedTime":null,"exchangeName":"b","strategyName":"s","symbol":"X","_peak":{"price":1,"timestamp":2,"pnlPercentage":1,"priceOpen":1,"priceClose":2,"pnlCost":1,"pnlEntries":1,"z":0},"_entry":[{"price":1,"cost":2,"timestamp":3}],"later":{"k":[1]},"after":"x"}"#;
+        let cases = [
+            row.to_string(),
+            "null".to_string(),
+            "[1]".to_string(),
+            "{".to_string(),
+            "{} x".to_string(),
+            row.replace(r#""priceOpen":1.5"#, r#""priceOpen":"abc""#),
+            row.replace(r#""symbol":"X","#, ""),
+            row.replace(r#""id":"a","#, r#""id":"a","id":"b","#),
+            row.replace(r#""cost":2"#, r#""cost":null"#),
+            row.replace(r#""pnlCost":1,"#, ""),
+            row.replace("minuteEstimatedTime\":null", "minuteEstimatedTime\":30"),
+        ];
+        for text in cases {
+            let by_text = SignalRow::parse_optional("signal", &text).map_err(|e| e.to_string());
+            let by_value = match serde_json::from_str::<Value>(&text) {
+                Ok(v) => SignalRow::read_optional("signal", v).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("not valid JSON: {e}")),
+            };
+            assert_eq!(by_text, by_value, "{text}");
+        }
+        let parsed = SignalRow::parse_optional("signal", row).unwrap().unwrap();
+        assert_eq!(parsed.minute_estimated_time, f64::INFINITY);
+        assert_eq!(
+            crate::record::extra_text(&parsed.extra),
+            r#"{"later":{"k":[1]},"after":"x"}"#
+        );
     }
 }

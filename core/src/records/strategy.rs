@@ -1,7 +1,7 @@
 //! `StrategyData`: the strategy's deferred state, with its commit queue (`ICommitRow`).
 
 use super::signal::SignalRow;
-use crate::record::{FieldError, Fields, Result, Writer};
+use crate::record::{FieldError, Fields, Result, Writer, array, index};
 use serde_json::{Map, Value};
 
 /// `ICommitRow["action"]`.
@@ -59,7 +59,7 @@ impl Commit {
                 Ok(())
             } else {
                 Err(FieldError::new(
-                    format!("{path}.{name}"),
+                    crate::record::join(path, name),
                     format!("required by action \"{}\"", self.action),
                 ))
             }
@@ -87,7 +87,7 @@ impl Commit {
         }
     }
 
-    fn write(&self, path: &str) -> Result<Value> {
+    fn write(&self, path: &str) -> Result<String> {
         self.check(path)?;
         if !COMMIT_ACTIONS.contains(&self.action.as_str()) {
             return Err(FieldError::new(format!("{path}.action"), "unknown action"));
@@ -141,7 +141,7 @@ const DEFERRED: [&str; 6] = [
 impl StrategyData {
     pub fn read(path: &str, value: Value) -> Result<StrategyData> {
         let mut f = Fields::new(path, value)?;
-        let row = |f: &mut Fields, name: &str| -> Result<Option<SignalRow>> {
+        let row = |f: &mut Fields, name: &'static str| -> Result<Option<SignalRow>> {
             let path = f.path(name);
             f.opt_any(name)
                 .map(|v| SignalRow::read(&path, v))
@@ -175,25 +175,28 @@ impl StrategyData {
         })
     }
 
-    pub fn write(&self, path: &str) -> Result<Value> {
+    pub fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
-        let id = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
-        w.value("pendingSignalId", id(&self.pending_signal_id))
-            .value("lastPendingId", id(&self.last_pending_id))
-            .value(
-                "createdSignal",
-                self.created_signal
-                    .clone()
-                    .map_or(Value::Null, Value::Object),
-            );
+        w.opt_string("pendingSignalId", self.pending_signal_id.as_deref());
+        if self.pending_signal_id.is_none() {
+            w.null("pendingSignalId");
+        }
+        w.opt_string("lastPendingId", self.last_pending_id.as_deref());
+        if self.last_pending_id.is_none() {
+            w.null("lastPendingId");
+        }
+        match &self.created_signal {
+            Some(map) => w.raw("createdSignal", &crate::record::extra_text(map)),
+            None => w.null("createdSignal"),
+        };
         let queue_path = w.path("commitQueue");
-        let queue = self
-            .commit_queue
-            .iter()
-            .enumerate()
-            .map(|(i, c)| c.write(&format!("{queue_path}[{i}]")))
-            .collect::<Result<Vec<_>>>()?;
-        w.value("commitQueue", Value::Array(queue));
+        let queue = array(
+            self.commit_queue
+                .iter()
+                .enumerate()
+                .map(|(i, c)| c.write(&index(&queue_path, i))),
+        )?;
+        w.raw("commitQueue", &queue);
         for (name, row) in DEFERRED.iter().zip([
             &self.closed_signal,
             &self.cancelled_signal,
@@ -202,11 +205,13 @@ impl StrategyData {
             &self.stop_loss_signal,
             &self.retry_open_signal,
         ]) {
-            let v = match row {
-                Some(r) => r.write(&w.path(name))?,
-                None => Value::Null,
+            match row {
+                Some(r) => {
+                    let text = r.write(&w.path(name))?;
+                    w.raw(name, &text)
+                }
+                None => w.null(name),
             };
-            w.value(name, v);
         }
         w.number("retryOpenCount", self.retry_open_count)?
             .number("retryCloseCount", self.retry_close_count)?

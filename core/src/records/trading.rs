@@ -2,7 +2,7 @@
 //! and candles.
 
 use super::signal::Position;
-use crate::record::{FieldError, Fields, Result, Writer};
+use crate::record::{FieldError, Fields, Result, Writer, array, index, join, push_string};
 use serde_json::{Map, Value};
 
 /// `IRiskActivePosition`.
@@ -40,7 +40,7 @@ impl RiskPosition {
         })
     }
 
-    fn write(&self, path: &str) -> Result<Value> {
+    fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.string("strategyName", &self.strategy_name)
             .string("exchangeName", &self.exchange_name)
@@ -80,7 +80,7 @@ pub fn read_risk(path: &str, value: Value) -> Result<RiskData> {
         .into_iter()
         .enumerate()
         .map(|(i, pair)| {
-            let at = format!("{path}[{i}]");
+            let at = index(path, i);
             match pair {
                 Value::Array(mut kv) if kv.len() == 2 => {
                     let position = kv.pop().unwrap_or(Value::Null);
@@ -88,7 +88,7 @@ pub fn read_risk(path: &str, value: Value) -> Result<RiskData> {
                         Some(Value::String(k)) => k,
                         other => {
                             return Err(FieldError::new(
-                                format!("{at}[0]"),
+                                index(&at, 0),
                                 format!(
                                     "expected a string, got {}",
                                     other
@@ -98,7 +98,7 @@ pub fn read_risk(path: &str, value: Value) -> Result<RiskData> {
                             ));
                         }
                     };
-                    Ok((key, RiskPosition::read(&format!("{at}[1]"), position)?))
+                    Ok((key, RiskPosition::read(&index(&at, 1), position)?))
                 }
                 other => Err(FieldError::new(
                     at,
@@ -112,17 +112,16 @@ pub fn read_risk(path: &str, value: Value) -> Result<RiskData> {
         .collect()
 }
 
-pub fn write_risk(path: &str, data: &RiskData) -> Result<Value> {
-    data.iter()
-        .enumerate()
-        .map(|(i, (key, position))| {
-            Ok(Value::Array(vec![
-                Value::String(key.clone()),
-                position.write(&format!("{path}[{i}][1]"))?,
-            ]))
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(Value::Array)
+pub fn write_risk(path: &str, data: &RiskData) -> Result<String> {
+    array(data.iter().enumerate().map(|(i, (key, position))| {
+        let mut pair = Vec::with_capacity(256);
+        pair.push(b'[');
+        push_string(&mut pair, key);
+        pair.push(b',');
+        pair.extend_from_slice(position.write(&index(&index(path, i), 1))?.as_bytes());
+        pair.push(b']');
+        Ok(String::from_utf8(pair).unwrap_or_default())
+    }))
 }
 
 /// `IPartialData`: the profit and loss levels reached (10, 20, … 100 percent).
@@ -148,7 +147,7 @@ fn level(path: &str, value: Value) -> Result<u8> {
 
 fn check_levels(path: &str, levels: &[u8]) -> Result<()> {
     for (i, &l) in levels.iter().enumerate() {
-        level(&format!("{path}[{i}]"), Value::from(l))?;
+        level(&index(path, i), Value::from(l))?;
     }
     Ok(())
 }
@@ -163,13 +162,13 @@ impl PartialLevels {
         })
     }
 
-    fn write(&self, path: &str) -> Result<Value> {
+    fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         check_levels(&w.path("profitLevels"), &self.profit_levels)?;
         check_levels(&w.path("lossLevels"), &self.loss_levels)?;
         let list = |l: &[u8]| Value::Array(l.iter().map(|&n| Value::from(n)).collect());
-        w.value("profitLevels", list(&self.profit_levels))
-            .value("lossLevels", list(&self.loss_levels))
+        w.value("profitLevels", &list(&self.profit_levels))
+            .value("lossLevels", &list(&self.loss_levels))
             .extra(&self.extra)?;
         Ok(w.finish())
     }
@@ -191,7 +190,7 @@ impl BreakevenLevel {
         })
     }
 
-    fn write(&self, path: &str) -> Result<Value> {
+    fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.boolean("reached", self.reached).extra(&self.extra)?;
         Ok(w.finish())
@@ -211,7 +210,7 @@ fn read_by_id<T>(
         Value::Object(map) => map
             .into_iter()
             .map(|(k, v)| {
-                let item = read(&format!("{path}.{k}"), v)?;
+                let item = read(&join(path, &k), v)?;
                 Ok((k, item))
             })
             .collect(),
@@ -228,13 +227,20 @@ fn read_by_id<T>(
 fn write_by_id<T>(
     path: &str,
     data: &ById<T>,
-    write: impl Fn(&T, &str) -> Result<Value>,
-) -> Result<Value> {
-    let mut map = Map::new();
-    for (k, v) in data {
-        map.insert(k.clone(), write(v, &format!("{path}.{k}"))?);
+    write: impl Fn(&T, &str) -> Result<String>,
+) -> Result<String> {
+    let mut out = Vec::with_capacity(128);
+    out.push(b'{');
+    for (i, (k, v)) in data.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_string(&mut out, k);
+        out.push(b':');
+        out.extend_from_slice(write(v, &join(path, k))?.as_bytes());
     }
-    Ok(Value::Object(map))
+    out.push(b'}');
+    Ok(String::from_utf8(out).unwrap_or_default())
 }
 
 /// `PartialData`: `Record<signalId, IPartialData>`.
@@ -242,7 +248,7 @@ pub fn read_partial(path: &str, value: Value) -> Result<ById<PartialLevels>> {
     read_by_id(path, value, PartialLevels::read)
 }
 
-pub fn write_partial(path: &str, data: &ById<PartialLevels>) -> Result<Value> {
+pub fn write_partial(path: &str, data: &ById<PartialLevels>) -> Result<String> {
     write_by_id(path, data, |v, p| v.write(p))
 }
 
@@ -251,7 +257,7 @@ pub fn read_breakeven(path: &str, value: Value) -> Result<ById<BreakevenLevel>> 
     read_by_id(path, value, BreakevenLevel::read)
 }
 
-pub fn write_breakeven(path: &str, data: &ById<BreakevenLevel>) -> Result<Value> {
+pub fn write_breakeven(path: &str, data: &ById<BreakevenLevel>) -> Result<String> {
     write_by_id(path, data, |v, p| v.write(p))
 }
 
@@ -281,7 +287,7 @@ impl Candle {
         })
     }
 
-    pub fn write(&self, path: &str) -> Result<Value> {
+    pub fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.number("timestamp", self.timestamp)?
             .number("open", self.open)?

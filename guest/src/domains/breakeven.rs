@@ -56,10 +56,10 @@ impl Guest for Component {
     ) -> Result<(), PersistError> {
         let inst = instance(&symbol, &strategy_name, &exchange_name)?;
         let path = DOMAIN.name();
-        let value = breakeven_in(path, breakeven_data)
+        let json = breakeven_in(path, breakeven_data)
             .and_then(|data| write_breakeven(path, &data))
             .map_err(invalid_input)?;
-        inst.write(&signal_id, &value)
+        inst.write(&signal_id, &json)
     }
 
     fn clear() {

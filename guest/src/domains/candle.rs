@@ -95,7 +95,7 @@ impl Guest for Component {
             .into_iter()
             .enumerate()
             .map(|(i, c)| {
-                let path = format!("candles[{i}]");
+                let path = persist_core::record::index("candles", i);
                 let candle = candle_in(&path, c)?;
                 Ok((candle.timestamp, candle.write(&path)?))
             })
@@ -107,10 +107,10 @@ impl Guest for Component {
             existing: 0,
             unclosed: 0,
         };
-        for (timestamp, value) in values {
+        for (timestamp, json) in values {
             if timestamp + step > now {
                 report.unclosed += 1;
-            } else if inst.write_if_absent(&candle_id(timestamp), &value)? {
+            } else if inst.write_if_absent(&candle_id(timestamp), &json)? {
                 report.written += 1;
             } else {
                 report.existing += 1;

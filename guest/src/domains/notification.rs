@@ -59,10 +59,11 @@ pub fn write_all(
     }
     let mut written = 0;
     for (id, value) in checked {
+        let json = json_text(&value);
         let stored = if append_only {
-            inst.write_if_absent(&id, &value)?
+            inst.write_if_absent(&id, &json)?
         } else {
-            inst.write(&id, &value)?;
+            inst.write(&id, &json)?;
             true
         };
         written += u32::from(stored);

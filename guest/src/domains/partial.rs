@@ -56,10 +56,10 @@ impl Guest for Component {
     ) -> Result<(), PersistError> {
         let inst = instance(&symbol, &strategy_name, &exchange_name)?;
         let path = DOMAIN.name();
-        let value = partial_in(path, partial_data)
+        let json = partial_in(path, partial_data)
             .and_then(|data| write_partial(path, &data))
             .map_err(invalid_input)?;
-        inst.write(&signal_id, &value)
+        inst.write(&signal_id, &json)
     }
 
     fn clear() {

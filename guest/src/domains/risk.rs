@@ -49,10 +49,10 @@ impl Guest for Component {
     ) -> Result<(), PersistError> {
         let inst = instance(&risk_name, &exchange_name)?;
         let path = DOMAIN.name();
-        let value = risk_in(path, risk_row)
+        let json = risk_in(path, risk_row)
             .and_then(|data| write_risk(path, &data))
             .map_err(invalid_input)?;
-        inst.write(ID, &value)
+        inst.write(ID, &json)
     }
 
     fn clear() {

@@ -31,7 +31,7 @@ pub fn write(inst: &Instance, payload: Payload, id: &str, data: &str) -> Result<
     let path = inst.domain.name();
     let value = parse_input(path, data)?;
     payload.check(path, &value).map_err(invalid_input)?;
-    inst.write(id, &value)
+    inst.write(id, &json_text(&value))
 }
 
 /// Rewrites the record with `removed: true`; nothing when missing.
@@ -40,7 +40,7 @@ pub fn remove(inst: &Instance, payload: Payload, id: &str) -> Result<(), Persist
         if let Value::Object(map) = &mut v {
             map.insert("removed".to_string(), Value::Bool(true));
         }
-        inst.write(id, &v)?;
+        inst.write(id, &json_text(&v))?;
     }
     Ok(())
 }

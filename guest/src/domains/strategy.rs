@@ -10,7 +10,6 @@ use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::domain::Domain;
 use persist_core::record::optional;
 use persist_core::records::strategy::StrategyData as CoreData;
-use serde_json::Value;
 use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Strategy;
@@ -54,13 +53,13 @@ impl Guest for Component {
     ) -> Result<(), PersistError> {
         let inst = instance(&symbol, &strategy_name, &exchange_name)?;
         let path = DOMAIN.name();
-        let value = match data {
-            None => Value::Null,
+        let json = match data {
+            None => "null".to_string(),
             Some(d) => strategy_in(path, d)
                 .and_then(|d| d.write(path))
                 .map_err(invalid_input)?,
         };
-        inst.write(ID, &value)
+        inst.write(ID, &json)
     }
 
     fn clear() {

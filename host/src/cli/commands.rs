@@ -18,20 +18,15 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         .map_err(|e| Error::Setup(format!("cannot open store {}: {e}", cli.store)))?;
     let mut persist = runtime.open(backend)?;
     let mut out = std::io::stdout().lock();
+    if let Some((domain, op)) = cli.command.domain() {
+        super::domains::run(&mut persist, domain, op, read_stdin, &mut out)?;
+        return Ok(0);
+    }
     match &cli.command {
         Command::Put { entity, id, json } => {
             let text = match json {
                 Some(text) => text.clone(),
-                None => {
-                    let mut text = String::new();
-                    std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                        Error::InvalidInput {
-                            path: "value".into(),
-                            reason: format!("cannot read the document from stdin: {e}"),
-                        }
-                    })?;
-                    text
-                }
+                None => read_stdin()?,
             };
             persist.write_value(entity, id, &text)?;
         }
@@ -50,9 +45,21 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         }
         Command::Rm { entity, id } => persist.remove_value(entity, id)?,
         Command::Check { json, dry_run } => return check(&mut persist, *json, *dry_run, &mut out),
-        Command::Bench(_) => unreachable!("handled above"),
+        _ => unreachable!("bench and the domain commands are handled above"),
     }
     Ok(0)
+}
+
+/// The document of a write given on stdin.
+fn read_stdin() -> Result<String, Error> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| Error::InvalidInput {
+            path: "value".into(),
+            reason: format!("cannot read the document from stdin: {e}"),
+        })?;
+    Ok(text)
 }
 
 fn check(

@@ -2,6 +2,9 @@
 //! errors to one line on stderr and an exit status.
 
 mod commands;
+mod domains;
+
+use domains::{DomainName, DomainOp};
 
 use crate::error::Error;
 use crate::runtime::GuestSource;
@@ -74,6 +77,111 @@ pub enum Command {
     },
     /// Measure write, read and init-validation costs on the memory and file stores.
     Bench(crate::bench::BenchArgs),
+    /// The pending signal of a symbol/strategy/exchange (data/signal).
+    Signal {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// The scheduled signal of a symbol/strategy/exchange (data/schedule).
+    Schedule {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// The strategy's deferred state and commit queue (data/strategy).
+    Strategy {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// A risk profile's active positions (data/risk).
+    Risk {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// Partial profit/loss levels of a signal (data/partial).
+    Partial {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// Breakeven state of a signal (data/breakeven).
+    Breakeven {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// Cached candles, one file each (data/candle).
+    Candle {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// The signals store, backtest or live (data/storage).
+    Storage {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// Notifications, backtest or live (data/notification).
+    Notification {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// The append-only log (data/log).
+    Log {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// Cached measures, soft-deleted (data/measure).
+    Measure {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// Interval results, soft-deleted (data/interval).
+    Interval {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// A signal's memory records, soft-deleted (memory/).
+    Memory {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// The most recent signal of a context (data/recent).
+    Recent {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// A signal's state bucket (state/).
+    State {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+    /// A strategy session per symbol (session/).
+    Session {
+        #[command(subcommand)]
+        op: DomainOp,
+    },
+}
+
+impl Command {
+    /// The domain command this is, if it is one.
+    fn domain(&self) -> Option<(DomainName, &DomainOp)> {
+        match self {
+            Command::Signal { op } => Some((DomainName::Signal, op)),
+            Command::Schedule { op } => Some((DomainName::Schedule, op)),
+            Command::Strategy { op } => Some((DomainName::Strategy, op)),
+            Command::Risk { op } => Some((DomainName::Risk, op)),
+            Command::Partial { op } => Some((DomainName::Partial, op)),
+            Command::Breakeven { op } => Some((DomainName::Breakeven, op)),
+            Command::Candle { op } => Some((DomainName::Candle, op)),
+            Command::Storage { op } => Some((DomainName::Storage, op)),
+            Command::Notification { op } => Some((DomainName::Notification, op)),
+            Command::Log { op } => Some((DomainName::Log, op)),
+            Command::Measure { op } => Some((DomainName::Measure, op)),
+            Command::Interval { op } => Some((DomainName::Interval, op)),
+            Command::Memory { op } => Some((DomainName::Memory, op)),
+            Command::Recent { op } => Some((DomainName::Recent, op)),
+            Command::State { op } => Some((DomainName::State, op)),
+            Command::Session { op } => Some((DomainName::Session, op)),
+            _ => None,
+        }
+    }
 }
 
 impl Cli {
