@@ -1102,3 +1102,142 @@ fn the_json_of_typed_records_round_trips_through_the_guest() {
         r#"[{"timestamp":1,"open":1,"high":1,"low":1,"close":1,"volume":1,"trades":7}]"#
     );
 }
+
+#[test]
+fn every_domain_keeps_its_contexts_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = UNIX_EPOCH + Duration::from_millis((T0 + 10.0 * MINUTE) as u64);
+    let mut p = runtime().open_at(file_backend(dir.path()), now).unwrap();
+    let strategy = StrategyData {
+        pending_signal_id: Some("sig-1".into()),
+        last_pending_id: None,
+        created_signal: None,
+        commit_queue: vec![],
+        closed_signal: None,
+        cancelled_signal: None,
+        activated_signal: None,
+        take_profit_signal: None,
+        stop_loss_signal: None,
+        retry_open_signal: None,
+        retry_open_count: 0.0,
+        retry_close_count: 0.0,
+        is_paused: false,
+        extra: "{}".into(),
+    };
+    p.write_strategy_data(Some(&strategy), "BTCUSDT", "s1", "binance")
+        .unwrap();
+    p.write_position_data(&[risk_entry("BTCUSDT")], "r", "binance", 0.0)
+        .unwrap();
+    let levels = vec![PartialLevels {
+        signal_id: "sig-1".into(),
+        profit_levels: vec![10],
+        loss_levels: vec![],
+        extra: String::new(),
+    }];
+    p.write_partial_data(&levels, "BTCUSDT", "s1", "sig-1", "binance", 0.0)
+        .unwrap();
+    let reached = vec![BreakevenLevel {
+        signal_id: "sig-1".into(),
+        reached: true,
+        extra: String::new(),
+    }];
+    p.write_breakeven_data(&reached, "BTCUSDT", "s1", "sig-1", "binance", 0.0)
+        .unwrap();
+    p.write_candles_data(&[candle(T0)], "BTCUSDT", "1m", "binance")
+        .unwrap();
+    p.write_measure_data(r#"{"id":"k","data":1,"removed":false}"#, "b1", "k", 0.0)
+        .unwrap();
+    p.write_interval_data(
+        r#"{"id":"k","data":1,"when":"2024-01-01T00:00:00.000Z","removed":false}"#,
+        "b1",
+        "k",
+        0.0,
+    )
+    .unwrap();
+    p.write_memory_data(&memory_record(), "sig-1", "notes", "m", 0.0)
+        .unwrap();
+    p.write_state_data(
+        r#"{"id":"sig-1_st","data":{},"when":1}"#,
+        "sig-1",
+        "st",
+        0.0,
+    )
+    .unwrap();
+    p.write_session_data(
+        r#"{"id":"BTCUSDT:s1:binance:live","data":{},"when":1}"#,
+        "s1",
+        "binance",
+        "",
+        0.0,
+        "BTCUSDT",
+        false,
+    )
+    .unwrap();
+
+    for (symbol, strat, exchange) in [
+        ("ETHUSDT", "s1", "binance"),
+        ("BTCUSDT", "s2", "binance"),
+        ("BTCUSDT", "s1", "bybit"),
+    ] {
+        assert_eq!(
+            p.read_strategy_data(symbol, strat, exchange).unwrap(),
+            None,
+            "{symbol} {strat} {exchange}"
+        );
+        assert_eq!(
+            p.read_partial_data(symbol, strat, "sig-1", exchange, 0.0)
+                .unwrap(),
+            vec![]
+        );
+        assert_eq!(
+            p.read_breakeven_data(symbol, strat, "sig-1", exchange, 0.0)
+                .unwrap(),
+            vec![]
+        );
+        assert_eq!(
+            p.read_session_data(strat, exchange, "", symbol, false)
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        p.read_partial_data("BTCUSDT", "s1", "sig-2", "binance", 0.0)
+            .unwrap(),
+        vec![],
+        "another signal id"
+    );
+    assert_eq!(p.read_position_data("r", "bybit", 0.0).unwrap(), vec![]);
+    assert_eq!(p.read_position_data("r2", "binance", 0.0).unwrap(), vec![]);
+    assert_eq!(
+        p.read_candles_data("BTCUSDT", "1m", "bybit", 1, T0, 0.0)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        p.read_candles_data("ETHUSDT", "1m", "binance", 1, T0, 0.0)
+            .unwrap(),
+        None
+    );
+    assert_eq!(p.read_measure_data("b2", "k").unwrap(), None);
+    assert_eq!(p.read_interval_data("b2", "k").unwrap(), None);
+    assert!(p.read_measure_data("b1", "k").unwrap().is_some());
+    assert_eq!(p.read_memory_data("sig-2", "notes", "m").unwrap(), None);
+    assert_eq!(p.read_memory_data("sig-1", "other", "m").unwrap(), None);
+    assert_eq!(p.read_state_data("sig-1", "other").unwrap(), None);
+    assert_eq!(
+        p.read_session_data("s1", "binance", "", "BTCUSDT", true)
+            .unwrap(),
+        None,
+        "backtest and live are apart"
+    );
+    assert_eq!(
+        p.read_session_data("s1", "binance", "f1", "BTCUSDT", false)
+            .unwrap(),
+        None,
+        "frames are apart"
+    );
+    assert_eq!(
+        p.read_strategy_data("BTCUSDT", "s1", "binance").unwrap(),
+        Some(strategy)
+    );
+}
