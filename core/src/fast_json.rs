@@ -57,6 +57,48 @@ pub fn valid(text: &str) -> bool {
     .document()
 }
 
+/// The members of a JSON object as (key with its quotes, value) slices of the text, when
+/// this pass can tell the text is one valid object; `None` means "not decided here" (the
+/// caller parses it the general way).
+pub fn members(text: &str) -> Option<Vec<(&str, &str)>> {
+    let b = text.as_bytes();
+    let mut scan = Scan {
+        b,
+        canonical: false,
+        spaced: false,
+    };
+    let mut i = scan.skip_ws(0)?;
+    if b[i] != b'{' {
+        return None;
+    }
+    i = scan.skip_ws(i + 1)?;
+    let mut out = Vec::with_capacity(32);
+    let end = if b[i] == b'}' {
+        i + 1
+    } else {
+        loop {
+            if b[i] != b'"' {
+                return None;
+            }
+            let key_end = scan.string(i)?;
+            let colon = scan.skip_ws(key_end)?;
+            if b[colon] != b':' {
+                return None;
+            }
+            let value = scan.skip_ws(colon + 1)?;
+            let value_end = scan.value_at(value)?;
+            out.push((&text[i..key_end], &text[value..value_end]));
+            let next = scan.skip_ws(value_end)?;
+            match b[next] {
+                b',' => i = scan.skip_ws(next + 1)?,
+                b'}' => break next + 1,
+                _ => return None,
+            }
+        }
+    };
+    scan.skip_ws(end).is_none().then_some(out)
+}
+
 /// One pass over the bytes. It copies nothing: in WebAssembly every small copy is a call
 /// out of the module, which cost more than the scan itself.
 struct Scan<'a> {
@@ -68,90 +110,64 @@ struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    /// The whole text is one value. Iterative, with the open containers as a bit stack
-    /// (1 = object), so that a value costs no call.
+    /// The whole text is one value.
     fn document(&mut self) -> bool {
+        let Some(start) = self.skip_ws(0) else {
+            return false;
+        };
+        self.value_at(start)
+            .is_some_and(|end| self.skip_ws(end).is_none())
+    }
+
+    /// The value starting at `start`; returns the index after it. Iterative, with the open
+    /// containers as a bit stack (1 = object), so that a value costs no call.
+    fn value_at(&mut self, start: usize) -> Option<usize> {
         let b = self.b;
         let mut open: u128 = 0;
         let mut depth = 0;
-        let Some(mut i) = self.skip_ws(0) else {
-            return false;
-        };
+        let mut i = start;
         loop {
             // A value starts at `i`.
-            match b[i] {
+            match *b.get(i)? {
                 c @ (b'{' | b'[') => {
                     if depth == MAX_DEPTH {
-                        return false;
+                        return None;
                     }
                     let object = c == b'{';
                     let close = if object { b'}' } else { b']' };
-                    let Some(next) = self.skip_ws(i + 1) else {
-                        return false;
-                    };
+                    let next = self.skip_ws(i + 1)?;
                     if b[next] == close {
                         i = next + 1;
                     } else {
                         open = (open << 1) | u128::from(object);
                         depth += 1;
-                        i = next;
-                        if object {
-                            match self.key(i) {
-                                Some(value) => i = value,
-                                None => return false,
-                            }
-                        }
+                        i = if object { self.key(next)? } else { next };
                         continue;
                     }
                 }
-                b'"' => match self.string(i) {
-                    Some(end) => i = end,
-                    None => return false,
-                },
-                b't' => match self.literal(i, b"true") {
-                    Some(end) => i = end,
-                    None => return false,
-                },
-                b'f' => match self.literal(i, b"false") {
-                    Some(end) => i = end,
-                    None => return false,
-                },
-                b'n' => match self.literal(i, b"null") {
-                    Some(end) => i = end,
-                    None => return false,
-                },
-                b'-' | b'0'..=b'9' => match self.number(i) {
-                    Some(end) => i = end,
-                    None => return false,
-                },
-                _ => return false,
+                b'"' => i = self.string(i)?,
+                b't' => i = self.literal(i, b"true")?,
+                b'f' => i = self.literal(i, b"false")?,
+                b'n' => i = self.literal(i, b"null")?,
+                b'-' | b'0'..=b'9' => i = self.number(i)?,
+                _ => return None,
             }
             // A value ended before `i`: close containers until one goes on with a comma.
             loop {
-                let Some(next) = self.skip_ws(i) else {
-                    return depth == 0;
-                };
                 if depth == 0 {
-                    return false;
+                    return Some(i);
                 }
+                let next = self.skip_ws(i)?;
                 let object = open & 1 == 1;
                 match b[next] {
                     b',' => {
-                        let Some(after) = self.skip_ws(next + 1) else {
-                            return false;
-                        };
-                        i = after;
-                        if object {
-                            match self.key(i) {
-                                Some(value) => i = value,
-                                None => return false,
-                            }
-                        }
+                        let after = self.skip_ws(next + 1)?;
+                        i = if object { self.key(after)? } else { after };
                         break;
                     }
                     b'}' if object => {}
                     b']' if !object => {}
-                    _ => return false,
+                    _ => return None,
                 }
                 open >>= 1;
                 depth -= 1;
@@ -475,6 +491,48 @@ mod tests {
             written > total / 10 && validated > total / 10,
             "{written} written, {validated} validated of {total}"
         );
+    }
+
+    #[test]
+    fn members_are_split_exactly_when_the_text_is_one_valid_object() {
+        assert_eq!(
+            members(r#" { "a" : [1, {"b": null}] , "c\"d":"x" } "#),
+            Some(vec![
+                (r#""a""#, r#"[1, {"b": null}]"#),
+                (r#""c\"d""#, r#""x""#)
+            ])
+        );
+        assert_eq!(members("{}"), Some(vec![]));
+        for not_decided in [
+            "[1]",
+            "null",
+            "{",
+            r#"{"a":1,}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":1e5}"#,
+            "",
+        ] {
+            assert_eq!(members(not_decided), None, "{not_decided:?}");
+        }
+        let mut r = Rng(7);
+        for _ in 0..5_000 {
+            let mut text = String::from("{\"k\":");
+            gen_value(&mut r, 1, &mut text);
+            text.push('}');
+            for candidate in [text.clone(), mutate(&mut r, &text)] {
+                if let Some(split) = members(&candidate) {
+                    let parsed: serde_json::Value = serde_json::from_str(&candidate)
+                        .unwrap_or_else(|e| panic!("{candidate:?}: {e}"));
+                    let object = parsed.as_object().expect("an object");
+                    assert_eq!(split.len(), object.len(), "{candidate:?}");
+                    for (key, value) in split {
+                        let key: String = serde_json::from_str(key).unwrap();
+                        let value: serde_json::Value = serde_json::from_str(value).unwrap();
+                        assert_eq!(object.get(&key), Some(&value), "{candidate:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

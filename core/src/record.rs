@@ -3,6 +3,7 @@
 //! record does not model are kept, in order, so that they survive a round trip.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why a value is not a valid record: the field path and the reason.
@@ -87,34 +88,64 @@ pub fn index(parent: &str, i: usize) -> String {
     path
 }
 
+/// One member's value: a slice of JSON text (valid JSON, not parsed yet) or a parsed value.
+enum Member<'a> {
+    Raw(&'a str),
+    Value(Value),
+}
+
+impl Member<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            // The slice was validated when the object was split.
+            Member::Raw(raw) => serde_json::from_str(raw).unwrap_or(Value::Null),
+            Member::Value(v) => v,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        match self {
+            Member::Raw(raw) => *raw == "null",
+            Member::Value(v) => v.is_null(),
+        }
+    }
+}
+
 /// The fields of one JSON object, taken one by one; what is left over is the record's extra.
 /// Kept as a list in document order: records are small, and fields are usually taken in the
-/// order they were written, so a search from the last hit finds each at once.
-pub struct Fields {
+/// order they were written, so a search from the last hit finds each at once. Read from
+/// text, members stay slices of it until a field is taken, and plain numbers, strings and
+/// booleans never become a `Value`.
+pub struct Fields<'a> {
     path: String,
     /// Each member; `None` once taken.
-    members: Vec<(String, Option<Value>)>,
+    members: Vec<(Cow<'a, str>, Option<Member<'a>>)>,
     /// Where the last taken member was.
     hint: usize,
 }
 
-impl Fields {
+impl<'a> Fields<'a> {
     /// The object at `path`, or an error if the value is not an object.
-    pub fn new(path: &str, value: Value) -> Result<Fields> {
+    pub fn new(path: &str, value: Value) -> Result<Fields<'a>> {
         match value {
             Value::Object(map) => Ok(Fields {
                 path: path.to_string(),
-                members: map.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+                members: map
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k), Some(Member::Value(v))))
+                    .collect(),
                 hint: 0,
             }),
             other => Err(not_an_object(path, &other)),
         }
     }
 
-    /// The object in JSON text, read straight into its members (no map is built), or
-    /// `Ok(None)` when the text is `null`. Errors are those of [`Fields::new`] on the parsed
-    /// value, or the parser's.
-    pub fn parse(path: &str, text: &str) -> std::result::Result<Option<Fields>, ParseError> {
+    /// The object in JSON text, or `Ok(None)` when the text is `null`. Errors are those of
+    /// [`Fields::new`] on the parsed value, or the parser's.
+    pub fn parse(path: &str, text: &'a str) -> std::result::Result<Option<Fields<'a>>, ParseError> {
+        if let Some(fields) = Fields::split(path, text) {
+            return Ok(Some(fields));
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let members = match serde::Deserializer::deserialize_any(&mut de, Members) {
             Ok(members) => members,
@@ -130,9 +161,35 @@ impl Fields {
         de.end().map_err(ParseError::Json)?;
         Ok(Some(Fields {
             path: path.to_string(),
-            members,
+            members: members
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), v.map(Member::Value)))
+                .collect(),
             hint: 0,
         }))
+    }
+
+    /// The object split into slices by the JSON shortcut, when it can tell.
+    fn split(path: &str, text: &'a str) -> Option<Fields<'a>> {
+        let split = crate::fast_json::members(text)?;
+        let mut members: Vec<(Cow<'a, str>, Option<Member<'a>>)> = Vec::with_capacity(split.len());
+        for (key, value) in split {
+            let key = if key.contains('\\') {
+                Cow::Owned(serde_json::from_str::<String>(key).ok()?)
+            } else {
+                Cow::Borrowed(&key[1..key.len() - 1])
+            };
+            // A repeated key keeps its last value in the place of its first, as JSON.parse does.
+            match members.iter_mut().find(|(k, _)| *k == key) {
+                Some(member) => member.1 = Some(Member::Raw(value)),
+                None => members.push((key, Some(Member::Raw(value)))),
+            }
+        }
+        Some(Fields {
+            path: path.to_string(),
+            members,
+            hint: 0,
+        })
     }
 
     pub fn path(&self, name: &str) -> String {
@@ -146,14 +203,21 @@ impl Fields {
             .find(|&i| self.members[i].0 == name && self.members[i].1.is_some())
     }
 
-    fn peek(&self, name: &str) -> Option<&Value> {
-        self.find(name).and_then(|i| self.members[i].1.as_ref())
+    /// Whether the field is missing or `null`.
+    fn absent(&self, name: &str) -> bool {
+        self.find(name)
+            .and_then(|i| self.members[i].1.as_ref())
+            .is_none_or(Member::is_null)
     }
 
-    fn take(&mut self, name: &'static str) -> Option<Value> {
+    fn take_member(&mut self, name: &'static str) -> Option<Member<'a>> {
         let i = self.find(name)?;
         self.hint = i + 1;
         self.members[i].1.take()
+    }
+
+    fn take(&mut self, name: &'static str) -> Option<Value> {
+        self.take_member(name).map(Member::into_value)
     }
 
     fn expected(&self, name: &str, what: &str, got: Option<&Value>) -> FieldError {
@@ -173,7 +237,14 @@ impl Fields {
     }
 
     pub fn string(&mut self, name: &'static str) -> Result<String> {
-        match self.take(name) {
+        let member = self.take_member(name);
+        if let Some(Member::Raw(raw)) = member
+            && raw.starts_with('"')
+            && !raw.contains('\\')
+        {
+            return Ok(raw[1..raw.len() - 1].to_string());
+        }
+        match member.map(Member::into_value) {
             Some(Value::String(s)) => Ok(s),
             other => Err(self.expected(name, "a string", other.as_ref())),
         }
@@ -181,10 +252,17 @@ impl Fields {
 
     /// A string, or nothing when the field is missing or `null`.
     pub fn opt_string(&mut self, name: &'static str) -> Result<Option<String>> {
-        match self.take(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            other => Err(self.expected(name, "a string or null", other.as_ref())),
+        if self.absent(name) {
+            self.take(name);
+            return Ok(None);
+        }
+        match self.string(name) {
+            Ok(s) => Ok(Some(s)),
+            Err(e) => Err(FieldError::new(
+                e.path,
+                e.reason
+                    .replace("expected a string,", "expected a string or null,"),
+            )),
         }
     }
 
@@ -204,7 +282,17 @@ impl Fields {
     }
 
     pub fn number(&mut self, name: &'static str) -> Result<f64> {
-        match self.take(name) {
+        let member = self.take_member(name);
+        // A number the shortcut passed has no exponent and at most 40 characters: it parses
+        // to the same finite double as serde_json's.
+        if let Some(Member::Raw(raw)) = member
+            && matches!(raw.as_bytes().first(), Some(b'-' | b'0'..=b'9'))
+        {
+            return raw
+                .parse::<f64>()
+                .map_err(|_| FieldError::new(self.path(name), "number out of range"));
+        }
+        match member.map(Member::into_value) {
             Some(Value::Number(n)) => n
                 .as_f64()
                 .ok_or_else(|| FieldError::new(self.path(name), "number out of range")),
@@ -214,13 +302,11 @@ impl Fields {
 
     /// A number, or nothing when the field is missing or `null`.
     pub fn opt_number(&mut self, name: &'static str) -> Result<Option<f64>> {
-        match self.peek(name) {
-            None | Some(Value::Null) => {
-                self.take(name);
-                Ok(None)
-            }
-            _ => self.number(name).map(Some),
+        if self.absent(name) {
+            self.take(name);
+            return Ok(None);
         }
+        self.number(name).map(Some)
     }
 
     /// `minuteEstimatedTime`: `JSON.stringify` writes Infinity as `null`, and every reader
@@ -230,17 +316,30 @@ impl Fields {
     }
 
     pub fn boolean(&mut self, name: &'static str) -> Result<bool> {
-        match self.take(name) {
+        let member = self.take_member(name);
+        match member {
+            Some(Member::Raw("true")) => return Ok(true),
+            Some(Member::Raw("false")) => return Ok(false),
+            _ => {}
+        }
+        match member.map(Member::into_value) {
             Some(Value::Bool(b)) => Ok(b),
             other => Err(self.expected(name, "true or false", other.as_ref())),
         }
     }
 
     pub fn opt_boolean(&mut self, name: &'static str) -> Result<Option<bool>> {
-        match self.take(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            other => Err(self.expected(name, "true, false or null", other.as_ref())),
+        if self.absent(name) {
+            self.take(name);
+            return Ok(None);
+        }
+        match self.boolean(name) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) => Err(FieldError::new(
+                e.path,
+                e.reason
+                    .replace("expected true or false,", "expected true, false or null,"),
+            )),
         }
     }
 
@@ -248,24 +347,36 @@ impl Fields {
     pub fn object<T>(
         &mut self,
         name: &'static str,
-        read: impl FnOnce(Fields) -> Result<T>,
+        read: impl FnOnce(Fields<'a>) -> Result<T>,
     ) -> Result<T> {
         let path = self.path(name);
-        let value = self.any(name)?;
-        read(Fields::new(&path, value)?)
+        match self.take_member(name) {
+            Some(member) => read(Fields::nested(&path, member)?),
+            None => Err(self.expected(name, "a value", None)),
+        }
+    }
+
+    fn nested(path: &str, member: Member<'a>) -> Result<Fields<'a>> {
+        if let Member::Raw(raw) = member
+            && raw.starts_with('{')
+            && let Some(fields) = Fields::split(path, raw)
+        {
+            return Ok(fields);
+        }
+        Fields::new(path, member.into_value())
     }
 
     /// A nested record, or nothing when the field is missing or `null`.
     pub fn opt_object<T>(
         &mut self,
         name: &'static str,
-        read: impl FnOnce(Fields) -> Result<T>,
+        read: impl FnOnce(Fields<'a>) -> Result<T>,
     ) -> Result<Option<T>> {
-        let path = self.path(name);
-        match self.take(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => read(Fields::new(&path, value)?).map(Some),
+        if self.absent(name) {
+            self.take(name);
+            return Ok(None);
         }
+        self.object(name, read).map(Some)
     }
 
     /// An array, each item read by `read` with its index in the path (`signal._entry[2]`).
@@ -293,27 +404,23 @@ impl Fields {
         name: &'static str,
         read: impl Fn(&str, Value) -> Result<T>,
     ) -> Result<Option<Vec<T>>> {
-        match self.peek(name) {
-            None | Some(Value::Null) => {
-                self.take(name);
-                Ok(None)
-            }
-            _ => self.list(name, read).map(Some),
+        if self.absent(name) {
+            self.take(name);
+            return Ok(None);
         }
+        self.list(name, read).map(Some)
     }
 
     /// Whether any of the named fields is present and not `null`.
     pub fn rest_has_any(&self, names: &[&'static str]) -> bool {
-        names
-            .iter()
-            .any(|n| self.peek(n).is_some_and(|v| !v.is_null()))
+        names.iter().any(|n| !self.absent(n))
     }
 
     /// The fields not taken: the record's extra.
     pub fn rest(self) -> Map<String, Value> {
         self.members
             .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .filter_map(|(k, v)| v.map(|v| (k.into_owned(), v.into_value())))
             .collect()
     }
 }
@@ -403,9 +510,15 @@ impl<'p> Writer<'p> {
         self.out.push(b':');
     }
 
+    /// A modeled field's key: a name of ours, plain ASCII, written without escaping.
     fn field(&mut self, name: &'static str) {
         self.names.push(name);
-        self.key(name);
+        if self.out.len() > 1 {
+            self.out.push(b',');
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
     }
 
     /// A field whose value is JSON text already (a nested record).
