@@ -8,10 +8,9 @@ use persist_host::{Backend, StorageError, StoreUrl, open_url};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+/// The same behaviour on every kind of store: file, memory, Redis and PostgreSQL.
 fn each_backend(test: impl Fn(Arc<dyn Backend>, &str)) {
-    let dir = tempfile::tempdir().unwrap();
-    test(file_backend(dir.path()), "file");
-    test(memory_backend(), "memory");
+    services::each_store_kind(|fresh, b| test(b, fresh.name()));
 }
 
 #[test]
@@ -166,7 +165,15 @@ fn refusal_messages_say_what_is_wrong() {
 #[test]
 fn documents_over_the_cap_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for url in [StoreUrl::File(dir.path().to_path_buf()), StoreUrl::Memory] {
+    let stores = services::Fresh::all();
+    let mut urls = vec![StoreUrl::File(dir.path().to_path_buf())];
+    urls.extend(
+        stores
+            .iter()
+            .skip(1)
+            .map(|s| s.url().parse::<StoreUrl>().unwrap()),
+    );
+    for url in urls {
         let b = open_url(&url, 1024).unwrap();
         assert_eq!(
             b.write("e", "a", &[b'1'; 1025]),
@@ -223,6 +230,75 @@ fn quarantine_moves_never_deletes() {
     .unwrap();
     assert_eq!(note["reason"], "not valid JSON");
     assert_eq!(note["from"], "q/e/bad.json");
+}
+
+#[test]
+fn redis_and_postgres_quarantine_moves_the_document_aside_with_its_reason() {
+    let redis = services::RedisPrefix::new();
+    let b = open_url(&redis.url().parse().unwrap(), 1 << 20).unwrap();
+    b.write("q/e", "bad", b"{oops").unwrap();
+    b.quarantine("q/e", "bad", "not valid JSON").unwrap();
+    b.quarantine("q/e", "bad", "again").unwrap();
+    assert_eq!(b.read("q/e", "bad").unwrap(), None);
+    assert!(
+        b.entities("").unwrap().is_empty(),
+        "the quarantine is not an entity"
+    );
+    let keys = redis.keys();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let prefix = format!("{}:.quarantine:q/e:bad:", redis.prefix);
+    assert!(keys.iter().all(|k| k.starts_with(&prefix)), "{keys:?}");
+
+    let pg = services::PostgresTable::new();
+    let b = open_url(&pg.url().parse().unwrap(), 1 << 20).unwrap();
+    b.write("q/e", "bad", b"{oops").unwrap();
+    b.write("q/e", "good", b"1").unwrap();
+    b.quarantine("q/e", "bad", "not valid JSON").unwrap();
+    b.quarantine("q/e", "bad", "again").unwrap();
+    assert_eq!(b.list_ids("q/e").unwrap(), ["good"]);
+    let rows = pg.query(&format!(
+        "SELECT entity, id, value, reason FROM {}_quarantine",
+        pg.table
+    ));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<_, String>(1), "bad");
+    assert_eq!(rows[0].get::<_, Vec<u8>>(2), b"{oops");
+    assert_eq!(rows[0].get::<_, String>(3), "not valid JSON");
+}
+
+#[test]
+fn redis_keys_and_postgres_rows_are_the_documented_layout() {
+    let redis = services::RedisPrefix::new();
+    let b = open_url(&redis.url().parse().unwrap(), 1 << 20).unwrap();
+    b.write("data/signal/BTC:USDT_s_e", "BTC:USDT", b"null")
+        .unwrap();
+    b.write("data/signal/BTC", "x", b"1").unwrap();
+    assert_eq!(
+        redis.keys(),
+        [
+            format!("{}:data/signal/BTC%3AUSDT_s_e:BTC:USDT", redis.prefix),
+            format!("{}:data/signal/BTC:x", redis.prefix),
+        ]
+    );
+    assert_eq!(
+        b.list_ids("data/signal/BTC").unwrap(),
+        ["x"],
+        "a ':' in an entity never mixes entities"
+    );
+    assert_eq!(
+        b.list_ids("data/signal/BTC:USDT_s_e").unwrap(),
+        ["BTC:USDT"]
+    );
+
+    let pg = services::PostgresTable::new();
+    let b = open_url(&pg.url().parse().unwrap(), 1 << 20).unwrap();
+    b.write("orders", "42", br#"{"qty":1}"#).unwrap();
+    let rows = pg.query(&format!("SELECT document->>'qty' FROM {}_json", pg.table));
+    assert_eq!(
+        rows[0].get::<_, String>(0),
+        "1",
+        "the JSON view answers SQL"
+    );
 }
 
 #[test]

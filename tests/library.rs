@@ -5,10 +5,9 @@ mod common;
 use common::*;
 use persist_host::{Error, Persist};
 
+/// The guest on every kind of store: file, memory, Redis and PostgreSQL.
 fn each_store(test: impl Fn(&mut Persist, &str)) {
-    let dir = tempfile::tempdir().unwrap();
-    test(&mut open(file_backend(dir.path())), "file");
-    test(&mut open(memory_backend()), "memory");
+    services::each_store_kind(|fresh, b| test(&mut open(b), fresh.name()));
 }
 
 #[test]

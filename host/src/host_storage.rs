@@ -3,7 +3,7 @@
 
 use crate::bindings::WitStorageError;
 use crate::bindings::backtest::persist::storage::{Host, HostBucket};
-use crate::storage::{Backend, StorageError};
+use crate::storage::{Backend, Routes, StorageError};
 use std::sync::Arc;
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -14,12 +14,12 @@ pub struct BucketHandle {
 }
 
 /// The data of one wasmtime `Store`: an empty WASI context (no files, env, sockets or
-/// inherited stdio), the resource table and the backend.
+/// inherited stdio), the resource table and the stores by bucket.
 pub struct HostState {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     pub(crate) limits: wasmtime::StoreLimits,
-    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) routes: Routes,
     /// Warnings the guest reported, oldest first (the last [`MAX_WARNINGS`] are kept).
     pub(crate) warnings: Vec<String>,
 }
@@ -57,9 +57,9 @@ impl HostState {
 }
 
 impl Host for HostState {
-    fn open(&mut self, _name: String) -> Result<Resource<BucketHandle>, StorageError> {
+    fn open(&mut self, name: String) -> Result<Resource<BucketHandle>, StorageError> {
         let handle = BucketHandle {
-            backend: self.backend.clone(),
+            backend: self.routes.for_bucket(&name).clone(),
         };
         self.table
             .push(handle)

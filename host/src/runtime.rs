@@ -6,7 +6,7 @@ use crate::component_cache;
 use crate::error::Error;
 use crate::host_storage::HostState;
 use crate::session::Persist;
-use crate::storage::Backend;
+use crate::storage::{Backend, Routes};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -87,7 +87,12 @@ impl Runtime {
 
     /// A new guest instance on `backend`, with its own memo of entities.
     pub fn open(&self, backend: Arc<dyn Backend>) -> Result<Persist, Error> {
-        self.open_with(backend, WasiCtx::builder().build())
+        self.open_routed(Routes::single(backend))
+    }
+
+    /// A new guest instance whose buckets are served by `routes`.
+    pub fn open_routed(&self, routes: Routes) -> Result<Persist, Error> {
+        self.open_with(routes, WasiCtx::builder().build())
     }
 
     /// Like [`Runtime::open`], with the guest's wall clock stopped at `now` (which decides
@@ -96,10 +101,10 @@ impl Runtime {
         let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
         let mut wasi = WasiCtx::builder();
         wasi.wall_clock(FixedClock(since_epoch));
-        self.open_with(backend, wasi.build())
+        self.open_with(Routes::single(backend), wasi.build())
     }
 
-    fn open_with(&self, backend: Arc<dyn Backend>, wasi: WasiCtx) -> Result<Persist, Error> {
+    fn open_with(&self, routes: Routes, wasi: WasiCtx) -> Result<Persist, Error> {
         let state = HostState {
             wasi,
             table: wasmtime::component::ResourceTable::new(),
@@ -107,7 +112,7 @@ impl Runtime {
                 .memory_size(GUEST_MEMORY_BYTES)
                 .trap_on_grow_failure(true)
                 .build(),
-            backend,
+            routes,
             warnings: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);

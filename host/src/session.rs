@@ -32,13 +32,14 @@ impl Persist {
         std::mem::take(&mut self.store.data_mut().warnings)
     }
 
-    /// The ids stored under an escaped entity path, unescaped, in natural order. Read from
-    /// the store directly: nothing is validated.
-    pub fn ids_in(&self, entity: &str) -> Result<Vec<String>, Error> {
+    /// The ids stored under an escaped entity path of a bucket, unescaped, in natural order.
+    /// Read from the store directly: nothing is validated.
+    pub fn ids_in(&self, bucket: &str, entity: &str) -> Result<Vec<String>, Error> {
         let mut ids: Vec<String> = self
             .store
             .data()
-            .backend
+            .routes
+            .for_bucket(bucket)
             .list_ids(entity)
             .map_err(|e| Error::Storage {
                 retryable: matches!(e, crate::storage::StorageError::Unavailable(_)),
@@ -51,9 +52,9 @@ impl Persist {
         Ok(ids)
     }
 
-    /// The store's URL.
+    /// The store's URL, and the routed buckets' if any.
     pub fn store_url(&self) -> String {
-        self.store.data().backend.url()
+        self.store.data().routes.describe()
     }
 
     /// The entity's `persist-base`, created and initialised on first use. An init that fails

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+pub mod services;
+
 use persist_host::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, Persist, Runtime, StoreUrl, open_url};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

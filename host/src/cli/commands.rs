@@ -5,7 +5,6 @@ use crate::bindings::CheckReport;
 use crate::error::Error;
 use crate::runtime::Runtime;
 use crate::session::Persist;
-use crate::storage::open_url;
 use std::io::{Read, Write};
 
 /// Runs the command; `Ok` carries the exit status.
@@ -14,9 +13,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         return crate::bench::run(&cli.guest_source(), args).map(|()| 0);
     }
     let runtime = Runtime::new(&cli.guest_source())?;
-    let backend = open_url(&cli.store, cli.max_document_bytes)
-        .map_err(|e| Error::Setup(format!("cannot open store {}: {e}", cli.store)))?;
-    let mut persist = runtime.open(backend)?;
+    let mut persist = runtime.open_routed(super::config::routes(cli)?)?;
     let mut out = std::io::stdout().lock();
     if let Some((domain, op)) = cli.command.domain() {
         super::domains::run(&mut persist, domain, op, read_stdin, &mut out)?;

@@ -171,7 +171,7 @@ fn run_op(
     use DomainName as D;
     if op == Op::Ls {
         let entity = context_path(core_domain(domain), &parts(domain, c)?)?;
-        for id in p.ids_in(&entity)? {
+        for id in p.ids_in(name(domain), &entity)? {
             writeln!(out, "{id}")?;
         }
         return Ok(());

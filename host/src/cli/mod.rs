@@ -2,6 +2,7 @@
 //! errors to one line on stderr and an exit status.
 
 mod commands;
+mod config;
 mod domains;
 
 use domains::{DomainName, DomainOp};
@@ -28,14 +29,21 @@ pub const EXIT_FOUND_INVALID: u8 = 6;
 3 not found, 4 bad input (invalid JSON or key), 5 storage failure, 6 invalid documents found."
 )]
 pub struct Cli {
-    /// Where documents live: file:PATH (backtest-kit's ./dump layout) or memory:.
-    #[arg(
-        long,
-        global = true,
-        env = "PERSIST_STORE",
-        default_value = "file:./dump"
-    )]
-    pub store: StoreUrl,
+    /// Where documents live: file:PATH (backtest-kit's ./dump layout), memory:,
+    /// redis://[user:pass@]host:port[/db][?prefix=P&ttl=S] or
+    /// postgres://user[:pass]@host:port/db[?table=T]. Default: the config file's `store`,
+    /// else file:./dump.
+    #[arg(long, global = true, env = "PERSIST_STORE")]
+    pub store: Option<StoreUrl>,
+
+    /// Serve one bucket from another store (repeatable): signal=redis://127.0.0.1:6379.
+    /// Buckets: base and the 16 domain names.
+    #[arg(long = "route", global = true, value_name = "BUCKET=URL", value_parser = crate::storage::routes::parse_route)]
+    pub routes: Vec<(String, StoreUrl)>,
+
+    /// A TOML file with `store = "URL"` and a `[routes]` table of bucket = "URL".
+    #[arg(long, global = true, env = "PERSIST_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Run this build of the guest component instead of the embedded one.
     #[arg(long, global = true, value_name = "FILE.wasm")]

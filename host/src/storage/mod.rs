@@ -4,15 +4,22 @@
 //!
 //! - [`file`]: `file:PATH`, atomic files under a cap-std directory capability.
 //! - [`memory`]: `memory:`, a map in this process.
+//! - [`redis`]: `redis://`, one key per document.
+//! - [`postgres`]: `postgres://`, one row per document.
 //! - [`url`]: parsing store URLs.
+//! - [`routes`]: which store serves which bucket.
 
 pub mod checked;
 pub mod file;
 pub mod memory;
+pub mod postgres;
+pub mod redis;
+pub mod routes;
 pub mod url;
 
 use std::sync::Arc;
 
+pub use routes::Routes;
 pub use url::StoreUrl;
 
 /// Documents over this many bytes are refused unless configured otherwise.
@@ -60,6 +67,8 @@ pub fn open_url(url: &StoreUrl, max_document_bytes: u64) -> Result<Arc<dyn Backe
     let inner: Box<dyn Backend> = match url {
         StoreUrl::File(path) => Box::new(file::FileStore::open(path, max_document_bytes)?),
         StoreUrl::Memory => Box::new(memory::MemoryStore::default()),
+        StoreUrl::Redis(r) => Box::new(redis::RedisStore::open(r)?),
+        StoreUrl::Postgres(p) => Box::new(postgres::PostgresStore::open(p)?),
     };
     Ok(Arc::new(checked::Checked::new(inner, max_document_bytes)))
 }

@@ -1,4 +1,7 @@
-//! Store URLs: `file:PATH` (also `file://PATH`) and `memory:`.
+//! Store URLs: `file:PATH` (also `file://PATH`), `memory:`,
+//! `redis://[user:pass@]host:port[/db][?prefix=P&ttl=S]` and
+//! `postgres://user[:pass]@host:port/db[?table=T]`. Passwords are never shown: [`fmt::Display`]
+//! writes `***` in their place.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -10,10 +13,72 @@ pub enum StoreUrl {
     File(PathBuf),
     /// A map in this process, gone when it exits.
     Memory,
+    /// A Redis server: keys `<prefix>:<entity>:<id>`.
+    Redis(RedisUrl),
+    /// A PostgreSQL database: a table with primary key (entity, id).
+    Postgres(PostgresUrl),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisUrl {
+    /// The server's URL without our query parameters (it may hold a password).
+    pub server: String,
+    /// Key prefix (default `backtest-kit`).
+    pub prefix: String,
+    /// Expiry of every written key, in seconds.
+    pub ttl: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresUrl {
+    /// The connection URL without our query parameters (it may hold a password).
+    pub server: String,
+    /// Document table (default `persist_documents`); the quarantine is `<table>_quarantine`.
+    pub table: String,
+}
+
+/// The URL with its password replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(unparsable URL)".to_string(),
+    }
+}
+
+/// A URL as an error shows it: quoted, and redacted when it may hold a password.
+fn shown_url(s: &str) -> String {
+    if !s.contains('@') {
+        return format!("{s:?}");
+    }
+    match url::Url::parse(s) {
+        Ok(_) => format!("{:?}", redacted(s)),
+        Err(_) => "(not shown: it may hold a password)".to_string(),
+    }
+}
+
+/// A PostgreSQL identifier we can put in SQL without quoting.
+fn plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 50
+}
+
+fn split_query(s: &str) -> Result<(url::Url, Vec<(String, String)>), String> {
+    let mut u = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    let params: Vec<(String, String)> = u.query_pairs().into_owned().collect();
+    u.set_query(None);
+    Ok((u, params))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported store URL {url:?}: {why}; use file:PATH (for example file:./dump) or memory:")]
+#[error(
+    "unsupported store URL {url}: {why}; use file:PATH (for example file:./dump), memory:, redis://host:port or postgres://user@host:port/db"
+)]
 pub struct BadStoreUrl {
     pub url: String,
     pub why: String,
@@ -24,7 +89,7 @@ impl FromStr for StoreUrl {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = |why: &str| BadStoreUrl {
-            url: s.to_string(),
+            url: shown_url(s),
             why: why.to_string(),
         };
         if let Some(rest) = s.strip_prefix("file:") {
@@ -36,6 +101,54 @@ impl FromStr for StoreUrl {
         }
         if s == "memory:" || s == "memory://" {
             return Ok(StoreUrl::Memory);
+        }
+        if s.starts_with("redis://") {
+            let (server, params) = split_query(s).map_err(|w| bad(&w))?;
+            let mut url = RedisUrl {
+                server: server.to_string(),
+                prefix: "backtest-kit".to_string(),
+                ttl: None,
+            };
+            for (k, v) in params {
+                match k.as_str() {
+                    "prefix" if !v.is_empty() => url.prefix = v,
+                    "ttl" => {
+                        url.ttl =
+                            Some(v.parse::<u64>().ok().filter(|&t| t > 0).ok_or_else(|| {
+                                bad(&format!("ttl={v:?} is not a positive number of seconds"))
+                            })?)
+                    }
+                    other => {
+                        return Err(bad(&format!(
+                            "unknown parameter {other:?} (redis URLs take prefix= and ttl=)"
+                        )));
+                    }
+                }
+            }
+            return Ok(StoreUrl::Redis(url));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            let (server, params) = split_query(s).map_err(|w| bad(&w))?;
+            let mut url = PostgresUrl {
+                server: server.to_string(),
+                table: "persist_documents".to_string(),
+            };
+            for (k, v) in params {
+                match k.as_str() {
+                    "table" if plain_identifier(&v) => url.table = v,
+                    "table" => {
+                        return Err(bad(&format!(
+                            "table={v:?} is not a plain SQL name (letters, digits, _; at most 50)"
+                        )));
+                    }
+                    other => {
+                        return Err(bad(&format!(
+                            "unknown parameter {other:?} (postgres URLs take table=)"
+                        )));
+                    }
+                }
+            }
+            return Ok(StoreUrl::Postgres(url));
         }
         match s.split_once(':') {
             Some((scheme, _)) => Err(bad(&format!("unknown scheme {scheme:?}"))),
@@ -49,6 +162,14 @@ impl fmt::Display for StoreUrl {
         match self {
             StoreUrl::File(p) => write!(f, "file:{}", p.display()),
             StoreUrl::Memory => write!(f, "memory:"),
+            StoreUrl::Redis(r) => {
+                write!(f, "{}?prefix={}", redacted(&r.server), r.prefix)?;
+                match r.ttl {
+                    Some(t) => write!(f, "&ttl={t}"),
+                    None => Ok(()),
+                }
+            }
+            StoreUrl::Postgres(p) => write!(f, "{}?table={}", redacted(&p.server), p.table),
         }
     }
 }
@@ -68,6 +189,28 @@ mod tests {
         let e = "ftp://x".parse::<StoreUrl>().unwrap_err();
         assert!(e.to_string().contains("unknown scheme \"ftp\""), "{e}");
         assert!("file:".parse::<StoreUrl>().is_err());
+        let r: StoreUrl = "redis://u:secret@127.0.0.1:6379/2?prefix=p1&ttl=60"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            r.to_string(),
+            "redis://u:***@127.0.0.1:6379/2?prefix=p1&ttl=60"
+        );
+        let pg: StoreUrl = "postgres://postgres:pw@127.0.0.1:5432/test?table=docs"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            pg.to_string(),
+            "postgres://postgres:***@127.0.0.1:5432/test?table=docs"
+        );
+        let e = "postgres://x@h/db?table=a;drop"
+            .parse::<StoreUrl>()
+            .unwrap_err();
+        assert!(e.to_string().contains("not a plain SQL name"), "{e}");
+        let e = "redis://:hunter2@h:1?ttl=-1"
+            .parse::<StoreUrl>()
+            .unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
         assert!("./dump".parse::<StoreUrl>().is_err());
     }
 }

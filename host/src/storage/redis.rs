@@ -1,0 +1,244 @@
+//! `redis://`: one key per document, `<prefix>:<entity>:<id>`, where `%` and `:` in the
+//! entity path are written `%25` and `%3A` so that the first `:` after the prefix ends it.
+//! Write = SET (with EX when the URL sets a ttl), write-if-absent = SET NX, remove = DEL,
+//! listings = SCAN MATCH (never KEYS), quarantine = RENAME under `<prefix>:.quarantine:`
+//! with the reason in a key beside it. The connection is opened on first use and again after
+//! any failure, so a restarted server is picked up by the next call.
+
+use super::url::{RedisUrl, redacted};
+use super::{Backend, StorageError};
+use std::collections::BTreeSet;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long to wait for the server to accept a connection or answer.
+const TIMEOUT: Duration = Duration::from_secs(3);
+/// The namespace of quarantined documents (no entity path starts with a dot).
+const QUARANTINE: &str = ".quarantine";
+
+pub struct RedisStore {
+    client: redis::Client,
+    url: RedisUrl,
+    conn: Mutex<Option<redis::Connection>>,
+}
+
+impl RedisStore {
+    pub fn open(url: &RedisUrl) -> Result<RedisStore, StorageError> {
+        let mut info = redis::IntoConnectionInfo::into_connection_info(url.server.as_str())
+            .map_err(|e| StorageError::Io(format!("{}: {e}", redacted(&url.server))))?;
+        if info.redis.password.is_none() {
+            info.redis.password = std::env::var("PERSIST_REDIS_PASSWORD").ok();
+        }
+        let client = redis::Client::open(info)
+            .map_err(|e| StorageError::Io(format!("{}: {e}", redacted(&url.server))))?;
+        Ok(RedisStore {
+            client,
+            url: url.clone(),
+            conn: Mutex::new(None),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<redis::Connection>> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the connection, connecting first if needed; a failure that may have
+    /// broken the connection drops it.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StorageError> {
+        let mut slot = self.lock();
+        if slot.is_none() {
+            let conn = self
+                .client
+                .get_connection_with_timeout(TIMEOUT)
+                .and_then(|c| {
+                    c.set_read_timeout(Some(TIMEOUT))?;
+                    c.set_write_timeout(Some(TIMEOUT))?;
+                    Ok(c)
+                })
+                .map_err(|e| self.error(&e))?;
+            *slot = Some(conn);
+        }
+        let conn = slot
+            .as_mut()
+            .ok_or_else(|| StorageError::Io("no connection".into()))?;
+        f(conn).map_err(|e| {
+            if e.is_io_error()
+                || e.is_connection_dropped()
+                || e.is_timeout()
+                || e.is_unrecoverable_error()
+            {
+                *slot = None;
+            }
+            self.error(&e)
+        })
+    }
+
+    fn error(&self, e: &redis::RedisError) -> StorageError {
+        let at = redacted(&self.url.server);
+        if e.is_io_error()
+            || e.is_connection_refusal()
+            || e.is_connection_dropped()
+            || e.is_timeout()
+        {
+            StorageError::Unavailable(format!(
+                "redis at {at}: {e}; check that the server is running and reachable"
+            ))
+        } else {
+            StorageError::Io(format!("redis at {at}: {e}"))
+        }
+    }
+
+    fn entity_part(entity: &str) -> String {
+        entity.replace('%', "%25").replace(':', "%3A")
+    }
+
+    fn key(&self, entity: &str, id: &str) -> String {
+        format!("{}:{}:{id}", self.url.prefix, Self::entity_part(entity))
+    }
+
+    /// `text` with SCAN's glob characters escaped.
+    fn glob(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Every key matching the pattern, by SCAN.
+    fn scan(&self, pattern: &str) -> Result<Vec<String>, StorageError> {
+        self.with(|conn| {
+            let mut keys = Vec::new();
+            let mut cursor: u64 = 0;
+            loop {
+                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query(conn)?;
+                keys.extend(batch);
+                if next == 0 {
+                    return Ok(keys);
+                }
+                cursor = next;
+            }
+        })
+    }
+
+    /// (entity, id) of a document key, or None for any other key.
+    fn parse<'k>(&self, key: &'k str) -> Option<(String, &'k str)> {
+        let rest = key.strip_prefix(&self.url.prefix)?.strip_prefix(':')?;
+        let (entity, id) = rest.split_once(':')?;
+        if entity.starts_with('.') {
+            return None;
+        }
+        Some((entity.replace("%3A", ":").replace("%25", "%"), id))
+    }
+}
+
+impl Backend for RedisStore {
+    fn url(&self) -> String {
+        super::StoreUrl::Redis(self.url.clone()).to_string()
+    }
+
+    fn read(&self, entity: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let key = self.key(entity, id);
+        self.with(|conn| redis::cmd("GET").arg(&key).query(conn))
+    }
+
+    fn write(&self, entity: &str, id: &str, value: &[u8]) -> Result<(), StorageError> {
+        let key = self.key(entity, id);
+        self.with(|conn| {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(&key).arg(value);
+            if let Some(ttl) = self.url.ttl {
+                cmd.arg("EX").arg(ttl);
+            }
+            cmd.query::<()>(conn)
+        })
+    }
+
+    fn write_if_absent(&self, entity: &str, id: &str, value: &[u8]) -> Result<bool, StorageError> {
+        let key = self.key(entity, id);
+        self.with(|conn| {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(&key).arg(value).arg("NX");
+            if let Some(ttl) = self.url.ttl {
+                cmd.arg("EX").arg(ttl);
+            }
+            cmd.query::<Option<String>>(conn).map(|set| set.is_some())
+        })
+    }
+
+    fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError> {
+        let key = self.key(entity, id);
+        self.with(|conn| redis::cmd("DEL").arg(&key).query::<()>(conn))
+    }
+
+    fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError> {
+        let pattern = format!(
+            "{}:{}:*",
+            Self::glob(&self.url.prefix),
+            Self::glob(&Self::entity_part(entity))
+        );
+        let mut ids: Vec<String> = self
+            .scan(&pattern)?
+            .iter()
+            .filter_map(|k| self.parse(k))
+            .filter(|(e, _)| e == entity)
+            .map(|(_, id)| id.to_string())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let pattern = format!(
+            "{}:{}*",
+            Self::glob(&self.url.prefix),
+            Self::glob(&Self::entity_part(prefix))
+        );
+        let entities: BTreeSet<String> = self
+            .scan(&pattern)?
+            .iter()
+            .filter_map(|k| self.parse(k))
+            .map(|(e, _)| e)
+            .filter(|e| e.starts_with(prefix))
+            .collect();
+        Ok(entities.into_iter().collect())
+    }
+
+    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+        let key = self.key(entity, id);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let moved = format!(
+            "{}:{QUARANTINE}:{}:{id}:{stamp}",
+            self.url.prefix,
+            Self::entity_part(entity)
+        );
+        self.with(|conn| {
+            // RENAME is atomic; a key that is gone already has nothing to move.
+            let renamed: redis::RedisResult<()> =
+                redis::cmd("RENAME").arg(&key).arg(&moved).query(conn);
+            match renamed {
+                Ok(()) => redis::cmd("SET")
+                    .arg(format!("{moved}:reason"))
+                    .arg(reason)
+                    .query::<()>(conn),
+                Err(e) if e.to_string().contains("no such key") => Ok(()),
+                Err(e) => Err(e),
+            }
+        })
+    }
+}

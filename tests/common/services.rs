@@ -1,0 +1,174 @@
+//! The Redis and PostgreSQL servers the tests use: the shared ones on this machine (or the
+//! ones `PERSIST_TEST_REDIS` / `PERSIST_TEST_POSTGRES` name), each test in a key prefix or
+//! table of its own, removed afterwards. A server that is down fails the test with a message
+//! saying how to start it; nothing is skipped.
+
+use persist_host::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub fn redis_server() -> String {
+    std::env::var("PERSIST_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+pub fn postgres_server() -> String {
+    std::env::var("PERSIST_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A name no other test (or test run) uses.
+pub fn unique(kind: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "t_{kind}_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u32>()
+    )
+}
+
+/// A Redis key prefix of its own; its keys are deleted on drop.
+pub struct RedisPrefix {
+    pub server: String,
+    pub prefix: String,
+}
+
+impl RedisPrefix {
+    pub fn new() -> RedisPrefix {
+        let server = redis_server();
+        let client = redis::Client::open(server.as_str()).expect("redis URL");
+        if let Err(e) = client.get_connection() {
+            panic!(
+                "Redis at {server} is not reachable ({e}). Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no"
+            );
+        }
+        RedisPrefix {
+            server,
+            prefix: unique("redis"),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("{}?prefix={}", self.server, self.prefix)
+    }
+
+    /// Every key under the prefix, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let client = redis::Client::open(self.server.as_str()).expect("redis URL");
+        let mut conn = client.get_connection().expect("redis connection");
+        let mut keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}:*", self.prefix))
+            .query(&mut conn)
+            .expect("KEYS");
+        keys.sort();
+        keys
+    }
+}
+
+impl Drop for RedisPrefix {
+    fn drop(&mut self) {
+        let Ok(client) = redis::Client::open(self.server.as_str()) else {
+            return;
+        };
+        let Ok(mut conn) = client.get_connection() else {
+            return;
+        };
+        for key in self.keys() {
+            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(key).query(&mut conn);
+        }
+    }
+}
+
+/// A PostgreSQL table of its own; dropped (with its quarantine and view) on drop.
+pub struct PostgresTable {
+    pub server: String,
+    pub table: String,
+}
+
+impl PostgresTable {
+    pub fn new() -> PostgresTable {
+        let server = postgres_server();
+        if let Err(e) = postgres::Client::connect(&server, postgres::NoTls) {
+            panic!(
+                "PostgreSQL at {server} is not reachable ({e}). Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+            );
+        }
+        PostgresTable {
+            server,
+            table: unique("pg"),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("{}?table={}", self.server, self.table)
+    }
+
+    pub fn query(&self, sql: &str) -> Vec<postgres::Row> {
+        let mut c = postgres::Client::connect(&self.server, postgres::NoTls).expect("postgres");
+        c.query(sql, &[]).expect(sql)
+    }
+}
+
+impl Drop for PostgresTable {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let t = &self.table;
+            let _ = c.batch_execute(&format!(
+                "DROP VIEW IF EXISTS {t}_json; DROP TABLE IF EXISTS {t}; DROP TABLE IF EXISTS {t}_quarantine;"
+            ));
+        }
+    }
+}
+
+/// A store of each kind, fresh and empty, with what cleans it up.
+pub enum Fresh {
+    File(tempfile::TempDir),
+    Memory,
+    Redis(RedisPrefix),
+    Postgres(PostgresTable),
+}
+
+impl Fresh {
+    pub fn all() -> Vec<Fresh> {
+        vec![
+            Fresh::File(tempfile::tempdir().expect("temp dir")),
+            Fresh::Memory,
+            Fresh::Redis(RedisPrefix::new()),
+            Fresh::Postgres(PostgresTable::new()),
+        ]
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fresh::File(_) => "file",
+            Fresh::Memory => "memory",
+            Fresh::Redis(_) => "redis",
+            Fresh::Postgres(_) => "postgres",
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Fresh::File(dir) => format!("file:{}", dir.path().display()),
+            Fresh::Memory => "memory:".into(),
+            Fresh::Redis(r) => r.url(),
+            Fresh::Postgres(p) => p.url(),
+        }
+    }
+
+    pub fn open(&self, max_document_bytes: u64) -> Arc<dyn Backend> {
+        let url: StoreUrl = self.url().parse().expect("store URL");
+        open_url(&url, max_document_bytes).expect("store opens")
+    }
+
+    pub fn backend(&self) -> Arc<dyn Backend> {
+        self.open(DEFAULT_MAX_DOCUMENT_BYTES)
+    }
+}
+
+/// Runs `test` on a fresh store of every kind.
+pub fn each_store_kind(test: impl Fn(&Fresh, Arc<dyn Backend>)) {
+    for fresh in Fresh::all() {
+        test(&fresh, fresh.backend());
+    }
+}
