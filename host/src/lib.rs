@@ -13,10 +13,12 @@
 //! - [`runtime`]: the compiled guest and its instances.
 //! - [`session`]: [`Persist`], the Rust API over one guest instance (persist-base, check).
 //! - [`domains`]: the 16 domain adapters on [`Persist`] (signal, risk, candle, …).
-//! - [`storage`]: the backends (`file:`, `memory:`) behind the WIT `storage` import.
+//! - [`storage`]: the backends (`file:`, `memory:`, `redis://`, `postgres://`) and the
+//!   routing of buckets to them, behind the WIT `storage` import.
 //! - [`host_storage`]: the WIT `storage` import, served from a backend.
 //! - [`bindings`]: the types generated from `wit/persist.wit`.
 //! - [`error`]: the library's errors and their CLI exit statuses.
+//! - [`migrate`]: copying a store into another, validated through the guest.
 //! - [`cli`]: the `persist` command line.
 //! - [`bench`]: `persist bench`.
 
@@ -27,6 +29,7 @@ pub mod component_cache;
 pub mod domains;
 pub mod error;
 pub mod host_storage;
+pub mod migrate;
 pub mod runtime;
 pub mod session;
 pub mod storage;
@@ -35,4 +38,4 @@ pub use bindings::{CheckReport, Finding, records};
 pub use error::Error;
 pub use runtime::{EMBEDDED_GUEST, GuestSource, Runtime};
 pub use session::Persist;
-pub use storage::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StorageError, StoreUrl, open_url};
+pub use storage::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, Routes, StorageError, StoreUrl, open_url};

@@ -13,6 +13,16 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         return crate::bench::run(&cli.guest_source(), args).map(|()| 0);
     }
     let runtime = Runtime::new(&cli.guest_source())?;
+    if let Command::Migrate {
+        from,
+        to,
+        buckets,
+        verify,
+        json,
+    } = &cli.command
+    {
+        return migrate(&runtime, cli, from, to, buckets, *verify, *json);
+    }
     let mut persist = runtime.open_routed(super::config::routes(cli)?)?;
     let mut out = std::io::stdout().lock();
     if let Some((domain, op)) = cli.command.domain() {
@@ -45,6 +55,72 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         _ => unreachable!("bench and the domain commands are handled above"),
     }
     Ok(0)
+}
+
+fn migrate(
+    runtime: &Runtime,
+    cli: &Cli,
+    from: &crate::storage::StoreUrl,
+    to: &crate::storage::StoreUrl,
+    buckets: &[String],
+    verify: bool,
+    json: bool,
+) -> Result<u8, Error> {
+    let open = |url: &crate::storage::StoreUrl| {
+        crate::storage::open_url(url, cli.max_document_bytes)
+            .map_err(|e| Error::Setup(format!("cannot open store {url}: {e}")))
+    };
+    let (source, target) = (open(from)?, open(to)?);
+    let bar = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        .then(|| indicatif::ProgressBar::new(0));
+    let report = crate::migrate::migrate(runtime, source, target, buckets, verify, &mut |p| {
+        if let Some(bar) = &bar {
+            match p {
+                crate::migrate::Progress::Total(n) => bar.set_length(n),
+                crate::migrate::Progress::Done => bar.inc(1),
+            }
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
+        writeln!(out, "{text}")?;
+    } else {
+        if verify {
+            writeln!(
+                out,
+                "{from} vs {to}: {} identical, {} different, {} invalid in the source",
+                report.unchanged,
+                report.differences.len(),
+                report.invalid.len()
+            )?;
+            for (entity, id, what) in &report.differences {
+                writeln!(out, "  {entity}:{id}: {what}")?;
+            }
+        } else {
+            writeln!(
+                out,
+                "{from} -> {to}: {} copied, {} unchanged, {} invalid (not copied)",
+                report.copied,
+                report.unchanged,
+                report.invalid.len()
+            )?;
+        }
+        for (entity, id, reason) in &report.invalid {
+            writeln!(out, "  invalid, not copied: {entity}:{id}: {reason}")?;
+        }
+    }
+    Ok(
+        if report.invalid.is_empty() && report.differences.is_empty() {
+            0
+        } else {
+            EXIT_FOUND_INVALID
+        },
+    )
 }
 
 /// The document of a write given on stdin.

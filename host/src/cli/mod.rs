@@ -85,6 +85,24 @@ pub enum Command {
     },
     /// Measure write, read and init-validation costs on the memory and file stores.
     Bench(crate::bench::BenchArgs),
+    /// Copy every document from one store to another, validating each through the guest
+    /// (an invalid one is reported and not copied). A second run changes nothing.
+    /// Exit status 6 when a document was invalid or --verify found a difference.
+    Migrate {
+        #[arg(long, value_name = "URL")]
+        from: StoreUrl,
+        #[arg(long, value_name = "URL")]
+        to: StoreUrl,
+        /// Only these buckets (repeatable): base and the 16 domain names.
+        #[arg(long = "bucket", value_name = "BUCKET")]
+        buckets: Vec<String>,
+        /// Copy nothing: compare source and target document by document.
+        #[arg(long)]
+        verify: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The pending signal of a symbol/strategy/exchange (data/signal).
     Signal {
         #[command(subcommand)]

@@ -1,0 +1,162 @@
+//! `persist migrate`: copies every document from one store to another, bucket by bucket.
+//! Each document is validated through the guest first (a whole-store check that changes
+//! nothing); an invalid one is reported and not copied. A document already in the target
+//! with the same bytes is left alone, so a second run changes nothing. With `verify`,
+//! nothing is copied: source and target are compared document by document.
+
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::storage::routes::bucket_names;
+use crate::storage::{Backend, Routes, StorageError};
+use persist_core::domain::Domain;
+use persist_core::keys::{unescape, unescape_entity};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// What a migration did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MigrateReport {
+    /// Written to the target.
+    pub copied: u64,
+    /// Already in the target with the same bytes.
+    pub unchanged: u64,
+    /// Invalid in the source: (entity, id, reason), not copied.
+    pub invalid: Vec<(String, String, String)>,
+    /// With verify: (entity, id, what differs).
+    pub differences: Vec<(String, String, String)>,
+}
+
+/// The entity paths of a bucket in a store: a domain's folder, or for `base` everything
+/// outside the domains' folders.
+fn entities(store: &Arc<dyn Backend>, bucket: &str) -> Result<Vec<String>, StorageError> {
+    let mut found = match Domain::ALL.iter().find(|d| d.name() == bucket) {
+        Some(domain) => store.entities(domain.folder())?,
+        None => store
+            .entities("")?
+            .into_iter()
+            .filter(|e| Domain::of(e).is_none())
+            .collect(),
+    };
+    found.sort();
+    Ok(found)
+}
+
+fn storage(e: StorageError) -> Error {
+    Error::Storage {
+        retryable: matches!(e, StorageError::Unavailable(_)),
+        message: e.to_string(),
+    }
+}
+
+/// Copies `buckets` (all when empty) from `from` to `to`; `progress` is told the number of
+/// documents first, then each one done.
+pub fn migrate(
+    runtime: &Runtime,
+    from: Arc<dyn Backend>,
+    to: Arc<dyn Backend>,
+    buckets: &[String],
+    verify: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<MigrateReport, Error> {
+    let all = bucket_names();
+    for b in buckets {
+        if !all.contains(&b.as_str()) {
+            return Err(Error::Usage(format!(
+                "unknown bucket {b:?}; the buckets are {}",
+                all.join(", ")
+            )));
+        }
+    }
+    let chosen: Vec<&str> = if buckets.is_empty() {
+        all
+    } else {
+        all.into_iter()
+            .filter(|b| buckets.iter().any(|x| x == b))
+            .collect()
+    };
+
+    // Validation through the guest, changing nothing.
+    let check = runtime
+        .open_routed(Routes::single(from.clone()))?
+        .check(true)?;
+    let invalid: HashSet<(String, String)> = check
+        .findings
+        .iter()
+        .map(|f| (f.entity.clone(), f.id.clone()))
+        .collect();
+
+    let mut work = Vec::new();
+    for bucket in chosen {
+        for entity in entities(&from, bucket).map_err(storage)? {
+            for id in from.list_ids(&entity).map_err(storage)? {
+                work.push((bucket, entity.clone(), id));
+            }
+        }
+    }
+    progress(Progress::Total(work.len() as u64));
+    let mut report = MigrateReport::default();
+    if verify {
+        for (_bucket, entity, id) in &work {
+            let shown = (unescape_entity(entity), unescape(id));
+            progress(Progress::Done);
+            if invalid.contains(&shown) {
+                if let Some(f) = check
+                    .findings
+                    .iter()
+                    .find(|f| f.entity == shown.0 && f.id == shown.1)
+                {
+                    report.invalid.push((shown.0, shown.1, f.reason.clone()));
+                }
+                continue;
+            }
+            let source = from.read(entity, id).map_err(storage)?;
+            let target = to.read(entity, id).map_err(storage)?;
+            let what = match (&source, &target) {
+                (Some(a), Some(b)) if a == b => {
+                    report.unchanged += 1;
+                    continue;
+                }
+                (None, _) => continue,
+                (Some(_), None) => "missing in the target",
+                (Some(_), Some(_)) => "different bytes in the target",
+            };
+            report
+                .differences
+                .push((shown.0, shown.1, what.to_string()));
+        }
+        return Ok(report);
+    }
+    for (_bucket, entity, id) in &work {
+        let shown = (unescape_entity(entity), unescape(id));
+        if invalid.contains(&shown)
+            && let Some(f) = check
+                .findings
+                .iter()
+                .find(|f| f.entity == shown.0 && f.id == shown.1)
+        {
+            report
+                .invalid
+                .push((shown.0.clone(), shown.1.clone(), f.reason.clone()));
+            progress(Progress::Done);
+            continue;
+        }
+        let Some(bytes) = from.read(entity, id).map_err(storage)? else {
+            progress(Progress::Done);
+            continue; // removed since it was listed
+        };
+        if to.read(entity, id).map_err(storage)?.as_deref() == Some(bytes.as_slice()) {
+            report.unchanged += 1;
+        } else {
+            to.write(entity, id, &bytes).map_err(storage)?;
+            report.copied += 1;
+        }
+        progress(Progress::Done);
+    }
+    Ok(report)
+}
+
+/// What `migrate` reports as it goes.
+pub enum Progress {
+    Total(u64),
+    Done,
+}
