@@ -24,6 +24,19 @@ pub struct BenchArgs {
     /// Folder for the file-store measurements (a fresh subfolder is made and removed).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Redis server for the network measurements ("off" to skip them).
+    #[arg(long, value_name = "URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis: String,
+    /// PostgreSQL server for the network measurements ("off" to skip them).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    pub postgres: String,
+    /// Operations per network measurement.
+    #[arg(long, default_value_t = 2000)]
+    pub network_ops: u32,
 }
 
 /// A signal-sized document (about 600 bytes), numbered.
@@ -43,10 +56,10 @@ pub fn signal_document(n: u32) -> String {
     )
 }
 
-struct Report;
+pub(crate) struct Report;
 
 impl Report {
-    fn row(&mut self, store: &str, what: &str, value: String) {
+    pub(crate) fn row(&mut self, store: &str, what: &str, value: String) {
         println!("{store:<8} {what:<58} {value}");
         let _ = std::io::stdout().flush();
     }
@@ -201,7 +214,8 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
         ),
         format!("{:.1} ms", took.as_secs_f64() * 1e3),
     );
-    domains(runtime, dir, args, &mut report)
+    domains(runtime, dir, args, &mut report)?;
+    crate::bench_network::run(runtime, args, &mut report)
 }
 
 /// The domain adapters: a typed signal round trip, a run of cached candles, and init with

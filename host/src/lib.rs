@@ -20,9 +20,10 @@
 //! - [`error`]: the library's errors and their CLI exit statuses.
 //! - [`migrate`]: copying a store into another, validated through the guest.
 //! - [`cli`]: the `persist` command line.
-//! - [`bench`]: `persist bench`.
+//! - [`bench`]: `persist bench`; [`bench_network`] its Redis and PostgreSQL part.
 
 pub mod bench;
+pub mod bench_network;
 pub mod bindings;
 pub mod cli;
 pub mod component_cache;

@@ -16,7 +16,19 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 pub struct PostgresStore {
     config: postgres::Config,
     url: PostgresUrl,
-    client: Mutex<Option<postgres::Client>>,
+    conn: Mutex<Option<Conn>>,
+}
+
+/// A connection with its statements prepared once, so that each call is one round trip.
+struct Conn {
+    client: postgres::Client,
+    read: postgres::Statement,
+    write: postgres::Statement,
+    write_if_absent: postgres::Statement,
+    remove: postgres::Statement,
+    list_ids: postgres::Statement,
+    entities: postgres::Statement,
+    quarantine: postgres::Statement,
 }
 
 impl PostgresStore {
@@ -32,15 +44,15 @@ impl PostgresStore {
         Ok(PostgresStore {
             config,
             url: url.clone(),
-            client: Mutex::new(None),
+            conn: Mutex::new(None),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<postgres::Client>> {
-        self.client.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Option<Conn>> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+    fn connect(&self) -> Result<Conn, postgres::Error> {
         let mut client = self.config.connect(postgres::NoTls)?;
         let t = &self.url.table;
         client.batch_execute(&format!(
@@ -60,26 +72,46 @@ impl PostgresStore {
                 SELECT entity, id, convert_from(value, 'UTF8')::jsonb AS document, updated_at
                 FROM {t};"
         ))?;
-        Ok(client)
+        Ok(Conn {
+            read: client.prepare(&format!("SELECT value FROM {t} WHERE entity = $1 AND id = $2"))?,
+            write: client.prepare(&format!(
+                "INSERT INTO {t} (entity, id, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+            ))?,
+            write_if_absent: client.prepare(&format!(
+                "INSERT INTO {t} (entity, id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+            ))?,
+            remove: client.prepare(&format!("DELETE FROM {t} WHERE entity = $1 AND id = $2"))?,
+            list_ids: client.prepare(&format!("SELECT id FROM {t} WHERE entity = $1 ORDER BY id"))?,
+            entities: client.prepare(&format!(
+                "SELECT DISTINCT entity FROM {t} WHERE starts_with(entity, $1) ORDER BY entity"
+            ))?,
+            quarantine: client.prepare(&format!(
+                "WITH moved AS (DELETE FROM {t} WHERE entity = $1 AND id = $2 RETURNING entity, id, value)
+                 INSERT INTO {t}_quarantine (entity, id, value, reason)
+                 SELECT entity, id, value, $3 FROM moved"
+            ))?,
+            client,
+        })
     }
 
     /// Runs `f` on the connection, connecting first if needed; a failure on a broken
     /// connection drops it, so the next call reconnects.
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>,
+        f: impl FnOnce(&mut Conn) -> Result<T, postgres::Error>,
     ) -> Result<T, StorageError> {
         let mut slot = self.lock();
         if slot.is_none() {
             *slot = Some(self.connect().map_err(|e| self.error(&e, true))?);
         }
-        let client = slot
+        let conn = slot
             .as_mut()
             .ok_or_else(|| StorageError::Io("no connection".into()))?;
-        match f(client) {
+        match f(conn) {
             Ok(v) => Ok(v),
             Err(e) => {
-                let broken = client.is_closed() || e.as_db_error().is_none();
+                let broken = conn.client.is_closed() || e.as_db_error().is_none();
                 if broken {
                     *slot = None;
                 }
@@ -92,7 +124,10 @@ impl PostgresStore {
         let at = format!("{}?table={}", redacted(&self.url.server), self.url.table);
         let words = match e.as_db_error() {
             Some(db) => format!("{}: {}", db.severity(), db.message()),
-            None => e.to_string(),
+            None => match std::error::Error::source(e) {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            },
         };
         if unavailable {
             StorageError::Unavailable(format!(
@@ -110,45 +145,37 @@ impl Backend for PostgresStore {
     }
 
     fn read(&self, entity: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        let sql = format!(
-            "SELECT value FROM {} WHERE entity = $1 AND id = $2",
-            self.url.table
-        );
-        self.with(|c| Ok(c.query_opt(&sql, &[&entity, &id])?.map(|row| row.get(0))))
+        self.with(|c| {
+            Ok(c.client
+                .query_opt(&c.read, &[&entity, &id])?
+                .map(|row| row.get(0)))
+        })
     }
 
     fn write(&self, entity: &str, id: &str, value: &[u8]) -> Result<(), StorageError> {
-        let sql = format!(
-            "INSERT INTO {} (entity, id, value) VALUES ($1, $2, $3)
-             ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
-            self.url.table
-        );
-        self.with(|c| c.execute(&sql, &[&entity, &id, &value]).map(drop))
+        self.with(|c| {
+            c.client
+                .execute(&c.write, &[&entity, &id, &value])
+                .map(drop)
+        })
     }
 
     fn write_if_absent(&self, entity: &str, id: &str, value: &[u8]) -> Result<bool, StorageError> {
-        let sql = format!(
-            "INSERT INTO {} (entity, id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            self.url.table
-        );
-        self.with(|c| c.execute(&sql, &[&entity, &id, &value]).map(|n| n == 1))
+        self.with(|c| {
+            c.client
+                .execute(&c.write_if_absent, &[&entity, &id, &value])
+                .map(|n| n == 1)
+        })
     }
 
     fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError> {
-        let sql = format!(
-            "DELETE FROM {} WHERE entity = $1 AND id = $2",
-            self.url.table
-        );
-        self.with(|c| c.execute(&sql, &[&entity, &id]).map(drop))
+        self.with(|c| c.client.execute(&c.remove, &[&entity, &id]).map(drop))
     }
 
     fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError> {
-        let sql = format!(
-            "SELECT id FROM {} WHERE entity = $1 ORDER BY id",
-            self.url.table
-        );
         self.with(|c| {
-            Ok(c.query(&sql, &[&entity])?
+            Ok(c.client
+                .query(&c.list_ids, &[&entity])?
                 .iter()
                 .map(|r| r.get(0))
                 .collect())
@@ -156,12 +183,9 @@ impl Backend for PostgresStore {
     }
 
     fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
-        let sql = format!(
-            "SELECT DISTINCT entity FROM {} WHERE starts_with(entity, $1) ORDER BY entity",
-            self.url.table
-        );
         self.with(|c| {
-            Ok(c.query(&sql, &[&prefix])?
+            Ok(c.client
+                .query(&c.entities, &[&prefix])?
                 .iter()
                 .map(|r| r.get(0))
                 .collect())
@@ -169,12 +193,10 @@ impl Backend for PostgresStore {
     }
 
     fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
-        let t = &self.url.table;
-        let sql = format!(
-            "WITH moved AS (DELETE FROM {t} WHERE entity = $1 AND id = $2 RETURNING entity, id, value)
-             INSERT INTO {t}_quarantine (entity, id, value, reason)
-             SELECT entity, id, value, $3 FROM moved"
-        );
-        self.with(|c| c.execute(&sql, &[&entity, &id, &reason]).map(drop))
+        self.with(|c| {
+            c.client
+                .execute(&c.quarantine, &[&entity, &id, &reason])
+                .map(drop)
+        })
     }
 }

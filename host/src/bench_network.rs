@@ -1,0 +1,261 @@
+//! The network part of `persist bench`: writes and reads through the component on Redis and
+//! PostgreSQL beside the same commands sent by a plain client in the same run, and the
+//! throughput of `migrate` for 10,000 documents.
+
+use crate::bench::{BenchArgs, Report, signal_document};
+use crate::error::Error;
+use crate::runtime::Runtime;
+use crate::storage::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Documents migrated in the throughput measurement.
+const MIGRATE_DOCS: u32 = 10_000;
+/// Rounds in which plain-client and component batches alternate.
+const ROUNDS: u32 = 4;
+
+fn setup(e: impl std::fmt::Display) -> Error {
+    Error::Setup(format!("bench: {e}"))
+}
+
+/// The plain client's side of a measurement.
+trait Raw {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error>;
+    fn read(&mut self, key: &str) -> Result<(), Error>;
+    fn cleanup(&mut self);
+}
+
+struct RawRedis {
+    conn: redis::Connection,
+    prefix: String,
+}
+
+impl Raw for RawRedis {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error> {
+        redis::cmd("SET")
+            .arg(format!("{}:raw:{key}", self.prefix))
+            .arg(value)
+            .query::<()>(&mut self.conn)
+            .map_err(setup)
+    }
+
+    fn read(&mut self, key: &str) -> Result<(), Error> {
+        redis::cmd("GET")
+            .arg(format!("{}:raw:{key}", self.prefix))
+            .query::<Option<Vec<u8>>>(&mut self.conn)
+            .map(drop)
+            .map_err(setup)
+    }
+
+    fn cleanup(&mut self) {
+        let pattern = format!("{}:*", self.prefix);
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(pattern)
+            .query(&mut self.conn)
+            .unwrap_or_default();
+        for k in keys {
+            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(k).query(&mut self.conn);
+        }
+    }
+}
+
+struct RawPostgres {
+    client: postgres::Client,
+    table: String,
+    write: postgres::Statement,
+    read: postgres::Statement,
+}
+
+impl Raw for RawPostgres {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error> {
+        self.client
+            .execute(&self.write, &[&key, &value])
+            .map(drop)
+            .map_err(setup)
+    }
+
+    fn read(&mut self, key: &str) -> Result<(), Error> {
+        self.client
+            .query_opt(&self.read, &[&key])
+            .map(drop)
+            .map_err(setup)
+    }
+
+    fn cleanup(&mut self) {
+        let t = &self.table;
+        let _ = self.client.batch_execute(&format!(
+            "DROP VIEW IF EXISTS {t}_json; DROP TABLE IF EXISTS {t}; \
+             DROP TABLE IF EXISTS {t}_quarantine; DROP TABLE IF EXISTS {t}_raw; \
+             DROP VIEW IF EXISTS {t}_m_json; DROP TABLE IF EXISTS {t}_m; DROP TABLE IF EXISTS {t}_m_quarantine;"
+        ));
+    }
+}
+
+pub(crate) fn run(runtime: &Runtime, args: &BenchArgs, report: &mut Report) -> Result<(), Error> {
+    let tag = format!("bench_{}_{}", std::process::id(), rand::random::<u32>());
+    if args.redis != "off" {
+        match redis::Client::open(args.redis.as_str()).and_then(|c| c.get_connection()) {
+            Ok(conn) => {
+                let mut raw = RawRedis {
+                    conn,
+                    prefix: tag.clone(),
+                };
+                let result = store(
+                    runtime,
+                    args,
+                    report,
+                    "redis",
+                    &format!("{}?prefix={tag}", args.redis),
+                    &format!("{}?prefix={tag}_m", args.redis),
+                    &mut raw,
+                );
+                raw.cleanup();
+                raw.prefix = format!("{tag}_m");
+                raw.cleanup();
+                result?;
+            }
+            Err(e) => report.row("redis", "not reachable, skipped", e.to_string()),
+        }
+    }
+    if args.postgres != "off" {
+        match postgres::Client::connect(&args.postgres, postgres::NoTls) {
+            Ok(mut client) => {
+                let table = tag.clone();
+                client
+                    .batch_execute(&format!(
+                        "CREATE TABLE {table}_raw (entity text NOT NULL, id text NOT NULL, \
+                         value bytea NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), \
+                         PRIMARY KEY (entity, id))"
+                    ))
+                    .map_err(setup)?;
+                let write = client
+                    .prepare(&format!(
+                        "INSERT INTO {table}_raw (entity, id, value) VALUES ('bench', $1, $2) \
+                         ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+                    ))
+                    .map_err(setup)?;
+                let read = client
+                    .prepare(&format!(
+                        "SELECT value FROM {table}_raw WHERE entity = 'bench' AND id = $1"
+                    ))
+                    .map_err(setup)?;
+                let mut raw = RawPostgres {
+                    client,
+                    table: table.clone(),
+                    write,
+                    read,
+                };
+                let result = store(
+                    runtime,
+                    args,
+                    report,
+                    "postgres",
+                    &format!("{}?table={table}", args.postgres),
+                    &format!("{}?table={table}_m", args.postgres),
+                    &mut raw,
+                );
+                raw.cleanup();
+                result?;
+            }
+            Err(e) => report.row("postgres", "not reachable, skipped", e.to_string()),
+        }
+    }
+    Ok(())
+}
+
+fn ops_per_sec(d: Duration, n: u32) -> f64 {
+    f64::from(n) / d.as_secs_f64().max(1e-9)
+}
+
+fn store(
+    runtime: &Runtime,
+    args: &BenchArgs,
+    report: &mut Report,
+    name: &str,
+    url: &str,
+    migrate_url: &str,
+    raw: &mut dyn Raw,
+) -> Result<(), Error> {
+    let backend = open_url(
+        &url.parse::<StoreUrl>().map_err(setup)?,
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .map_err(setup)?;
+    let mut p = runtime.open(backend)?;
+    let doc = signal_document(0);
+    let n = (args.network_ops / ROUNDS).max(1);
+    p.write_value("bench", "warm", &doc)?;
+    raw.write("warm", doc.as_bytes())?;
+    let (mut ours_w, mut raw_w, mut ours_r, mut raw_r) = (
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+        Duration::ZERO,
+    );
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        for i in 0..n {
+            raw.write(&(i % 100).to_string(), doc.as_bytes())?;
+        }
+        raw_w += t.elapsed();
+        let t = Instant::now();
+        for i in 0..n {
+            p.write_value("bench", &(i % 100).to_string(), &doc)?;
+        }
+        ours_w += t.elapsed();
+        let t = Instant::now();
+        for i in 0..n {
+            raw.read(&(i % 100).to_string())?;
+        }
+        raw_r += t.elapsed();
+        let t = Instant::now();
+        for i in 0..n {
+            p.read_value("bench", &(i % 100).to_string())?;
+        }
+        ours_r += t.elapsed();
+    }
+    let total = n * ROUNDS;
+    for (what, ours, floor) in [("write", ours_w, raw_w), ("read", ours_r, raw_r)] {
+        let (ours, floor) = (ops_per_sec(ours, total), ops_per_sec(floor, total));
+        report.row(
+            name,
+            &format!("{what} through the component vs plain client (target ≥ 0.9×)"),
+            format!("{ours:.0} ops/s vs {floor:.0} ops/s = {:.2}×", ours / floor),
+        );
+    }
+
+    // Migrate throughput: 10,000 signal-sized documents from memory into this store.
+    let source: Arc<dyn Backend> =
+        open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    for i in 0..MIGRATE_DOCS {
+        source
+            .write(
+                &format!("bench/e{}", i % 10),
+                &format!("sig-{i}"),
+                signal_document(i).as_bytes(),
+            )
+            .map_err(setup)?;
+    }
+    let target = open_url(
+        &migrate_url.parse::<StoreUrl>().map_err(setup)?,
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .map_err(setup)?;
+    let t = Instant::now();
+    let done = crate::migrate::migrate(runtime, source, target, &[], false, &mut |_| {})?;
+    let took = t.elapsed();
+    report.row(
+        name,
+        &format!(
+            "migrate of {MIGRATE_DOCS} documents from memory ({} copied, {} invalid)",
+            done.copied,
+            done.invalid.len()
+        ),
+        format!(
+            "{:.0} docs/s ({:.2} s)",
+            ops_per_sec(took, MIGRATE_DOCS),
+            took.as_secs_f64()
+        ),
+    );
+    Ok(())
+}
