@@ -413,3 +413,44 @@ fn buckets_routed_elsewhere_are_read_and_written_there() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn one_built_guest_file_runs_unchanged_on_every_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = dir.path().join("persist_guest.wasm");
+    std::fs::write(&wasm, persist_host::EMBEDDED_GUEST).unwrap();
+    let sha = runtime().guest_sha256().to_string();
+    let from_file =
+        persist_host::Runtime::new(&persist_host::GuestSource::File(wasm.clone())).unwrap();
+    assert_eq!(
+        from_file.guest_sha256(),
+        sha,
+        "the same bytes as the one cargo built"
+    );
+    let mut p = from_file.open(memory_backend()).unwrap();
+    p.write_value("orders", "42", r#"{"qty": 1.0}"#).unwrap();
+    assert_eq!(p.read_value("orders", "42").unwrap(), r#"{"qty":1}"#);
+    // memory: lives in one process, so the CLI runs on the others.
+    for fresh in common::services::Fresh::all()
+        .into_iter()
+        .filter(|f| f.name() != "memory")
+    {
+        let url = fresh.url();
+        let cli = |args: &[&str]| {
+            run(persist_bin()
+                .arg("--guest")
+                .arg(&wasm)
+                .args(["--store", &url])
+                .args(args))
+        };
+        let put = cli(&["put", "orders", "42", r#"{"qty": 1.0}"#]);
+        assert_eq!(put.status.code(), Some(0), "{url}: {}", stderr(&put));
+        assert_eq!(
+            stdout(&cli(&["get", "orders", "42"])).trim(),
+            r#"{"qty":1}"#,
+            "{url}"
+        );
+        let check = cli(&["check"]);
+        assert_eq!(check.status.code(), Some(0), "{url}: {}", stdout(&check));
+    }
+}
