@@ -454,3 +454,35 @@ fn one_built_guest_file_runs_unchanged_on_every_store() {
         assert_eq!(check.status.code(), Some(0), "{url}: {}", stdout(&check));
     }
 }
+
+#[test]
+fn passwords_never_appear_in_errors_or_logs() {
+    for url in [
+        format!("redis://:hunter2@127.0.0.1:{}", free_port()),
+        format!("postgres://postgres:hunter2@127.0.0.1:{}/test", free_port()),
+    ] {
+        let o = run(persist_bin()
+            .env("PERSIST_LOG", "debug")
+            .args(["--store", &url, "get", "e", "a"]));
+        assert_eq!(
+            o.status.code(),
+            Some(5),
+            "a dead server is a storage failure: {}",
+            stderr(&o)
+        );
+        let err = stderr(&o);
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains(":***@127.0.0.1"), "{err}");
+        assert!(
+            err.contains("check that the server is running and reachable"),
+            "{err}"
+        );
+    }
+    let o = run(persist_bin().args([
+        "--store",
+        "redis://:hunter2@127.0.0.1:6379?ttl=soon",
+        "check",
+    ]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("hunter2"), "{}", stderr(&o));
+}

@@ -60,8 +60,8 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
 fn migrate(
     runtime: &Runtime,
     cli: &Cli,
-    from: &crate::storage::StoreUrl,
-    to: &crate::storage::StoreUrl,
+    from: &str,
+    to: &str,
     buckets: &[String],
     verify: bool,
     json: bool,
@@ -70,7 +70,9 @@ fn migrate(
         crate::storage::open_url(url, cli.max_document_bytes)
             .map_err(|e| Error::Setup(format!("cannot open store {url}: {e}")))
     };
-    let (source, target) = (open(from)?, open(to)?);
+    let from = super::config::cli_url(from, "--from")?;
+    let to = super::config::cli_url(to, "--to")?;
+    let (source, target) = (open(&from)?, open(&to)?);
     let bar = std::io::IsTerminal::is_terminal(&std::io::stderr())
         .then(|| indicatif::ProgressBar::new(0));
     let report = crate::migrate::migrate(runtime, source, target, buckets, verify, &mut |p| {

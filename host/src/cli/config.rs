@@ -33,6 +33,12 @@ fn url(text: &str, from: &str) -> Result<StoreUrl, Error> {
         .map_err(|e| Error::Setup(format!("{from}: {e}")))
 }
 
+/// A store URL given on the command line (or in `PERSIST_STORE`).
+pub fn cli_url(text: &str, flag: &str) -> Result<StoreUrl, Error> {
+    text.parse::<StoreUrl>()
+        .map_err(|e| Error::Usage(format!("{flag}: {e}")))
+}
+
 /// The stores the command runs on.
 pub fn routes(cli: &Cli) -> Result<Routes, Error> {
     let file = match &cli.config {
@@ -44,7 +50,7 @@ pub fn routes(cli: &Cli) -> Result<Routes, Error> {
         None => what.to_string(),
     };
     let default = match (&cli.store, &file.store) {
-        (Some(url), _) => url.clone(),
+        (Some(text), _) => cli_url(text, "--store")?,
         (None, Some(text)) => url(text, &from_file("store"))?,
         (None, None) => StoreUrl::File("./dump".into()),
     };
@@ -55,8 +61,10 @@ pub fn routes(cli: &Cli) -> Result<Routes, Error> {
             url(text, &from_file(&format!("routes.{bucket}")))?,
         );
     }
-    for (bucket, url) in &cli.routes {
-        routes.insert(bucket.clone(), url.clone());
+    for text in &cli.routes {
+        let (bucket, url) = crate::storage::routes::parse_route(text)
+            .map_err(|e| Error::Usage(format!("--route: {e}")))?;
+        routes.insert(bucket, url);
     }
     let routes: Vec<(String, StoreUrl)> = routes.into_iter().collect();
     Routes::open(&default, &routes, cli.max_document_bytes).map_err(|e| Error::Setup(e.to_string()))

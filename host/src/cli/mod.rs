@@ -9,7 +9,7 @@ use domains::{DomainName, DomainOp};
 
 use crate::error::Error;
 use crate::runtime::GuestSource;
-use crate::storage::{DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl};
+use crate::storage::DEFAULT_MAX_DOCUMENT_BYTES;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,13 +33,15 @@ pub struct Cli {
     /// redis://[user:pass@]host:port[/db][?prefix=P&ttl=S] or
     /// postgres://user[:pass]@host:port/db[?table=T]. Default: the config file's `store`,
     /// else file:./dump.
-    #[arg(long, global = true, env = "PERSIST_STORE")]
-    pub store: Option<StoreUrl>,
+    #[arg(long, global = true, env = "PERSIST_STORE", value_name = "URL")]
+    pub store: Option<String>,
 
     /// Serve one bucket from another store (repeatable): signal=redis://127.0.0.1:6379.
     /// Buckets: base and the 16 domain names.
-    #[arg(long = "route", global = true, value_name = "BUCKET=URL", value_parser = crate::storage::routes::parse_route)]
-    pub routes: Vec<(String, StoreUrl)>,
+    // Parsed by the command, not by clap, whose error would repeat the text (and so a
+    // password) as given.
+    #[arg(long = "route", global = true, value_name = "BUCKET=URL")]
+    pub routes: Vec<String>,
 
     /// A TOML file with `store = "URL"` and a `[routes]` table of bucket = "URL".
     #[arg(long, global = true, env = "PERSIST_CONFIG", value_name = "FILE")]
@@ -90,9 +92,9 @@ pub enum Command {
     /// Exit status 6 when a document was invalid or --verify found a difference.
     Migrate {
         #[arg(long, value_name = "URL")]
-        from: StoreUrl,
+        from: String,
         #[arg(long, value_name = "URL")]
-        to: StoreUrl,
+        to: String,
         /// Only these buckets (repeatable): base and the 16 domain names.
         #[arg(long = "bucket", value_name = "BUCKET")]
         buckets: Vec<String>,
