@@ -6,34 +6,17 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 const STALE_TMP: &str = "data/signal/BTCUSDT_my-strategy_binance/.tmp-0123456789ab-BTCUSDT.json";
 const TRUNCATED: &str = "data/candle/binance/BTCUSDT/1m/1704067380000.json";
 const T0: f64 = 1_704_067_200_000.0;
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/dump")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A copy of the fixture (the repository's files are never touched), with the temp file's
 /// mtime ten minutes old, as git does not keep mtimes.
 fn dump() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), dir.path());
+    copy_dir(&fixture_dump(), dir.path());
     let tmp = std::fs::File::options()
         .write(true)
         .open(dir.path().join(STALE_TMP))
@@ -319,7 +302,7 @@ fn the_cli_reads_every_domain_with_the_librarys_context_arguments() {
 fn files_written_through_the_cli_are_backtest_kits_compact_json() {
     let dir = tempfile::tempdir().unwrap();
     let row = std::fs::read_to_string(
-        fixture().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
+        fixture_dump().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
     )
     .unwrap();
     let o = run(persist(dir.path()).args([

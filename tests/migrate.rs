@@ -6,19 +6,6 @@ mod common;
 
 use common::services::{PostgresTable, RedisPrefix};
 use common::*;
-use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 fn migrate(from: &str, to: &str, extra: &[&str]) -> (Option<i32>, String) {
     let o = run(persist_bin()
@@ -38,10 +25,7 @@ const STALE_TMP: &str = "data/signal/BTCUSDT_my-strategy_binance/.tmp-0123456789
 #[test]
 fn file_to_redis_to_postgres_to_file_gives_back_the_same_bytes() {
     let source = tempfile::tempdir().unwrap();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/dump"),
-        source.path(),
-    );
+    copy_dir(&fixture_dump(), source.path());
     let redis = RedisPrefix::new();
     let pg = PostgresTable::new();
     let back = tempfile::tempdir().unwrap();

@@ -285,11 +285,10 @@ fn two_host_processes_sharing_one_server_see_each_others_writes() {
         assert_eq!(put.status.code(), Some(0), "{}", stderr(&put));
         let get = run(persist_bin().args(["--store", &url, "get", "shared", "k"]));
         assert_eq!(stdout(&get).trim(), r#"{"from":"first"}"#, "{url}");
-        let sig =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(
-                "../tests/fixtures/dump/data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json",
-            ))
-            .unwrap();
+        let sig = std::fs::read_to_string(
+            fixture_dump().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
+        )
+        .unwrap();
         let w = run(persist_bin().args([
             "--store",
             &url,
@@ -331,8 +330,7 @@ fn buckets_routed_elsewhere_are_read_and_written_there() {
     let file = format!("file:{}", dir.path().display());
     let route = format!("signal={}", redis.url());
     let sig = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/dump/data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
+        fixture_dump().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
     )
     .unwrap();
     let ctx = ["--symbol", "BTCUSDT", "--strategy", "s", "--exchange", "e"];

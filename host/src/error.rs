@@ -60,6 +60,17 @@ impl Error {
         }
     }
 
+    /// The same error with what was being done in front of its message.
+    pub(crate) fn with_context(self, context: &str) -> Error {
+        match self {
+            Error::Storage { message, retryable } => Error::Storage {
+                message: format!("{context}: {message}"),
+                retryable,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn guest(e: wasmtime::Error) -> Error {
         Error::Guest(format!("{e:#}"))
     }
@@ -79,6 +90,16 @@ impl From<PersistError> for Error {
                 message: f.message,
                 retryable: matches!(f.error, WitStorageError::Unavailable(_)),
             },
+        }
+    }
+}
+
+impl From<crate::storage::StorageError> for Error {
+    /// A backend called directly by the host (listing, migrate), not through the guest.
+    fn from(e: crate::storage::StorageError) -> Self {
+        Error::Storage {
+            retryable: matches!(e, crate::storage::StorageError::Unavailable(_)),
+            message: e.to_string(),
         }
     }
 }

@@ -41,13 +41,6 @@ fn entities(store: &Arc<dyn Backend>, bucket: &str) -> Result<Vec<String>, Stora
     Ok(found)
 }
 
-fn storage(e: StorageError) -> Error {
-    Error::Storage {
-        retryable: matches!(e, StorageError::Unavailable(_)),
-        message: e.to_string(),
-    }
-}
-
 /// Copies `buckets` (all when empty) from `from` to `to`; `progress` is told the number of
 /// documents first, then each one done.
 pub fn migrate(
@@ -87,8 +80,8 @@ pub fn migrate(
 
     let mut work = Vec::new();
     for bucket in chosen {
-        for entity in entities(&from, bucket).map_err(storage)? {
-            for id in from.list_ids(&entity).map_err(storage)? {
+        for entity in entities(&from, bucket)? {
+            for id in from.list_ids(&entity)? {
                 work.push((bucket, entity.clone(), id));
             }
         }
@@ -109,8 +102,8 @@ pub fn migrate(
                 }
                 continue;
             }
-            let source = from.read(entity, id).map_err(storage)?;
-            let target = to.read(entity, id).map_err(storage)?;
+            let source = from.read(entity, id)?;
+            let target = to.read(entity, id)?;
             let what = match (&source, &target) {
                 (Some(a), Some(b)) if a == b => {
                     report.unchanged += 1;
@@ -140,14 +133,14 @@ pub fn migrate(
             progress(Progress::Done);
             continue;
         }
-        let Some(bytes) = from.read(entity, id).map_err(storage)? else {
+        let Some(bytes) = from.read(entity, id)? else {
             progress(Progress::Done);
             continue; // removed since it was listed
         };
-        if to.read(entity, id).map_err(storage)?.as_deref() == Some(bytes.as_slice()) {
+        if to.read(entity, id)?.as_deref() == Some(bytes.as_slice()) {
             report.unchanged += 1;
         } else {
-            to.write(entity, id, &bytes).map_err(storage)?;
+            to.write(entity, id, &bytes)?;
             report.copied += 1;
         }
         progress(Progress::Done);

@@ -41,10 +41,7 @@ impl Persist {
             .routes
             .for_bucket(bucket)
             .list_ids(entity)
-            .map_err(|e| Error::Storage {
-                retryable: matches!(e, crate::storage::StorageError::Unavailable(_)),
-                message: format!("Failed to read keys for {entity}: {e}"),
-            })?
+            .map_err(|e| Error::from(e).with_context(&format!("Failed to read keys for {entity}")))?
             .iter()
             .map(|id| persist_core::keys::unescape(id))
             .collect();

@@ -97,3 +97,21 @@ pub fn signal_row(id: &str) -> String {
         r#"{{"id":"{id}","symbol":"BTCUSDT","exchangeName":"binance","strategyName":"s","position":"long","priceOpen":100,"priceTakeProfit":110,"priceStopLoss":95,"minuteEstimatedTime":null}}"#
     )
 }
+
+/// The hand-built backtest-kit `./dump` in tests/fixtures.
+pub fn fixture_dump() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/dump")
+}
+
+/// Copies a folder recursively (the fixture into a temp folder, so tests never change it).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
