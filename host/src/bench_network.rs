@@ -218,6 +218,23 @@ fn store(
             times[[2, 3, 5][which]].push(t.elapsed());
         }
     }
+    // What the component itself costs at this point: a read through it on the memory store,
+    // right after a read from this server (caches cold from the wait on the socket), and the
+    // same read again at once (caches warm).
+    let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    let mut in_memory = runtime.open(memory)?;
+    in_memory.write_value("bench", "0", &doc)?;
+    let (mut cold, mut warm) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        backend
+            .read("bench", &(i % 100).to_string())
+            .map_err(setup)?;
+        for times in [&mut cold, &mut warm] {
+            let t = Instant::now();
+            in_memory.read_value("bench", "0")?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+    }
     // The ratio is the median of each pair's ratio: a pair shares the machine's and the
     // server's state, which drifts by tens of percent between pairs on a busy 2-core machine.
     let median = |mut v: Vec<f64>| {
@@ -260,6 +277,16 @@ fn store(
             ),
         );
     }
+
+    report.row(
+        name,
+        "the component's own cost: a read on the memory store right after a read from this server",
+        format!(
+            "{:.1} µs (the same read again at once: {:.1} µs)",
+            median(cold) * 1e6,
+            median(warm) * 1e6
+        ),
+    );
 
     // Migrate throughput: 10,000 signal-sized documents from memory into this store.
     let source: Arc<dyn Backend> =
