@@ -16,7 +16,7 @@
 
 wit_bindgen::generate!({
     world: "persist",
-    path: "../wit",
+    path: "../wit/persist.wit",
 });
 
 pub mod adapter;

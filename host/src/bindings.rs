@@ -2,7 +2,7 @@
 
 wasmtime::component::bindgen!({
     world: "persist",
-    path: "../wit",
+    path: "../wit/persist.wit",
     imports: { default: trappable },
     trappable_error_type: { "backtest:persist/storage.storage-error" => crate::storage::StorageError },
     with: { "backtest:persist/storage.bucket": crate::host_storage::BucketHandle },

@@ -1,4 +1,4 @@
-//! Compiling the guest takes most of a CLI call's start-up, so the compiled form is kept on
+//! Compiling a component (the guest, a plugin) takes most of a CLI call's start-up, so the compiled form is kept on
 //! disk, keyed by the SHA-256 of the component and by wasmtime's compatibility hash of the
 //! engine, and reused by later processes.
 //!
@@ -29,7 +29,7 @@ pub fn load_or_compile(engine: &Engine, wasm: &[u8], sha256: &str) -> wasmtime::
     };
     let mut hasher = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    let path = dir.join(format!("guest-{sha256}-{:016x}.cwasm", hasher.finish()));
+    let path = dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish()));
     if path.is_file() {
         // SAFETY: the file was written by `Component::serialize` below for this exact
         // component and engine configuration (both are in its name); wasmtime checks its

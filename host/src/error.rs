@@ -28,6 +28,10 @@ pub enum Error {
     /// The store could not be opened or the host could not be set up.
     #[error("{0}")]
     Setup(String),
+    /// A strategy plugin was refused at load, broke a limit, trapped, failed, or answered
+    /// something the runner refuses. Nothing of the candle it was asked about was persisted.
+    #[error("{0}")]
+    Plugin(String),
 }
 
 impl Error {
@@ -40,6 +44,7 @@ impl Error {
             Error::Corrupt(_) => 6,
             Error::Guest(_) | Error::Setup(_) => 1,
             Error::Usage(_) => 2,
+            Error::Plugin(_) => 7,
         }
     }
 
@@ -57,6 +62,10 @@ impl Error {
             Error::Guest(_) => "the guest component failed; if you passed --guest, check that file",
             Error::Setup(_) => "check --store and --guest",
             Error::Usage(_) => "see `persist help` for the arguments each command needs",
+            Error::Plugin(_) => {
+                "nothing of that candle was persisted; fix the plugin (or raise the limit) and \
+                 run the same command again to resume"
+            }
         }
     }
 

@@ -19,6 +19,8 @@
 //! - [`bindings`]: the types generated from `wit/persist.wit`.
 //! - [`error`]: the library's errors and their CLI exit statuses.
 //! - [`migrate`]: copying a store into another, validated through the guest.
+//! - [`plugin`]: strategy plugins, loaded and called in a sandbox.
+//! - [`live`]: `persist run`, a plugin driven over a candle feed through the live lifecycle.
 //! - [`cli`]: the `persist` command line.
 //! - [`bench`]: `persist bench`; [`bench_network`] its Redis and PostgreSQL part.
 
@@ -30,7 +32,9 @@ pub mod component_cache;
 pub mod domains;
 pub mod error;
 pub mod host_storage;
+pub mod live;
 pub mod migrate;
+pub mod plugin;
 pub mod runtime;
 pub mod session;
 pub mod storage;

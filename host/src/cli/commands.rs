@@ -25,6 +25,17 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
     }
     let mut persist = runtime.open_routed(super::config::routes(cli)?)?;
     let mut out = std::io::stdout().lock();
+    if let Command::Run(args) = &cli.command {
+        let report = run_plugin(&mut persist, args)?;
+        if args.json {
+            let text = serde_json::to_string_pretty(&report)
+                .map_err(|e| Error::Setup(format!("report JSON: {e}")))?;
+            writeln!(out, "{text}")?;
+        } else {
+            write!(out, "{}", report.text())?;
+        }
+        return Ok(0);
+    }
     if let Some((domain, op)) = cli.command.domain() {
         super::domains::run(&mut persist, domain, op, read_stdin, &mut out)?;
         return Ok(0);
@@ -55,6 +66,54 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         _ => unreachable!("bench and the domain commands are handled above"),
     }
     Ok(0)
+}
+
+fn run_plugin(persist: &mut Persist, args: &super::RunArgs) -> Result<crate::live::Report, Error> {
+    let stem = |p: &std::path::Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let symbol = match &args.symbol {
+        Some(s) => s.clone(),
+        None => stem(&args.candles)
+            .split(['-', '_', '.'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    if symbol.is_empty() {
+        return Err(Error::Usage(
+            "no symbol: pass --symbol (the candle file's name does not give one)".into(),
+        ));
+    }
+    let interval_ms = persist_core::records::trading::interval_minutes(&args.interval)
+        .map(|minutes| i64::from(minutes) * 60_000)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--interval {}: expected 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h or 1d",
+                args.interval
+            ))
+        })?;
+    let ctx = crate::live::Context {
+        symbol,
+        strategy_name: args
+            .strategy_name
+            .clone()
+            .unwrap_or_else(|| stem(&args.plugin)),
+        exchange_name: args.exchange.clone(),
+        risk_name: args.risk_name.clone(),
+        max_positions: args.max_positions,
+        interval_ms,
+    };
+    let candles = crate::live::candles::read(&args.candles)?;
+    let limits = crate::plugin::Limits {
+        fuel: args.fuel,
+        memory_bytes: args.memory_mb.saturating_mul(1 << 20),
+        timeout: std::time::Duration::from_millis(args.timeout_ms),
+    };
+    let mut plugin = crate::plugin::Plugin::load(&args.plugin, limits)?;
+    crate::live::run(persist, &mut plugin, &candles, &ctx)
 }
 
 fn migrate(

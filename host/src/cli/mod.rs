@@ -26,7 +26,8 @@ pub const EXIT_FOUND_INVALID: u8 = 6;
     version,
     about,
     after_help = "Exit status: 0 ok, 1 internal or setup failure, 2 usage error, \
-3 not found, 4 bad input (invalid JSON or key), 5 storage failure, 6 invalid documents found."
+3 not found, 4 bad input (invalid JSON or key, a bad candle row), 5 storage failure, \
+6 invalid documents found, 7 plugin refused or stopped."
 )]
 pub struct Cli {
     /// Where documents live: file:PATH (backtest-kit's ./dump layout), memory:,
@@ -87,6 +88,10 @@ pub enum Command {
     },
     /// Measure write, read and init-validation costs on the memory and file stores.
     Bench(crate::bench::BenchArgs),
+    /// Run a strategy plugin over a candle feed through backtest-kit's live signal lifecycle,
+    /// persisting every change; run the same command again after a crash to resume.
+    /// Exit status 7 when the plugin was refused or stopped.
+    Run(RunArgs),
     /// Copy every document from one store to another, validating each through the guest
     /// (an invalid one is reported and not copied). A second run changes nothing.
     /// Exit status 6 when a document was invalid or --verify found a difference.
@@ -185,6 +190,46 @@ pub enum Command {
         #[command(subcommand)]
         op: DomainOp,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The strategy plugin: a component built for the `plugin` world of wit/strategy.wit.
+    #[arg(value_name = "PLUGIN.wasm")]
+    pub plugin: PathBuf,
+    /// Candles to replay: CSV `timestamp,open,high,low,close,volume` (ms open times, a header
+    /// line allowed) or JSON lines with those keys.
+    #[arg(long, value_name = "FILE")]
+    pub candles: PathBuf,
+    /// Default: the candle file's name up to its first `-`, `_` or `.` (BTCUSDT-1m.csv: BTCUSDT).
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// Default: the plugin file's name without `.wasm`.
+    #[arg(long)]
+    pub strategy_name: Option<String>,
+    #[arg(long, default_value = "binance")]
+    pub exchange: String,
+    /// Candle length: 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h or 1d.
+    #[arg(long, default_value = "1m")]
+    pub interval: String,
+    /// The risk profile the positions count against.
+    #[arg(long, default_value = "default")]
+    pub risk_name: String,
+    /// Most positions open at once in the risk profile.
+    #[arg(long, default_value_t = 1)]
+    pub max_positions: usize,
+    /// Fuel per plugin call (about one unit per wasm instruction); 0: no fuel limit.
+    #[arg(long, default_value_t = crate::plugin::Limits::default().fuel)]
+    pub fuel: u64,
+    /// Most memory the plugin may use, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub memory_mb: usize,
+    /// Wall-clock time a plugin call may take, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub timeout_ms: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl Command {
