@@ -23,7 +23,7 @@ pub const CHECKPOINT: usize = 500;
 /// One domain write, as backtest-kit's live mode makes it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
-    Strategy(StrategyData),
+    Strategy(Box<StrategyData>),
     Signal(Option<SignalRow>),
     Schedule(Option<SignalRow>),
     Risk(Vec<RiskEntry>),
@@ -115,7 +115,7 @@ fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, Error> {
     };
     Ok(match stored {
         StoredWrite::Strategy(v) => {
-            Write::Strategy(persist.strategy_data_from_json(&v.to_string())?)
+            Write::Strategy(Box::new(persist.strategy_data_from_json(&v.to_string())?))
         }
         StoredWrite::Signal(v) => Write::Signal(row(persist, v)?),
         StoredWrite::Schedule(v) => Write::Schedule(row(persist, v)?),

@@ -307,7 +307,7 @@ fn open(
     if let Some(scheduled) = &activated {
         let mut deferred = strategy_data(None, None);
         deferred.activated_signal = Some(scheduled.clone());
-        writes.push(Write::Strategy(deferred));
+        writes.push(Write::Strategy(Box::new(deferred)));
         writes.push(Write::Schedule(None));
         book.scheduled = None;
     }
@@ -333,7 +333,10 @@ fn open(
     writes.push(Write::Risk(positions));
     writes.push(Write::Signal(Some(row.clone())));
     writes.push(storage(persist, &row, Status::Opened, price, now, None)?);
-    writes.push(Write::Strategy(strategy_data(Some(&row.id), Some(&row.id))));
+    writes.push(Write::Strategy(Box::new(strategy_data(
+        Some(&row.id),
+        Some(&row.id),
+    ))));
     book.pending = Some(row);
     book.partial = None;
     book.breakeven = false;
@@ -351,10 +354,10 @@ fn cancel(
 ) -> Result<(), Error> {
     let mut deferred = strategy_data(None, None);
     deferred.cancelled_signal = Some(row.clone());
-    writes.push(Write::Strategy(deferred));
+    writes.push(Write::Strategy(Box::new(deferred)));
     writes.push(Write::Schedule(None));
     writes.push(storage(persist, &row, Status::Cancelled, price, now, None)?);
-    writes.push(Write::Strategy(strategy_data(None, None)));
+    writes.push(Write::Strategy(Box::new(strategy_data(None, None))));
     book.scheduled = None;
     Ok(())
 }
@@ -386,7 +389,7 @@ fn close(
         _ => deferred.closed_signal = Some(row.clone()),
     }
     // Write-ahead: the close is on record before the signal is cleared.
-    writes.push(Write::Strategy(deferred));
+    writes.push(Write::Strategy(Box::new(deferred)));
     let pnl_percentage = pnl_percent(row.position, row.price_open, price);
     let closing = Close {
         reason,
@@ -415,7 +418,10 @@ fn close(
         signal_id: row.id.clone(),
         levels: Vec::new(),
     });
-    writes.push(Write::Strategy(strategy_data(None, Some(&row.id))));
+    writes.push(Write::Strategy(Box::new(strategy_data(
+        None,
+        Some(&row.id),
+    ))));
     book.pending = None;
     book.partial = None;
     book.breakeven = false;

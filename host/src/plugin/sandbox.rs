@@ -252,7 +252,18 @@ fn stopped(
             Some(Trap::StackOverflow) => {
                 format!("overflowed its stack of {} KiB", STACK_BYTES >> 10)
             }
-            _ => format!("trapped: {e:#}"),
+            Some(trap) => {
+                let top = e.downcast_ref::<wasmtime::WasmBacktrace>().and_then(|bt| {
+                    bt.frames()
+                        .first()
+                        .and_then(|f| f.func_name().map(str::to_string))
+                });
+                match top {
+                    Some(func) => format!("trapped: {trap} (in {func})"),
+                    None => format!("trapped: {trap}"),
+                }
+            }
+            None => format!("trapped: {e:#}"),
         }
     };
     Error::Plugin(format!("plugin {name} stopped {at}: it {why}"))

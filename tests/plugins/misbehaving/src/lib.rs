@@ -3,7 +3,8 @@
 //!
 //! - `LOOP`: never returns; `ALLOC`: allocates without end; `STACK`: recurses without end;
 //! - `TRAP`: panics; `ERROR`: returns an error;
-//! - `NAN`, `NEGATIVE`, `WRONG-SIDE`: returns a signal with nonsense prices.
+//! - `NAN`, `NEGATIVE`, `WRONG-SIDE`: returns a signal with nonsense prices;
+//! - `SNOOP`: returns an error telling what of the machine it could see.
 //!
 //! Any other symbol behaves: it never signals.
 
@@ -60,6 +61,15 @@ impl Guest for Misbehaving {
             ))),
             "TRAP" => panic!("the misbehaving plugin traps on purpose"),
             "ERROR" => Err("no data for this market".to_string()),
+            "SNOOP" => Err(format!(
+                "saw {} environment variables, {} arguments, {}",
+                std::env::vars().count(),
+                std::env::args().count(),
+                match std::fs::read_dir("/") {
+                    Ok(_) => "the file system",
+                    Err(_) => "no file system",
+                }
+            )),
             "NAN" => Ok(Some(signal(f64::NAN, close * 0.9))),
             "NEGATIVE" => Ok(Some(signal(close * 1.1, -5.0))),
             "WRONG-SIDE" => Ok(Some(signal(close * 0.95, close * 0.9))),
@@ -68,10 +78,10 @@ impl Guest for Misbehaving {
     }
 }
 
+/// Recursion without end on the wasm stack (no frame in linear memory).
+#[allow(unconditional_recursion)]
 fn recurse(x: f64) -> f64 {
-    let mut frame = [x; 64];
-    std::hint::black_box(&mut frame);
-    recurse(frame[7] + 1.0) + frame[3]
+    recurse(std::hint::black_box(x) + 1.0) * x
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,347 @@
+//! `persist run`: example plugins over the sample candles, the files they leave, resuming
+//! after `kill -9`, bad candle rows, and plugins that misbehave or ask for too much.
+//!
+//! The kill test kills 20 runs at random moments; the ignored `run_kill_soak` kills 200
+//! (`cargo test --test run -- --ignored run_kill_soak`).
+
+mod common;
+
+use common::*;
+use rand::Rng;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn plugin(name: &str) -> PathBuf {
+    Path::new(env!("PERSIST_PLUGINS_DIR")).join(format!("{name}.wasm"))
+}
+
+fn sample_candles() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/candles/BTCUSDT-1m.csv")
+}
+
+fn run_cmd(store: &Path, plugin_name: &str, extra: &[&str]) -> Command {
+    let mut cmd = persist(store);
+    cmd.arg("run")
+        .arg(plugin(plugin_name))
+        .arg("--candles")
+        .arg(sample_candles())
+        .args(extra);
+    cmd
+}
+
+fn report(o: &Output) -> Value {
+    assert!(o.status.success(), "run failed: {}", stderr(o));
+    serde_json::from_str(&stdout(o)).expect("--json prints JSON")
+}
+
+/// Every file of the store with its bytes, temp files of interrupted writes aside.
+fn snapshot(store: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(store)
+        .into_iter()
+        .filter(|f| {
+            !f.rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .starts_with(".tmp-")
+        })
+        .map(|f| {
+            let bytes = std::fs::read(store.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn example_plugins_trade_the_sample_and_persist_through_the_domains() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+
+    let out = run(&mut run_cmd(store, "ma_crossover", &[]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("BTCUSDT · ma_crossover · binance · 4320 candles"),
+        "{text}"
+    );
+
+    let r = report(&run(&mut run_cmd(store, "ma_crossover", &["--json"])));
+    let trades = r["trades"].as_array().unwrap();
+    assert!(trades.len() >= 5, "the crossover trades the sample: {r}");
+    assert!(
+        text.contains(&format!("{} trades:", trades.len())),
+        "{text}"
+    );
+    for t in trades {
+        let reason = t["reason"].as_str().unwrap();
+        assert!(
+            ["take_profit", "stop_loss", "time_expired"].contains(&reason),
+            "{t}"
+        );
+        assert!(t["closeTime"].as_i64() > t["openTime"].as_i64(), "{t}");
+    }
+    let files = files_under(store);
+    let closed = files
+        .iter()
+        .filter(|f| f.starts_with("data/storage/live/"))
+        .count();
+    assert_eq!(closed, trades.len(), "{files:?}");
+    for expected in [
+        "data/signal/BTCUSDT_ma_crossover_binance/BTCUSDT.json",
+        "data/strategy/BTCUSDT_ma_crossover_binance/strategy.json",
+        "data/risk/default_binance/positions.json",
+        "session/ma_crossover/binance/BTCUSDT_live.json",
+    ] {
+        assert!(
+            files.contains(&expected.to_string()),
+            "{expected} in {files:?}"
+        );
+    }
+    let first_id = trades[0]["id"].as_str().unwrap();
+    for domain in ["partial", "breakeven"] {
+        let f = format!("data/{domain}/BTCUSDT_ma_crossover_binance/{first_id}.json");
+        assert!(files.contains(&f), "{f} in {files:?}");
+    }
+    // The run's signal is closed: the signal file holds null and no risk slot is taken.
+    let signal = std::fs::read_to_string(
+        store.join("data/signal/BTCUSDT_ma_crossover_binance/BTCUSDT.json"),
+    )
+    .unwrap();
+    assert_eq!(signal, "null");
+
+    // The mean-reversion plugin schedules its entries and keeps a cool-down in its state.
+    let r = report(&run(&mut run_cmd(store, "mean_reversion", &["--json"])));
+    assert!(r["trades"].as_array().unwrap().len() >= 5, "{r}");
+    assert!(r["cancelled"].as_u64().unwrap() >= 1, "{r}");
+    let session: Value = serde_json::from_slice(
+        &std::fs::read(store.join("session/mean_reversion/binance/BTCUSDT_live.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        session["data"]["pluginState"]["cool-down-until"].is_string(),
+        "{session}"
+    );
+    assert!(
+        files_under(store)
+            .contains(&"data/schedule/BTCUSDT_mean_reversion_binance/BTCUSDT.json".to_string())
+    );
+
+    // Everything written is valid for the guest.
+    let check = run(persist(store).arg("check"));
+    assert!(check.status.success(), "{}", stdout(&check));
+}
+
+#[test]
+fn a_finished_run_run_again_prints_the_same_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(&mut run_cmd(dir.path(), "mean_reversion", &[]));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = snapshot(dir.path());
+    let second = run(&mut run_cmd(dir.path(), "mean_reversion", &[]));
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+/// Runs to completion once, then again in another store with `kills` runs killed at random
+/// moments before the last one: the final report and every persisted file are the same.
+fn resume_after_kills(kills: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let (clean, killed) = (dir.path().join("clean"), dir.path().join("killed"));
+    let started = std::time::Instant::now();
+    let expected = run(&mut run_cmd(&clean, "mean_reversion", &["--json"]));
+    let full = started.elapsed();
+    let expected_report = report(&expected);
+
+    // Kill points spread so that the kills together cover about the whole run.
+    let spread = full.as_millis() as u64 * 2 / kills as u64 + 50;
+    let last_candle = |store: &Path| -> Option<i64> {
+        let doc =
+            std::fs::read(store.join("session/mean_reversion/binance/BTCUSDT_live.json")).ok()?;
+        serde_json::from_slice::<Value>(&doc).ok()?["data"]["lastCandle"].as_i64()
+    };
+    let mut rng = rand::rng();
+    let mut cut_short = 0;
+    for _ in 0..kills {
+        let before = last_candle(&killed);
+        let mut child = run_cmd(&killed, "mean_reversion", &["--json"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..spread)));
+        let running = child.try_wait().unwrap().is_none();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if running && last_candle(&killed) != before {
+            cut_short += 1;
+        }
+    }
+    assert!(
+        cut_short > 0,
+        "no kill cut a run short after it had made progress"
+    );
+    let resumed = run(&mut run_cmd(&killed, "mean_reversion", &["--json"]));
+    assert_eq!(report(&resumed), expected_report);
+    assert_eq!(snapshot(&killed), snapshot(&clean));
+}
+
+#[test]
+fn a_run_killed_at_random_moments_resumes_to_the_same_report_and_files() {
+    resume_after_kills(20);
+}
+
+#[test]
+#[ignore = "soak: 200 kills, about a minute"]
+fn run_kill_soak() {
+    resume_after_kills(200);
+}
+
+#[test]
+fn a_bad_candle_row_names_its_line_and_nothing_is_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let candles = dir.path().join("c.csv");
+    for (rows, expected) in [
+        (
+            "60000,10,12,9,11,5\n120000,10,12,9,x,5\n",
+            "c.csv:2: close: \"x\" is not a number",
+        ),
+        (
+            "timestamp,open,high,low,close,volume\n60000,10,12,9,11,5\n120000,10,10.5,9,11,5\n",
+            "c.csv:3: high 10.5 and low 9 do not enclose open 10 and close 11",
+        ),
+        (
+            "60000,10,12,9,11,5\n60000,10,12,9,11,5\n",
+            "c.csv:2: timestamp 60000 does not come after",
+        ),
+    ] {
+        std::fs::write(&candles, rows).unwrap();
+        let out = run(persist(&store)
+            .arg("run")
+            .arg(plugin("ma_crossover"))
+            .arg("--candles")
+            .arg(&candles));
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+        assert_eq!(files_under(&store), Vec::<String>::new());
+    }
+}
+
+/// Runs the misbehaving plugin as `symbol` and returns the exit status and stderr.
+fn misbehave(store: &Path, symbol: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let out = run(&mut run_cmd(
+        store,
+        "misbehaving",
+        &[&["--symbol", symbol], extra].concat(),
+    ));
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn a_misbehaving_plugin_is_stopped_with_the_limit_named_and_state_as_before_the_call() {
+    // The plugin records each call in its state; the 40th candle is the one it misbehaves on,
+    // so its state must still say the 39th (the close time of the candle at 00:38).
+    let last_good_call = (1_704_067_200_000i64 + 38 * 60_000 + 60_000).to_string();
+    for (symbol, extra, expected) in [
+        (
+            "LOOP",
+            &[][..],
+            "ran out of fuel: 100000000 units per call (--fuel)",
+        ),
+        (
+            "LOOP",
+            &["--fuel", "0", "--timeout-ms", "200"][..],
+            "ran past its time limit of 200 ms per call (--timeout-ms)",
+        ),
+        (
+            "ALLOC",
+            &["--memory-mb", "16"][..],
+            "reached its memory limit of 16 MiB (--memory-mb)",
+        ),
+        ("STACK", &[][..], "overflowed its stack"),
+        ("TRAP", &[][..], "trapped: "),
+        (
+            "ERROR",
+            &[][..],
+            "failed in get-signal for ERROR at 1704069600000: no data for this market",
+        ),
+        ("NAN", &[][..], "take-profit NaN is not a price above zero"),
+        (
+            "NEGATIVE",
+            &[][..],
+            "stop-loss -5 is not a price above zero",
+        ),
+        (
+            "WRONG-SIDE",
+            &[][..],
+            "a long needs stop-loss < open < take-profit",
+        ),
+        (
+            "SNOOP",
+            &[][..],
+            "saw 0 environment variables, 0 arguments, no file system",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, err) = misbehave(dir.path(), symbol, extra);
+        assert_eq!(code, Some(7), "{symbol}: {err}");
+        assert!(err.contains("plugin misbehaving"), "{symbol}: {err}");
+        assert!(err.contains(expected), "{symbol} {extra:?}: {err}");
+        let session = format!("session/misbehaving/binance/{symbol}_live.json");
+        let doc: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(&session)).unwrap()).unwrap();
+        assert_eq!(
+            doc["data"]["pluginState"]["last-call"].as_str(),
+            Some(last_good_call.as_str()),
+            "{symbol}: {doc}"
+        );
+        // Nothing else of the failing candle: no signal, and a second run fails the same way
+        // on the same candle, leaving the store exactly as it was.
+        let files = files_under(dir.path());
+        assert_eq!(files, vec![session.clone()], "{symbol}");
+        let before = snapshot(dir.path());
+        let (again, _) = misbehave(dir.path(), symbol, extra);
+        assert_eq!(again, Some(7));
+        assert_eq!(snapshot(dir.path()), before, "{symbol}");
+    }
+}
+
+#[test]
+fn a_plugin_importing_what_plugins_are_not_given_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for import in [
+        "wasi:sockets/tcp@0.2.6",
+        "backtest:persist/storage@0.1.0",
+        "evil:net/socket",
+    ] {
+        let wasm =
+            wat::parse_str(format!(r#"(component (import "{import}" (instance)))"#)).unwrap();
+        let path = dir.path().join("greedy.wasm");
+        std::fs::write(&path, wasm).unwrap();
+        let out = run(persist(&dir.path().join("store"))
+            .arg("run")
+            .arg(&path)
+            .arg("--candles")
+            .arg(sample_candles()));
+        assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("plugin greedy refused: it imports `{import}`")),
+            "{err}"
+        );
+    }
+    std::fs::write(dir.path().join("junk.wasm"), b"not wasm").unwrap();
+    let out = run(persist(&dir.path().join("store"))
+        .arg("run")
+        .arg(dir.path().join("junk.wasm"))
+        .arg("--candles")
+        .arg(sample_candles()));
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        stderr(&out).contains("plugin junk refused: not a valid component"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_under(&dir.path().join("store")), Vec::<String>::new());
+}
