@@ -215,6 +215,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
         format!("{:.1} ms", took.as_secs_f64() * 1e3),
     );
     domains(runtime, dir, args, &mut report)?;
+    crate::bench_plugin::run(runtime, dir, &mut report)?;
     crate::bench_network::run(runtime, args, &mut report)
 }
 

@@ -22,10 +22,12 @@
 //! - [`plugin`]: strategy plugins, loaded and called in a sandbox.
 //! - [`live`]: `persist run`, a plugin driven over a candle feed through the live lifecycle.
 //! - [`cli`]: the `persist` command line.
-//! - [`bench`]: `persist bench`; [`bench_network`] its Redis and PostgreSQL part.
+//! - [`bench`]: `persist bench`; [`bench_network`] its Redis and PostgreSQL part,
+//!   [`bench_plugin`] its plugin part.
 
 pub mod bench;
 pub mod bench_network;
+pub mod bench_plugin;
 pub mod bindings;
 pub mod cli;
 pub mod component_cache;

@@ -119,3 +119,45 @@ impl WasiView for PluginHost {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use state::Host as _;
+
+    fn host() -> PluginHost {
+        PluginHost {
+            name: "p".into(),
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            limits: MemoryCap {
+                max_bytes: 1 << 20,
+                hit: false,
+            },
+            state: PluginState::new(),
+        }
+    }
+
+    #[test]
+    fn state_keys_and_size_are_capped_and_a_refused_set_changes_nothing() {
+        let mut h = host();
+        assert_eq!(h.set("k".into(), "v".into()), Ok(()));
+        assert_eq!(h.get("k".into()), Some("v".into()));
+
+        let err = h.set(String::new(), "v".into()).unwrap_err();
+        assert!(err.contains("a key has 1 to 256 bytes"), "{err}");
+        let err = h.set("x".repeat(257), "v".into()).unwrap_err();
+        assert!(err.contains("state key of 257 bytes refused"), "{err}");
+
+        let big = "x".repeat(MAX_STATE_BYTES);
+        let err = h.set("big".into(), big).unwrap_err();
+        assert!(err.contains("over its cap of 65536"), "{err}");
+        assert_eq!(h.state.len(), 1);
+
+        // Replacing a value counts the new size only.
+        let fits = "y".repeat(MAX_STATE_BYTES - 1);
+        assert_eq!(h.set("k".into(), fits), Ok(()));
+        h.remove("k".into());
+        assert_eq!(h.get("k".into()), None);
+    }
+}
