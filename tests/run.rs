@@ -345,3 +345,21 @@ fn a_plugin_importing_what_plugins_are_not_given_is_refused_by_name() {
     );
     assert_eq!(files_under(&dir.path().join("store")), Vec::<String>::new());
 }
+
+#[test]
+fn the_sample_candles_are_what_the_seeded_script_writes() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/candles/generate.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .output()
+        .expect("python3 runs the candle generator (Debian package python3)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout == std::fs::read(sample_candles()).unwrap(),
+        "examples/candles/BTCUSDT-1m.csv differs from what generate.py writes"
+    );
+}
