@@ -192,7 +192,7 @@ fn a_run_killed_at_random_moments_resumes_to_the_same_report_and_files() {
 }
 
 #[test]
-#[ignore = "soak: 200 kills, about a minute"]
+#[ignore = "soak: 200 kills, about 20 s"]
 fn run_kill_soak() {
     resume_after_kills(200);
 }
