@@ -1,0 +1,245 @@
+// Storage for the persist guest, in JavaScript: the `backtest:persist/storage` import.
+// jco imports are synchronous, so the file store uses Node's synchronous fs calls.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** A storage failure the guest receives as `storage-error` (tag: invalid-key, too-large, unavailable, io). */
+export class StorageError extends Error {
+  constructor(tag, message) {
+    super(message);
+    // jco turns an error's own `payload` into the `err` of the import's result.
+    Object.defineProperty(this, 'payload', { value: { tag, val: tag === 'too-large' ? BigInt(message) : message } });
+  }
+}
+
+const MAX_NAME_BYTES = 255;
+const MAX_DOCUMENT_BYTES = 16 << 20;
+
+/** Refuses names that could leave the store, whatever the guest sends (as the Rust host does). */
+function checkName(kind, name, allowSlash) {
+  const parts = allowSlash ? name.split('/') : [name];
+  for (const part of parts) {
+    const bad = part === '' || part === '.' || part === '..' || part.includes('\\') || part.includes('\0')
+      || (!allowSlash && part.includes('/')) || Buffer.byteLength(part) > MAX_NAME_BYTES;
+    if (bad) throw new StorageError('invalid-key', `${kind} ${JSON.stringify(name)} cannot be stored`);
+  }
+}
+
+function checkKey(entity, id) {
+  checkName('entity', entity, true);
+  checkName('id', id, false);
+}
+
+function checkSize(value) {
+  if (value.length > MAX_DOCUMENT_BYTES) throw new StorageError('too-large', String(value.length));
+}
+
+/** Documents in a Map; gone with the process. */
+export class MemoryStore {
+  #docs = new Map(); // "entity\0id" -> Uint8Array
+
+  read(entity, id) {
+    checkKey(entity, id);
+    return this.#docs.get(`${entity}\0${id}`);
+  }
+
+  write(entity, id, value) {
+    checkKey(entity, id);
+    checkSize(value);
+    this.#docs.set(`${entity}\0${id}`, Uint8Array.from(value));
+  }
+
+  writeIfAbsent(entity, id, value) {
+    if (this.read(entity, id) !== undefined) return false;
+    this.write(entity, id, value);
+    return true;
+  }
+
+  remove(entity, id) {
+    checkKey(entity, id);
+    this.#docs.delete(`${entity}\0${id}`);
+  }
+
+  listIds(entity) {
+    checkName('entity', entity, true);
+    const ids = [];
+    for (const key of this.#docs.keys()) {
+      const [e, id] = key.split('\0');
+      if (e === entity) ids.push(id);
+    }
+    return ids;
+  }
+
+  entities(prefix) {
+    const found = new Set();
+    for (const key of this.#docs.keys()) {
+      const e = key.split('\0')[0];
+      if (e.startsWith(prefix)) found.add(e);
+    }
+    return [...found];
+  }
+
+  quarantine(entity, id, reason) {
+    const value = this.read(entity, id);
+    if (value === undefined) return;
+    this.#docs.delete(`${entity}\0${id}`);
+    this.quarantined = this.quarantined ?? [];
+    this.quarantined.push({ entity, id, reason, value });
+  }
+}
+
+const SUFFIX = '.json';
+const QUARANTINE = '.quarantine';
+
+function fsyncDir(dir) {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Files laid out as the Rust file store and backtest-kit's ./dump: `<root>/<entity>/<id>.json`. */
+export class FileStore {
+  constructor(root) {
+    this.root = path.resolve(root);
+    fs.mkdirSync(this.root, { recursive: true });
+  }
+
+  #io(what, where, e) {
+    return new StorageError('io', `file store ${this.root}: ${what} ${where}: ${e.message}`);
+  }
+
+  read(entity, id) {
+    checkKey(entity, id);
+    const file = path.join(this.root, entity, id + SUFFIX);
+    try {
+      return new Uint8Array(fs.readFileSync(file));
+    } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+      throw this.#io('cannot read', `${entity}/${id}${SUFFIX}`, e);
+    }
+  }
+
+  /** Atomic replace: temp file, write, fsync, rename, fsync of the folder. */
+  write(entity, id, value) {
+    checkKey(entity, id);
+    checkSize(value);
+    const dir = path.join(this.root, entity);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const tmp = path.join(dir, `.tmp-${randomBytes(6).toString('hex')}-${id}${SUFFIX}`);
+      const fd = fs.openSync(tmp, 'wx');
+      try {
+        fs.writeSync(fd, value);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, path.join(dir, id + SUFFIX));
+      fsyncDir(dir);
+    } catch (e) {
+      throw this.#io('cannot write', `${entity}/${id}${SUFFIX}`, e);
+    }
+  }
+
+  /** Atomic create: a hard link of a complete temp file fails if the id exists. */
+  writeIfAbsent(entity, id, value) {
+    checkKey(entity, id);
+    checkSize(value);
+    const dir = path.join(this.root, entity);
+    const target = path.join(dir, id + SUFFIX);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const tmp = path.join(dir, `.tmp-${randomBytes(6).toString('hex')}-${id}${SUFFIX}`);
+      const fd = fs.openSync(tmp, 'wx');
+      try {
+        fs.writeSync(fd, value);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      try {
+        fs.linkSync(tmp, target);
+      } catch (e) {
+        if (e.code === 'EEXIST') return false;
+        throw e;
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
+      fsyncDir(dir);
+      return true;
+    } catch (e) {
+      throw this.#io('cannot write', `${entity}/${id}${SUFFIX}`, e);
+    }
+  }
+
+  remove(entity, id) {
+    checkKey(entity, id);
+    const dir = path.join(this.root, entity);
+    try {
+      fs.rmSync(path.join(dir, id + SUFFIX), { force: true });
+      if (fs.existsSync(dir)) fsyncDir(dir);
+    } catch (e) {
+      throw this.#io('cannot remove', `${entity}/${id}${SUFFIX}`, e);
+    }
+  }
+
+  listIds(entity) {
+    checkName('entity', entity, true);
+    let names;
+    try {
+      names = fs.readdirSync(path.join(this.root, entity), { withFileTypes: true });
+    } catch (e) {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
+      throw this.#io('cannot list', entity, e);
+    }
+    return names
+      .filter((d) => d.isFile() && !d.name.startsWith('.') && d.name.endsWith(SUFFIX) && d.name.length > SUFFIX.length)
+      .map((d) => d.name.slice(0, -SUFFIX.length));
+  }
+
+  entities(prefix) {
+    const found = [];
+    const pending = [''];
+    while (pending.length) {
+      const rel = pending.pop();
+      let entries;
+      try {
+        entries = fs.readdirSync(path.join(this.root, rel), { withFileTypes: true });
+      } catch (e) {
+        throw this.#io('cannot list', rel || '.', e);
+      }
+      let holdsDocuments = false;
+      for (const d of entries) {
+        if (d.isFile() && !d.name.startsWith('.') && d.name.endsWith(SUFFIX)) holdsDocuments = true;
+        else if (d.isDirectory() && !d.name.startsWith('.')) pending.push(rel ? `${rel}/${d.name}` : d.name);
+      }
+      if (holdsDocuments && rel && rel.startsWith(prefix)) found.push(rel);
+    }
+    return found;
+  }
+
+  /** Moves the document to `.quarantine/<entity>/<id>.<stamp>.json` with its reason beside it. */
+  quarantine(entity, id, reason) {
+    checkKey(entity, id);
+    const from = path.join(this.root, entity, id + SUFFIX);
+    if (!fs.existsSync(from)) return;
+    const qdir = path.join(this.root, QUARANTINE, entity);
+    const now = Date.now();
+    const stamp = `${now}-${randomBytes(3).toString('hex')}`;
+    try {
+      fs.mkdirSync(qdir, { recursive: true });
+      const note = JSON.stringify({ entity, id, reason, quarantinedAtMs: now, from: `${entity}/${id}${SUFFIX}` });
+      fs.writeFileSync(path.join(qdir, `${id}.${stamp}.reason${SUFFIX}`), note, { flag: 'wx' });
+      fs.renameSync(from, path.join(qdir, `${id}.${stamp}${SUFFIX}`));
+      fsyncDir(qdir);
+      fsyncDir(path.dirname(from));
+    } catch (e) {
+      throw this.#io('cannot move to the quarantine', `${entity}/${id}${SUFFIX}`, e);
+    }
+  }
+}

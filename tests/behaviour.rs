@@ -1,0 +1,129 @@
+//! The shared behaviour suite (tests/behaviour/cases.json) on the Rust host, on the memory and
+//! file stores. The Node and Python hosts run the same cases on their own stores.
+
+mod common;
+
+use common::*;
+use persist_host::{Backend, Error, Persist};
+use serde_json::Value;
+use std::sync::Arc;
+
+const CONTEXT: (&str, &str, &str) = ("BTCUSDT", "my-strategy", "binance");
+
+fn cases() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/behaviour/cases.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn kind(e: &Error) -> &'static str {
+    match e {
+        Error::NotFound(_) => "not-found",
+        Error::InvalidInput { .. } => "invalid-input",
+        Error::InvalidKey(_) => "invalid-key",
+        Error::Corrupt(_) => "corrupt",
+        Error::Storage { .. } => "storage",
+        _ => "other",
+    }
+}
+
+/// Runs one step; `Ok(Some(text))` is the value it gives.
+fn step(
+    p: &mut Persist,
+    store: &Arc<dyn Backend>,
+    s: &Value,
+    fill: &dyn Fn(&str) -> String,
+) -> Result<Option<String>, Error> {
+    let text = |k: &str| fill(s[k].as_str().unwrap_or_default());
+    let (entity, id) = (text("entity"), text("id"));
+    let (symbol, strategy, exchange) = CONTEXT;
+    Ok(match s["op"].as_str().unwrap() {
+        "base-write" => p.write_value(&entity, &id, &text("json")).map(|()| None)?,
+        "base-read" => Some(p.read_value(&entity, &id)?),
+        "base-has" => Some(p.has_value(&entity, &id)?.to_string()),
+        "base-keys" => Some(serde_json::to_string(&p.keys(&entity)?).unwrap()),
+        "base-remove" => p.remove_value(&entity, &id).map(|()| None)?,
+        "base-init" => Some(format!(
+            "{} invalid",
+            p.wait_for_init(&entity)?.findings.len()
+        )),
+        "signal-write" => {
+            let json = text("json");
+            let row = match json.as_str() {
+                "null" => None,
+                j => Some(p.signal_row_from_json(j)?),
+            };
+            p.write_signal_data(row.as_ref(), symbol, strategy, exchange)
+                .map(|()| None)?
+        }
+        "signal-read" => Some(match p.read_signal_data(symbol, strategy, exchange)? {
+            Some(row) => p.signal_row_to_json(&row)?,
+            None => "null".into(),
+        }),
+        "signal-minutes" => p.read_signal_data(symbol, strategy, exchange)?.map(|row| {
+            let m = row.minute_estimated_time;
+            if m.is_infinite() {
+                "Infinity".to_string()
+            } else {
+                m.to_string()
+            }
+        }),
+        "check" => Some(format!("{} invalid", p.check(false)?.findings.len())),
+        "raw-put" => store
+            .write(&entity, &id, text("bytes").as_bytes())
+            .map(|()| None)?,
+        "raw-get" => store
+            .read(&entity, &id)?
+            .map(|b| String::from_utf8(b).unwrap()),
+        other => panic!("unknown op {other}"),
+    })
+}
+
+fn run_all(new_store: &dyn Fn() -> Arc<dyn Backend>) {
+    let cases = cases();
+    let signal = cases["signal"].as_str().unwrap().to_string();
+    let fill = move |t: &str| {
+        if t == "$signal" {
+            signal.clone()
+        } else {
+            t.to_string()
+        }
+    };
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let store = new_store();
+        let mut p = open(store.clone());
+        for (i, s) in case["steps"].as_array().unwrap().iter().enumerate() {
+            let at = format!("{name}, step {}: {s}", i + 1);
+            match (step(&mut p, &store, s, &fill), s.get("error")) {
+                (Ok(got), None) => {
+                    if let Some(expected) = s.get("expect") {
+                        let expected = expected.as_str().map(&fill);
+                        assert_eq!(got, expected, "{at}");
+                    }
+                }
+                (Ok(got), Some(_)) => panic!("{at}: expected an error, got {got:?}"),
+                (Err(e), Some(k)) => {
+                    assert_eq!(kind(&e), k.as_str().unwrap(), "{at}: {e}");
+                    let contains = s["contains"].as_str().unwrap();
+                    assert!(e.to_string().contains(contains), "{at}: {e}");
+                }
+                (Err(e), None) => panic!("{at}: {e}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_shared_cases_hold_on_the_memory_store() {
+    run_all(&memory_backend);
+}
+
+#[test]
+fn the_shared_cases_hold_on_the_file_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = std::cell::Cell::new(0);
+    run_all(&|| {
+        n.set(n.get() + 1);
+        file_backend(&dir.path().join(n.get().to_string()))
+    });
+}
