@@ -127,3 +127,20 @@ fn the_shared_cases_hold_on_the_file_store() {
         file_backend(&dir.path().join(n.get().to_string()))
     });
 }
+
+#[test]
+fn the_embedded_guest_is_the_wasm_cargo_built_that_node_and_python_load() {
+    let built = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/guest/wasm32-wasip2/release/persist_guest.wasm"
+    );
+    if std::env::var_os("PERSIST_GUEST_WASM").is_some() {
+        return; // a prebuilt guest was embedded instead
+    }
+    let bytes = std::fs::read(built).expect("cargo built the guest");
+    assert!(
+        bytes == persist_host::EMBEDDED_GUEST,
+        "the embedded guest differs from {built}"
+    );
+    println!("guest sha256 {}", runtime().guest_sha256());
+}

@@ -46,6 +46,19 @@ function withInfinity(row) {
   return row;
 }
 
+/** JSON text from the guest, or null for nothing stored. */
+const parsed = (text) => (text === undefined ? null : JSON.parse(text));
+
+/** The same for a StrategyData: its deferred rows get Infinity back too. */
+function strategyWithInfinity(data) {
+  if (data) {
+    for (const key of ['closedSignal', 'cancelledSignal', 'activatedSignal', 'takeProfitSignal', 'stopLossSignal', 'retryOpenSignal']) {
+      withInfinity(data[key]);
+    }
+  }
+  return data;
+}
+
 /** The SHA-256 of the guest component the bindings were made from. */
 export function guestSha256() {
   return readFileSync(new URL('guest.sha256', generated), 'utf8').trim();
@@ -160,6 +173,158 @@ export class Persist {
       waitForInit: (initial) => guest(() => s.waitForInit(backtest, initial)),
       readStorageData: () => guest(() => s.readStorageData(backtest).map((t) => withInfinity(JSON.parse(t)))),
       writeStorageData: (rows) => guest(() => s.writeStorageData(rows.map((r) => JSON.stringify(r)), backtest)),
+    };
+  }
+
+  /** `IPersistStrategyInstance` of (symbol, strategyName, exchangeName). */
+  strategy(symbol, strategyName, exchangeName) {
+    const s = this.#root.strategy;
+    const records = this.#root.records;
+    return {
+      waitForInit: (initial) => guest(() => s.waitForInit(symbol, strategyName, exchangeName, initial)),
+      readStrategyData: () =>
+        guest(() => {
+          const data = s.readStrategyData(symbol, strategyName, exchangeName);
+          return data === undefined ? null : strategyWithInfinity(JSON.parse(records.strategyDataToJson(data)));
+        }),
+      writeStrategyData: (data) =>
+        guest(() => s.writeStrategyData(
+          data == null ? undefined : records.strategyDataFromJson(JSON.stringify(data)),
+          symbol, strategyName, exchangeName)),
+    };
+  }
+
+  /** `IPersistPartialInstance` of (symbol, strategyName, exchangeName): `Record<signalId, IPartialData>`. */
+  partial(symbol, strategyName, exchangeName) {
+    const p = this.#root.partial;
+    const records = this.#root.records;
+    return {
+      waitForInit: (initial) => guest(() => p.waitForInit(symbol, strategyName, exchangeName, initial)),
+      readPartialData: (signalId, when = 0) =>
+        guest(() => JSON.parse(records.partialToJson(p.readPartialData(symbol, strategyName, signalId, exchangeName, +when)))),
+      writePartialData: (data, signalId, when = 0) =>
+        guest(() => p.writePartialData(records.partialFromJson(JSON.stringify(data)), symbol, strategyName, signalId, exchangeName, +when)),
+    };
+  }
+
+  /** `IPersistBreakevenInstance` of (symbol, strategyName, exchangeName): `Record<signalId, IBreakevenData>`. */
+  breakeven(symbol, strategyName, exchangeName) {
+    const b = this.#root.breakeven;
+    const records = this.#root.records;
+    return {
+      waitForInit: (initial) => guest(() => b.waitForInit(symbol, strategyName, exchangeName, initial)),
+      readBreakevenData: (signalId, when = 0) =>
+        guest(() => JSON.parse(records.breakevenToJson(b.readBreakevenData(symbol, strategyName, signalId, exchangeName, +when)))),
+      writeBreakevenData: (data, signalId, when = 0) =>
+        guest(() => b.writeBreakevenData(records.breakevenFromJson(JSON.stringify(data)), symbol, strategyName, signalId, exchangeName, +when)),
+    };
+  }
+
+  /** `IPersistCandleInstance` of (symbol, interval, exchangeName): one document per candle. */
+  candle(symbol, interval, exchangeName) {
+    const c = this.#root.candle;
+    const records = this.#root.records;
+    return {
+      waitForInit: (initial) => guest(() => c.waitForInit(symbol, interval, exchangeName, initial)),
+      /** The `limit` candles from `sinceTimestamp`, or null if one is missing (a cache miss). */
+      readCandlesData: (limit, sinceTimestamp, untilTimestamp = 0) =>
+        guest(() => {
+          const candles = c.readCandlesData(symbol, interval, exchangeName, limit, +sinceTimestamp, +untilTimestamp);
+          return candles === undefined ? null : JSON.parse(records.candlesToJson(candles));
+        }),
+      /** Writes closed candles not yet stored (first write wins); says how many of each. */
+      writeCandlesData: (candles) =>
+        guest(() => c.writeCandlesData(records.candlesFromJson(JSON.stringify(candles)), symbol, interval, exchangeName)),
+    };
+  }
+
+  /** `IPersistNotificationInstance` (backtest or live): notifications by id. */
+  notification(backtest) {
+    const n = this.#root.notification;
+    return {
+      waitForInit: (initial) => guest(() => n.waitForInit(backtest, initial)),
+      readNotificationData: () => guest(() => n.readNotificationData(backtest).map((t) => withInfinity(JSON.parse(t)))),
+      writeNotificationData: (rows) => guest(() => n.writeNotificationData(rows.map((r) => JSON.stringify(r)), backtest)),
+    };
+  }
+
+  /** `IPersistLogInstance`: append-only entries by id. */
+  log() {
+    const l = this.#root.log;
+    return {
+      waitForInit: (initial) => guest(() => l.waitForInit(initial)),
+      readLogData: () => guest(() => l.readLogData().map((t) => JSON.parse(t))),
+      writeLogData: (entries) => guest(() => l.writeLogData(entries.map((e) => JSON.stringify(e)))),
+    };
+  }
+
+  #softDeleted(api, name, bucket) {
+    return {
+      waitForInit: (initial) => guest(() => api.waitForInit(bucket, initial)),
+      [`read${name}Data`]: (key) => guest(() => parsed(api[`read${name}Data`](bucket, key))),
+      [`write${name}Data`]: (data, key, when = 0) => guest(() => api[`write${name}Data`](JSON.stringify(data), bucket, key, +when)),
+      [`remove${name}Data`]: (key) => guest(() => api[`remove${name}Data`](bucket, key)),
+      [`list${name}Data`]: () => guest(() => api[`list${name}Data`](bucket)),
+    };
+  }
+
+  /** `IPersistMeasureInstance` of a bucket (`Cache.file`): soft-deleted records by key. */
+  measure(bucket) {
+    return this.#softDeleted(this.#root.measure, 'Measure', bucket);
+  }
+
+  /** `IPersistIntervalInstance` of a bucket (`Interval.file`): soft-deleted records by key. */
+  interval(bucket) {
+    return this.#softDeleted(this.#root.interval, 'Interval', bucket);
+  }
+
+  /** `IPersistMemoryInstance` of (signalId, bucketName). */
+  memory(signalId, bucketName) {
+    const m = this.#root.memory;
+    return {
+      waitForInit: (initial) => guest(() => m.waitForInit(signalId, bucketName, initial)),
+      readMemoryData: (memoryId) => guest(() => parsed(m.readMemoryData(signalId, bucketName, memoryId))),
+      hasMemoryData: (memoryId) => guest(() => m.hasMemoryData(signalId, bucketName, memoryId)),
+      writeMemoryData: (data, memoryId, when = 0) =>
+        guest(() => m.writeMemoryData(JSON.stringify(data), signalId, bucketName, memoryId, +when)),
+      removeMemoryData: (memoryId) => guest(() => m.removeMemoryData(signalId, bucketName, memoryId)),
+      listMemoryData: () =>
+        guest(() => m.listMemoryData(signalId, bucketName).map(({ memoryId, data }) => ({ memoryId, data: JSON.parse(data) }))),
+      dispose: () => guest(() => m.dispose(signalId, bucketName)),
+    };
+  }
+
+  /** `IPersistRecentInstance` of (symbol, strategyName, exchangeName, frameName, backtest). */
+  recent(symbol, strategyName, exchangeName, frameName, backtest) {
+    const r = this.#root.recent;
+    const ctx = [symbol, strategyName, exchangeName, frameName, backtest];
+    return {
+      waitForInit: (initial) => guest(() => r.waitForInit(...ctx, initial)),
+      readRecentData: () => guest(() => this.#rowToObject(r.readRecentData(...ctx))),
+      writeRecentData: (row, when = 0) => guest(() => r.writeRecentData(this.#rowFromObject(row), ...ctx, +when)),
+    };
+  }
+
+  /** `IPersistStateInstance` of (signalId, bucketName). */
+  state(signalId, bucketName) {
+    const st = this.#root.state;
+    return {
+      waitForInit: (initial) => guest(() => st.waitForInit(signalId, bucketName, initial)),
+      readStateData: () => guest(() => parsed(st.readStateData(signalId, bucketName))),
+      writeStateData: (data, when = 0) => guest(() => st.writeStateData(JSON.stringify(data), signalId, bucketName, +when)),
+      dispose: () => guest(() => st.dispose(signalId, bucketName)),
+    };
+  }
+
+  /** `IPersistSessionInstance` of (strategyName, exchangeName, frameName, symbol, backtest). */
+  session(strategyName, exchangeName, frameName, symbol, backtest) {
+    const se = this.#root.session;
+    return {
+      waitForInit: (initial) => guest(() => se.waitForInit(strategyName, exchangeName, frameName, initial, symbol, backtest)),
+      readSessionData: () => guest(() => parsed(se.readSessionData(strategyName, exchangeName, frameName, symbol, backtest))),
+      writeSessionData: (data, when = 0) =>
+        guest(() => se.writeSessionData(JSON.stringify(data), strategyName, exchangeName, frameName, +when, symbol, backtest)),
+      dispose: () => guest(() => se.dispose(strategyName, exchangeName, frameName, symbol, backtest)),
     };
   }
 

@@ -62,3 +62,59 @@ test('storage rows and the generic base', () => {
   b.removeValue('a');
   assert.throws(() => b.readValue('a'), (e) => e.kind === 'not-found');
 });
+
+test('every domain has its IPersist<X>Instance methods, plain objects in and out', () => {
+  const p = Persist.open(new MemoryStore());
+  const st = p.strategy('BTCUSDT', 'my-strategy', 'binance');
+  assert.equal(st.readStrategyData(), null);
+  const data = {
+    pendingSignalId: 's1', lastPendingId: 's1', createdSignal: null, commitQueue: [],
+    closedSignal: { ...signal, minuteEstimatedTime: Infinity }, cancelledSignal: null, activatedSignal: null,
+    takeProfitSignal: null, stopLossSignal: null, retryOpenSignal: null, retryOpenCount: 0, retryCloseCount: 0, isPaused: false,
+  };
+  st.writeStrategyData(data);
+  const back = st.readStrategyData();
+  assert.equal(back.pendingSignalId, 's1');
+  assert.equal(back.closedSignal.minuteEstimatedTime, Infinity);
+
+  const partial = p.partial('BTCUSDT', 'my-strategy', 'binance');
+  partial.writePartialData({ s1: { profitLevels: [10, 20], lossLevels: [] } }, 's1');
+  assert.deepEqual(partial.readPartialData('s1'), { s1: { profitLevels: [10, 20], lossLevels: [] } });
+  const be = p.breakeven('BTCUSDT', 'my-strategy', 'binance');
+  be.writeBreakevenData({ s1: { reached: true } }, 's1');
+  assert.deepEqual(be.readBreakevenData('s1'), { s1: { reached: true } });
+
+  const candle = p.candle('BTCUSDT', '1m', 'binance');
+  const c = { timestamp: 1704067200000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10 };
+  assert.equal(candle.writeCandlesData([c]).written, 1);
+  assert.deepEqual(candle.readCandlesData(1, 1704067200000), [c]);
+  assert.equal(candle.readCandlesData(2, 1704067200000), null);
+
+  const m = p.measure('sma_1h_0');
+  m.writeMeasureData({ id: 'k', data: { v: 1 }, removed: false }, 'k');
+  assert.deepEqual(m.listMeasureData(), ['k']);
+  m.removeMeasureData('k');
+  assert.equal(m.readMeasureData('k'), null);
+
+  const mem = p.memory('s1', 'notes');
+  mem.writeMemoryData({ priority: 1, data: { a: 1 }, removed: false, index: 'a', when: 1 }, 'm1');
+  assert.deepEqual(mem.listMemoryData().map((x) => x.memoryId), ['m1']);
+  assert.equal(mem.hasMemoryData('m1'), true);
+
+  const state = p.state('s1', 'bucket');
+  state.writeStateData({ id: 's1_bucket', data: { x: 1 }, when: 1 });
+  assert.deepEqual(state.readStateData().data, { x: 1 });
+
+  const session = p.session('my-strategy', 'binance', '', 'BTCUSDT', false);
+  session.writeSessionData({ id: 'BTCUSDT:my-strategy:binance:live', data: { y: 2 }, when: 1 });
+  assert.deepEqual(session.readSessionData().data, { y: 2 });
+
+  const recent = p.recent('BTCUSDT', 'my-strategy', 'binance', '', false);
+  recent.writeRecentData(signal);
+  assert.equal(recent.readRecentData().id, 's1');
+
+  const log = p.log();
+  log.writeLogData([{ id: 'l1', type: 'info', priority: 1, createdAt: '2024-01-01T00:00:00.000Z', timestamp: 1,
+    methodContext: null, executionContext: null, topic: 't', args: [] }]);
+  assert.deepEqual(log.readLogData().map((e) => e.id), ['l1']);
+});

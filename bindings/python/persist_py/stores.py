@@ -1,0 +1,302 @@
+"""Storage for the persist guest, in Python: the `backtest:persist/storage` import.
+
+Every store has the same seven methods (read, write, write_if_absent, remove, list_ids,
+entities, quarantine). A failure is a `StorageError`, which the guest receives as its
+`storage-error` (invalid-key, too-large, unavailable, io) with the message.
+"""
+
+import json
+import os
+import secrets
+import sqlite3
+import time
+from typing import Dict, List, Optional, Tuple
+
+MAX_NAME_BYTES = 255
+MAX_DOCUMENT_BYTES = 16 << 20
+SUFFIX = ".json"
+QUARANTINE = ".quarantine"
+
+
+class StorageError(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _check_name(kind: str, name: str, allow_slash: bool) -> None:
+    parts = name.split("/") if allow_slash else [name]
+    for part in parts:
+        bad = (
+            part in ("", ".", "..")
+            or "\\" in part
+            or "\0" in part
+            or (not allow_slash and "/" in part)
+            or len(part.encode()) > MAX_NAME_BYTES
+        )
+        if bad:
+            raise StorageError("invalid-key", f"{kind} {json.dumps(name)} cannot be stored")
+
+
+def check_key(entity: str, id: str) -> None:
+    """Refuses names that could leave the store, whatever the guest sends."""
+    _check_name("entity", entity, True)
+    _check_name("id", id, False)
+
+
+def check_size(value: bytes) -> None:
+    if len(value) > MAX_DOCUMENT_BYTES:
+        raise StorageError("too-large", str(len(value)))
+
+
+class MemoryStore:
+    """Documents in a dict; gone with the process."""
+
+    def __init__(self) -> None:
+        self.docs: Dict[Tuple[str, str], bytes] = {}
+        self.quarantined: List[dict] = []
+
+    def read(self, entity: str, id: str) -> Optional[bytes]:
+        check_key(entity, id)
+        return self.docs.get((entity, id))
+
+    def write(self, entity: str, id: str, value: bytes) -> None:
+        check_key(entity, id)
+        check_size(value)
+        self.docs[(entity, id)] = bytes(value)
+
+    def write_if_absent(self, entity: str, id: str, value: bytes) -> bool:
+        if self.read(entity, id) is not None:
+            return False
+        self.write(entity, id, value)
+        return True
+
+    def remove(self, entity: str, id: str) -> None:
+        check_key(entity, id)
+        self.docs.pop((entity, id), None)
+
+    def list_ids(self, entity: str) -> List[str]:
+        _check_name("entity", entity, True)
+        return [i for (e, i) in self.docs if e == entity]
+
+    def entities(self, prefix: str) -> List[str]:
+        return sorted({e for (e, _) in self.docs if e.startswith(prefix)})
+
+    def quarantine(self, entity: str, id: str, reason: str) -> None:
+        value = self.docs.pop((entity, id), None)
+        if value is not None:
+            self.quarantined.append({"entity": entity, "id": id, "reason": reason, "value": value})
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileStore:
+    """Files as the Rust file store and backtest-kit's ./dump lay them out:
+    `<root>/<entity>/<id>.json`, written by temp file, fsync, rename, fsync of the folder."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+        os.makedirs(self.root, exist_ok=True)
+
+    def _io(self, what: str, where: str, e: OSError) -> StorageError:
+        return StorageError("io", f"file store {self.root}: {what} {where}: {e.strerror or e}")
+
+    def _path(self, entity: str, id: str) -> str:
+        return os.path.join(self.root, *entity.split("/"), id + SUFFIX)
+
+    def read(self, entity: str, id: str) -> Optional[bytes]:
+        check_key(entity, id)
+        try:
+            with open(self._path(entity, id), "rb") as f:
+                return f.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as e:
+            raise self._io("cannot read", f"{entity}/{id}{SUFFIX}", e)
+
+    def _write_temp(self, entity: str, id: str, value: bytes) -> Tuple[str, str]:
+        folder = os.path.join(self.root, *entity.split("/"))
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".tmp-{secrets.token_hex(6)}-{id}{SUFFIX}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, value)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return folder, tmp
+
+    def write(self, entity: str, id: str, value: bytes) -> None:
+        check_key(entity, id)
+        check_size(value)
+        try:
+            folder, tmp = self._write_temp(entity, id, value)
+            os.rename(tmp, self._path(entity, id))
+            _fsync_dir(folder)
+        except OSError as e:
+            raise self._io("cannot write", f"{entity}/{id}{SUFFIX}", e)
+
+    def write_if_absent(self, entity: str, id: str, value: bytes) -> bool:
+        check_key(entity, id)
+        check_size(value)
+        try:
+            folder, tmp = self._write_temp(entity, id, value)
+            try:
+                os.link(tmp, self._path(entity, id))
+            except FileExistsError:
+                return False
+            finally:
+                os.unlink(tmp)
+            _fsync_dir(folder)
+            return True
+        except OSError as e:
+            raise self._io("cannot write", f"{entity}/{id}{SUFFIX}", e)
+
+    def remove(self, entity: str, id: str) -> None:
+        check_key(entity, id)
+        try:
+            os.unlink(self._path(entity, id))
+            _fsync_dir(os.path.dirname(self._path(entity, id)))
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError as e:
+            raise self._io("cannot remove", f"{entity}/{id}{SUFFIX}", e)
+
+    def list_ids(self, entity: str) -> List[str]:
+        _check_name("entity", entity, True)
+        folder = os.path.join(self.root, *entity.split("/"))
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as e:
+            raise self._io("cannot list", entity, e)
+        return [
+            d.name[: -len(SUFFIX)]
+            for d in entries
+            if d.is_file(follow_symlinks=False)
+            and not d.name.startswith(".")
+            and d.name.endswith(SUFFIX)
+            and len(d.name) > len(SUFFIX)
+        ]
+
+    def entities(self, prefix: str) -> List[str]:
+        found, pending = [], [""]
+        while pending:
+            rel = pending.pop()
+            try:
+                entries = list(os.scandir(os.path.join(self.root, rel)))
+            except OSError as e:
+                raise self._io("cannot list", rel or ".", e)
+            holds_documents = False
+            for d in entries:
+                if d.is_file(follow_symlinks=False) and not d.name.startswith(".") and d.name.endswith(SUFFIX):
+                    holds_documents = True
+                elif d.is_dir(follow_symlinks=False) and not d.name.startswith("."):
+                    pending.append(f"{rel}/{d.name}" if rel else d.name)
+            if holds_documents and rel and rel.startswith(prefix):
+                found.append(rel)
+        return found
+
+    def quarantine(self, entity: str, id: str, reason: str) -> None:
+        check_key(entity, id)
+        source = self._path(entity, id)
+        if not os.path.exists(source):
+            return
+        qdir = os.path.join(self.root, QUARANTINE, *entity.split("/"))
+        now = int(time.time() * 1000)
+        stamp = f"{now}-{secrets.token_hex(3)}"
+        try:
+            os.makedirs(qdir, exist_ok=True)
+            note = {"entity": entity, "id": id, "reason": reason, "quarantinedAtMs": now, "from": f"{entity}/{id}{SUFFIX}"}
+            with open(os.path.join(qdir, f"{id}.{stamp}.reason{SUFFIX}"), "x") as f:
+                f.write(json.dumps(note, separators=(",", ":")))
+            os.rename(source, os.path.join(qdir, f"{id}.{stamp}{SUFFIX}"))
+            _fsync_dir(qdir)
+            _fsync_dir(os.path.dirname(source))
+        except OSError as e:
+            raise self._io("cannot move to the quarantine", f"{entity}/{id}{SUFFIX}", e)
+
+
+class SqliteStore:
+    """One row per document in an SQLite table (standard library), primary key (entity, id);
+    quarantined rows move to `<table>_quarantine` with their reason, in one transaction."""
+
+    def __init__(self, path: str, table: str = "persist_documents") -> None:
+        if not table.replace("_", "").isalnum():
+            raise StorageError("io", f"table name {table!r}: letters, digits and _ only")
+        self.table = table
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (entity TEXT NOT NULL, id TEXT NOT NULL, "
+            "value BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (entity, id))"
+        )
+        self.db.execute(
+            f"CREATE TABLE IF NOT EXISTS {table}_quarantine (entity TEXT NOT NULL, id TEXT NOT NULL, "
+            "value BLOB NOT NULL, reason TEXT NOT NULL, quarantined_at INTEGER NOT NULL)"
+        )
+
+    def _run(self, sql: str, args: tuple):
+        try:
+            return self.db.execute(sql, args)
+        except sqlite3.Error as e:
+            raise StorageError("io", f"sqlite {self.table}: {e}")
+
+    def read(self, entity: str, id: str) -> Optional[bytes]:
+        check_key(entity, id)
+        row = self._run(f"SELECT value FROM {self.table} WHERE entity = ? AND id = ?", (entity, id)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def write(self, entity: str, id: str, value: bytes) -> None:
+        check_key(entity, id)
+        check_size(value)
+        self._run(
+            f"INSERT INTO {self.table} (entity, id, value, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (entity, id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (entity, id, bytes(value), int(time.time() * 1000)),
+        )
+
+    def write_if_absent(self, entity: str, id: str, value: bytes) -> bool:
+        check_key(entity, id)
+        check_size(value)
+        cur = self._run(
+            f"INSERT INTO {self.table} (entity, id, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (entity, id, bytes(value), int(time.time() * 1000)),
+        )
+        return cur.rowcount == 1
+
+    def remove(self, entity: str, id: str) -> None:
+        check_key(entity, id)
+        self._run(f"DELETE FROM {self.table} WHERE entity = ? AND id = ?", (entity, id))
+
+    def list_ids(self, entity: str) -> List[str]:
+        _check_name("entity", entity, True)
+        return [r[0] for r in self._run(f"SELECT id FROM {self.table} WHERE entity = ? ORDER BY id", (entity,))]
+
+    def entities(self, prefix: str) -> List[str]:
+        rows = self._run(f"SELECT DISTINCT entity FROM {self.table} ORDER BY entity", ())
+        return [r[0] for r in rows if r[0].startswith(prefix)]
+
+    def quarantine(self, entity: str, id: str, reason: str) -> None:
+        check_key(entity, id)
+        now = int(time.time() * 1000)
+        try:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.execute(
+                    f"INSERT INTO {self.table}_quarantine (entity, id, value, reason, quarantined_at) "
+                    f"SELECT entity, id, value, ?, ? FROM {self.table} WHERE entity = ? AND id = ?",
+                    (reason, now, entity, id),
+                )
+                self.db.execute(f"DELETE FROM {self.table} WHERE entity = ? AND id = ?", (entity, id))
+        except sqlite3.Error as e:
+            raise StorageError("io", f"sqlite {self.table}: {e}")
