@@ -68,6 +68,7 @@ fn step(
             }
         }),
         "check" => Some(format!("{} invalid", p.check(false)?.findings.len())),
+        "call" => call(p, s)?,
         "raw-put" => store
             .write(&entity, &id, text("bytes").as_bytes())
             .map(|()| None)?,
@@ -75,6 +76,131 @@ fn step(
             .read(&entity, &id)?
             .map(|b| String::from_utf8(b).unwrap()),
         other => panic!("unknown op {other}"),
+    })
+}
+
+/// A `call` step: one export by its WIT names, with the Rust API's typed calls.
+fn call(p: &mut Persist, s: &Value) -> Result<Option<String>, Error> {
+    let args = s["args"].as_array().unwrap();
+    let st = |i: usize| args[i].as_str().unwrap();
+    let f = |i: usize| args[i]["f64"].as_f64().unwrap();
+    let b = |i: usize| args[i].as_bool().unwrap();
+    let json = |i: usize| args[i]["json"].as_str().unwrap();
+    let texts = |i: usize| -> Vec<String> {
+        args[i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let list = |v: Vec<String>| Some(serde_json::to_string(&v).unwrap());
+    Ok(match s["function"].as_str().unwrap() {
+        "write-signal-data" => {
+            let row = p.signal_row_from_json(json(0))?;
+            p.write_signal_data(Some(&row), st(1), st(2), st(3))
+                .map(|()| None)?
+        }
+        "read-signal-data" => match p.read_signal_data(st(0), st(1), st(2))? {
+            Some(row) => Some(p.signal_row_to_json(&row)?),
+            None => None,
+        },
+        "write-schedule-data" => {
+            let row = p.signal_row_from_json(json(0))?;
+            p.write_schedule_data(Some(&row), st(1), st(2), st(3))
+                .map(|()| None)?
+        }
+        "read-schedule-data" => match p.read_schedule_data(st(0), st(1), st(2))? {
+            Some(row) => Some(p.signal_row_to_json(&row)?),
+            None => None,
+        },
+        "write-strategy-data" => {
+            let data = p.strategy_data_from_json(json(0))?;
+            p.write_strategy_data(Some(&data), st(1), st(2), st(3))
+                .map(|()| None)?
+        }
+        "read-strategy-data" => match p.read_strategy_data(st(0), st(1), st(2))? {
+            Some(data) => Some(p.strategy_data_to_json(&data)?),
+            None => None,
+        },
+        "write-position-data" => {
+            let rows = p.risk_from_json(json(0))?;
+            p.write_position_data(&rows, st(1), st(2), f(3))
+                .map(|()| None)?
+        }
+        "read-position-data" => {
+            let rows = p.read_position_data(st(0), st(1), f(2))?;
+            Some(p.risk_to_json(&rows)?)
+        }
+        "write-partial-data" => {
+            let levels = p.partial_from_json(json(0))?;
+            p.write_partial_data(&levels, st(1), st(2), st(3), st(4), f(5))
+                .map(|()| None)?
+        }
+        "read-partial-data" => {
+            let levels = p.read_partial_data(st(0), st(1), st(2), st(3), f(4))?;
+            Some(p.partial_to_json(&levels)?)
+        }
+        "write-breakeven-data" => {
+            let levels = p.breakeven_from_json(json(0))?;
+            p.write_breakeven_data(&levels, st(1), st(2), st(3), st(4), f(5))
+                .map(|()| None)?
+        }
+        "read-breakeven-data" => {
+            let levels = p.read_breakeven_data(st(0), st(1), st(2), st(3), f(4))?;
+            Some(p.breakeven_to_json(&levels)?)
+        }
+        "write-candles-data" => {
+            let candles = p.candles_from_json(json(0))?;
+            p.write_candles_data(&candles, st(1), st(2), st(3))
+                .map(|_| None)?
+        }
+        "read-candles-data" => {
+            let limit = args[3]["u32"].as_u64().unwrap() as u32;
+            match p.read_candles_data(st(0), st(1), st(2), limit, f(4), f(5))? {
+                Some(candles) => Some(p.candles_to_json(&candles)?),
+                None => None,
+            }
+        }
+        "write-storage-data" => p.write_storage_data(&texts(0), b(1)).map(|()| None)?,
+        "read-storage-data" => list(p.read_storage_data(b(0))?),
+        "write-notification-data" => p.write_notification_data(&texts(0), b(1)).map(|()| None)?,
+        "read-notification-data" => list(p.read_notification_data(b(0))?),
+        "write-log-data" => p.write_log_data(&texts(0)).map(|n| Some(n.to_string()))?,
+        "read-log-data" => list(p.read_log_data()?),
+        "write-measure-data" => p
+            .write_measure_data(st(0), st(1), st(2), f(3))
+            .map(|()| None)?,
+        "read-measure-data" => p.read_measure_data(st(0), st(1))?,
+        "list-measure-data" => list(p.list_measure_data(st(0))?),
+        "remove-measure-data" => p.remove_measure_data(st(0), st(1)).map(|()| None)?,
+        "write-interval-data" => p
+            .write_interval_data(st(0), st(1), st(2), f(3))
+            .map(|()| None)?,
+        "read-interval-data" => p.read_interval_data(st(0), st(1))?,
+        "write-memory-data" => p
+            .write_memory_data(st(0), st(1), st(2), st(3), f(4))
+            .map(|()| None)?,
+        "read-memory-data" => p.read_memory_data(st(0), st(1), st(2))?,
+        "has-memory-data" => Some(p.has_memory_data(st(0), st(1), st(2))?.to_string()),
+        "write-recent-data" => {
+            let row = p.signal_row_from_json(json(0))?;
+            p.write_recent_data(Some(&row), st(1), st(2), st(3), st(4), b(5), f(6))
+                .map(|()| None)?
+        }
+        "read-recent-data" => match p.read_recent_data(st(0), st(1), st(2), st(3), b(4))? {
+            Some(row) => Some(p.signal_row_to_json(&row)?),
+            None => None,
+        },
+        "write-state-data" => p
+            .write_state_data(st(0), st(1), st(2), f(3))
+            .map(|()| None)?,
+        "read-state-data" => p.read_state_data(st(0), st(1))?,
+        "write-session-data" => p
+            .write_session_data(st(0), st(1), st(2), st(3), f(4), st(5), b(6))
+            .map(|()| None)?,
+        "read-session-data" => p.read_session_data(st(0), st(1), st(2), st(3), b(4))?,
+        other => panic!("no call for {other} in tests/behaviour.rs"),
     })
 }
 

@@ -62,6 +62,21 @@ function runner(store) {
         return row === undefined ? null : String(row.minuteEstimatedTime);
       }
       case 'check': return `${g.admin.check(false).findings.length} invalid`;
+      case 'call': {
+        const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+        const arg = (a) => {
+          if (a === null) return undefined;
+          if (typeof a !== 'object' || Array.isArray(a)) return a;
+          if ('f64' in a) return a.f64;
+          if ('u32' in a) return a.u32;
+          return g.records[camel(a.record)](a.json);
+        };
+        const result = g[camel(s.interface)][camel(s.function)](...s.args.map(arg));
+        if (result === undefined) return null;
+        if (s['to-json']) return g.records[camel(s['to-json'])](result);
+        if (Array.isArray(result)) return JSON.stringify(result);
+        return typeof result === 'object' ? result : String(result);
+      }
       case 'raw-put': store.write(entity, id, Buffer.from(fill(s.bytes), 'utf8')); return undefined;
       case 'raw-get': return text(store.read(entity, id));
       default: throw new Error(`unknown op ${s.op}`);

@@ -131,6 +131,11 @@ class Persist:
             raise PersistError(result.tag, result.payload)
         return result
 
+    def domain(self, name: str) -> "Domain":
+        """A domain's operations by their Python names: `persist.domain("risk").read_position_data(
+        "my-risk", "binance", 0.0)`. Records come and go as the guest's WIT records."""
+        return Domain(self, name)
+
     # backtest-kit's PersistBase for an entity of your own (JSON text in and out).
 
     def _base(self, entity: str):  # type: ignore[no-untyped-def]
@@ -176,3 +181,17 @@ class Persist:
     def write_signal_data(self, row: Optional[dict], symbol: str, strategy_name: str, exchange_name: str) -> None:
         record = None if row is None else self.call("records", "signal-row-from-json", json.dumps(row))
         self.call("signal", "write-signal-data", record, symbol, strategy_name, exchange_name)
+
+
+class Domain:
+    """The exports of one domain interface, called with snake_case names."""
+
+    def __init__(self, persist: Persist, interface: str):
+        self._persist = persist
+        self._interface = interface
+
+    def __getattr__(self, name: str) -> Callable:
+        def call(*args: Any) -> Any:
+            return self._persist.call(self._interface, name.replace("_", "-"), *args)
+
+        return call

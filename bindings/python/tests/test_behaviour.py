@@ -47,6 +47,27 @@ def step(p: Persist, store, s: dict):
         return "Infinity" if math.isinf(m) else str(m)
     if op == "check":
         return f"{len(p.check(False).findings)} invalid"
+    if op == "call":
+
+        def arg(a):
+            if isinstance(a, dict):
+                if "f64" in a:
+                    return float(a["f64"])
+                if "u32" in a:
+                    return int(a["u32"])
+                return p.call("records", a["record"], a["json"])
+            return a
+
+        result = p.call(s["interface"], s["function"], *[arg(a) for a in s["args"]])
+        if result is None:
+            return None
+        if "to-json" in s:
+            return p.call("records", s["to-json"], result)
+        if isinstance(result, list):
+            return json.dumps(result, separators=(",", ":"), ensure_ascii=False)
+        if isinstance(result, bool):
+            return "true" if result else "false"
+        return result if isinstance(result, str) else str(result)
     if op == "raw-put":
         return store.write(entity, id, fill(s["bytes"]).encode())
     if op == "raw-get":

@@ -47,6 +47,23 @@ def test_signal_data_round_trip_with_infinity_restored():
     assert 'priceOpen: expected a number, got "abc"' in str(e.value)
 
 
+def test_every_domain_by_its_python_names():
+    p = Persist(MemoryStore())
+    risk = p.domain("risk")
+    entries = p.call("records", "risk-from-json", json.dumps([["k", {
+        "strategyName": "s", "exchangeName": "e", "frameName": "", "symbol": "BTCUSDT", "position": "short",
+        "priceOpen": 2.0, "priceStopLoss": 3.0, "priceTakeProfit": 1.0, "minuteEstimatedTime": 5, "openTimestamp": 1}]]))
+    risk.write_position_data(entries, "my-risk", "binance", 0.0)
+    back = risk.read_position_data("my-risk", "binance", 0.0)
+    assert [e.key for e in back] == ["k"]
+    state = p.domain("state")
+    state.write_state_data('{"id":"s1_b","data":{"x":1},"when":1}', "s1", "b", 0.0)
+    assert json.loads(state.read_state_data("s1", "b"))["data"] == {"x": 1}
+    with pytest.raises(PersistError) as e:
+        state.write_state_data('{"id":1}', "s1", "b", 0.0)
+    assert e.value.kind == "invalid-input"
+
+
 class DownStore(MemoryStore):
     def read(self, entity, id):
         raise StorageError("unavailable", "connection refused; check that the server runs")
