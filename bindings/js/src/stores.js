@@ -124,21 +124,27 @@ export class FileStore {
     }
   }
 
+  /** A complete, fsynced temp file in the entity's folder, for a rename or a link. */
+  #writeTemp(entity, id, value) {
+    const dir = path.join(this.root, entity);
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = path.join(dir, `.tmp-${randomBytes(6).toString('hex')}-${id}${SUFFIX}`);
+    const fd = fs.openSync(tmp, 'wx');
+    try {
+      fs.writeSync(fd, value);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return { dir, tmp };
+  }
+
   /** Atomic replace: temp file, write, fsync, rename, fsync of the folder. */
   write(entity, id, value) {
     checkKey(entity, id);
     checkSize(value);
-    const dir = path.join(this.root, entity);
     try {
-      fs.mkdirSync(dir, { recursive: true });
-      const tmp = path.join(dir, `.tmp-${randomBytes(6).toString('hex')}-${id}${SUFFIX}`);
-      const fd = fs.openSync(tmp, 'wx');
-      try {
-        fs.writeSync(fd, value);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      const { dir, tmp } = this.#writeTemp(entity, id, value);
       fs.renameSync(tmp, path.join(dir, id + SUFFIX));
       fsyncDir(dir);
     } catch (e) {
@@ -150,20 +156,10 @@ export class FileStore {
   writeIfAbsent(entity, id, value) {
     checkKey(entity, id);
     checkSize(value);
-    const dir = path.join(this.root, entity);
-    const target = path.join(dir, id + SUFFIX);
     try {
-      fs.mkdirSync(dir, { recursive: true });
-      const tmp = path.join(dir, `.tmp-${randomBytes(6).toString('hex')}-${id}${SUFFIX}`);
-      const fd = fs.openSync(tmp, 'wx');
+      const { dir, tmp } = this.#writeTemp(entity, id, value);
       try {
-        fs.writeSync(fd, value);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      try {
-        fs.linkSync(tmp, target);
+        fs.linkSync(tmp, path.join(dir, id + SUFFIX));
       } catch (e) {
         if (e.code === 'EEXIST') return false;
         throw e;
