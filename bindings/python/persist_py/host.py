@@ -14,7 +14,10 @@ from .stores import StorageError
 
 VERSION = "0.1.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_WASM = os.path.join(_HERE, "..", "..", "..", "target", "guest", "wasm32-wasip2", "release", "persist_guest.wasm")
+# The guest cargo built in this repository, unless PERSIST_GUEST_WASM names another file.
+DEFAULT_WASM = os.environ.get("PERSIST_GUEST_WASM") or os.path.join(
+    _HERE, "..", "..", "..", "target", "guest", "wasm32-wasip2", "release", "persist_guest.wasm"
+)
 _BUCKET = 1
 _ERROR_KINDS = {"not-found", "invalid-input", "invalid-key", "corrupt", "storage"}
 
