@@ -5,8 +5,9 @@
 # bindings/python (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "guest sha256 $(sha256sum target/guest/wasm32-wasip2/release/persist_guest.wasm | cut -d' ' -f1)"
-./target/release/persist bench --memory-ops 20000 --file-ops 20 --docs 100 --redis off --postgres off \
+target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+echo "guest sha256 $(sha256sum "$target/guest/wasm32-wasip2/release/persist_guest.wasm" | cut -d' ' -f1)"
+"$target/release/persist" bench --memory-ops 20000 --file-ops 20 --docs 100 --redis off --postgres off \
   | grep 'typed signal write+read' | sed 's/^/rust (wasmtime): /'
 (cd bindings/js && node scripts/build.js >/dev/null && node scripts/bench.js)
 (cd bindings/python && .venv/bin/python bench.py)

@@ -2,8 +2,12 @@
 //! the strategy plugins, put in `target/plugins/`.
 //!
 //! The guest is a workspace of its own (../guest) built into `target/guest`; the plugins are
-//! members of this workspace built into `target/plugins`. Set `PERSIST_GUEST_WASM` to a
+//! members of this workspace built into `target/plugins`. `target` is cargo's target folder,
+//! wherever `CARGO_TARGET_DIR` or `build.target-dir` put it. Set `PERSIST_GUEST_WASM` to a
 //! prebuilt guest component to embed that instead of building it.
+//!
+//! When the active toolchain lacks the wasm32-wasip2 target and rustup is there, the target is
+//! added (rustup does not add rust-toolchain.toml's targets to a toolchain already installed).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -16,21 +20,77 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace root")
         .to_path_buf();
-    let out =
-        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("persist_guest.wasm");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let target = target_dir(&out_dir, &root);
+    let out = out_dir.join("persist_guest.wasm");
+    println!("cargo:rustc-env=PERSIST_TARGET_DIR={}", target.display());
 
     println!("cargo:rerun-if-env-changed=PERSIST_GUEST_WASM");
+    ensure_wasm_target(&root);
     if let Some(prebuilt) = env::var_os("PERSIST_GUEST_WASM") {
         println!("cargo:rerun-if-changed={}", Path::new(&prebuilt).display());
-        std::fs::copy(&prebuilt, &out)
-            .unwrap_or_else(|e| panic!("PERSIST_GUEST_WASM={prebuilt:?}: {e}"));
+        copy_if_changed(Path::new(&prebuilt), &out);
     } else {
-        build_guest(&root, &out);
+        build_guest(&root, &target, &out);
     }
-    build_plugins(&root);
+    build_plugins(&root, &target);
 }
 
-fn build_guest(root: &Path, out: &Path) {
+/// Cargo's target folder: the ancestor of OUT_DIR that holds cargo's `CACHEDIR.TAG`
+/// (`<target>/<profile>/build/<package>/out`), so that a target folder set in a cargo config
+/// is found too; else `CARGO_TARGET_DIR`, else `<workspace>/target`.
+fn target_dir(out_dir: &Path, root: &Path) -> PathBuf {
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
+    if let Some(dir) = out_dir
+        .ancestors()
+        .skip(3)
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+    {
+        return dir.to_path_buf();
+    }
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// Adds the wasm32-wasip2 target to the toolchain that runs this build when it lacks it and
+/// rustup is on PATH; without rustup, the failed build below says what to install.
+fn ensure_wasm_target(root: &Path) {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Some(sysroot) = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+    else {
+        return;
+    };
+    if sysroot.join("lib/rustlib/wasm32-wasip2/lib").is_dir() {
+        return;
+    }
+    // Run where rust-toolchain.toml applies; RUSTUP_TOOLCHAIN, when set, names the same
+    // toolchain as the one running this build.
+    let added = Command::new("rustup")
+        .current_dir(root)
+        .args(["target", "add", "wasm32-wasip2"])
+        .status();
+    match added {
+        Ok(status) if status.success() => println!(
+            "cargo:warning=added the wasm32-wasip2 target to the Rust toolchain at {} \
+             (rustup target add wasm32-wasip2): the guest and the plugins are built for it",
+            sysroot.display()
+        ),
+        Ok(status) => println!(
+            "cargo:warning=`rustup target add wasm32-wasip2` failed ({status}); the guest and \
+             the plugins need that target"
+        ),
+        Err(_) => {} // no rustup: the build of the components says what is missing
+    }
+}
+
+fn build_guest(root: &Path, target: &Path, out: &Path) {
     for watched in [
         "wit",
         "guest/src",
@@ -42,30 +102,40 @@ fn build_guest(root: &Path, out: &Path) {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
-    build_wasm(&root.join("guest"), &root.join("target/guest"), &[]);
-    let built = root.join("target/guest/wasm32-wasip2/release/persist_guest.wasm");
-    std::fs::copy(&built, out).unwrap_or_else(|e| panic!("copying {}: {e}", built.display()));
+    build_wasm(&root.join("guest"), &target.join("guest"), &[]);
+    let built = target.join("guest/wasm32-wasip2/release/persist_guest.wasm");
+    copy_if_changed(&built, out);
 }
 
-fn build_plugins(root: &Path) {
+fn build_plugins(root: &Path, target: &Path) {
     // The example strategy plugins and the sandbox tests' plugin, as components. They are
     // copied to target/plugins/<name>.wasm, the path the README and the tests use.
     for watched in ["plugins", "tests/plugins"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
-    let plugins_dir = root.join("target/plugins");
+    let plugins_dir = target.join("plugins");
     build_wasm(root, &plugins_dir, &PLUGINS.map(|(package, _)| package));
     for (_, file) in PLUGINS {
         let built = plugins_dir
             .join("wasm32-wasip2/release")
             .join(format!("{file}.wasm"));
         let copy = plugins_dir.join(format!("{file}.wasm"));
-        std::fs::copy(&built, &copy).unwrap_or_else(|e| panic!("copying {}: {e}", built.display()));
+        copy_if_changed(&built, &copy);
     }
     println!(
         "cargo:rustc-env=PERSIST_PLUGINS_DIR={}",
         plugins_dir.display()
     );
+}
+
+/// Copies `from` to `to` unless `to` already holds the same bytes, so that an unchanged
+/// component keeps its timestamp and does not make cargo rebuild what embeds it.
+fn copy_if_changed(from: &Path, to: &Path) {
+    let bytes = std::fs::read(from).unwrap_or_else(|e| panic!("reading {}: {e}", from.display()));
+    if std::fs::read(to).is_ok_and(|old| old == bytes) {
+        return;
+    }
+    std::fs::write(to, bytes).unwrap_or_else(|e| panic!("writing {}: {e}", to.display()));
 }
 
 /// The plugin packages of the workspace and their component files.

@@ -257,8 +257,8 @@ fn the_shared_cases_hold_on_the_file_store() {
 #[test]
 fn the_embedded_guest_is_the_wasm_cargo_built_that_node_and_python_load() {
     let built = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/guest/wasm32-wasip2/release/persist_guest.wasm"
+        env!("PERSIST_TARGET_DIR"),
+        "/guest/wasm32-wasip2/release/persist_guest.wasm"
     );
     if std::env::var_os("PERSIST_GUEST_WASM").is_some() {
         return; // a prebuilt guest was embedded instead

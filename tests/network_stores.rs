@@ -5,199 +5,12 @@
 
 mod common;
 
+use common::servers::{self, PostgresServer, RedisServer, free_port};
 use common::services::{PostgresTable, RedisPrefix};
 use common::*;
 use persist_host::{Error, Persist, StoreUrl, open_url};
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{what} did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A private redis-server that fsyncs every write (appendonly, appendfsync always).
-struct PrivateRedis {
-    port: u16,
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    fn start() -> PrivateRedis {
-        let mut r = PrivateRedis {
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            child: None,
-        };
-        r.restart();
-        r
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(["--appendonly", "yes", "--appendfsync", "always"])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (Debian package redis-server)");
-        self.child = Some(child);
-        let port = self.port;
-        wait_until("redis-server", || {
-            redis::Client::open(format!("redis://127.0.0.1:{port}"))
-                .and_then(|c| c.get_connection())
-                .is_ok()
-        });
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}?prefix=fault", self.port)
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A private PostgreSQL cluster in a temp folder (initdb + pg_ctl), run as the postgres
-/// user when the tests run as root.
-struct PrivatePostgres {
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-fn as_postgres(program: &str) -> Command {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    let bin = Path::new("/usr/lib/postgresql")
-        .read_dir()
-        .ok()
-        .and_then(|mut d| d.next())
-        .and_then(|e| e.ok())
-        .map(|e| e.path().join("bin").join(program))
-        .filter(|p| p.exists())
-        .unwrap_or_else(|| program.into());
-    if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(bin);
-        c
-    } else {
-        Command::new(bin)
-    }
-}
-
-impl PrivatePostgres {
-    fn start() -> PrivatePostgres {
-        let dir = tempfile::tempdir().unwrap();
-        let _ = Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(dir.path())
-            .status();
-        let data = dir.path().join("data");
-        let ok = as_postgres("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("initdb runs")
-            .success();
-        assert!(ok, "initdb failed");
-        let pg = PrivatePostgres {
-            port: free_port(),
-            dir,
-        };
-        pg.pg_ctl("start");
-        pg
-    }
-
-    fn pg_ctl(&self, action: &str) {
-        let data = self.dir.path().join("data");
-        let mut c = as_postgres("pg_ctl");
-        c.arg("-D").arg(&data).args(["-w", "-s"]);
-        match action {
-            "start" => {
-                c.args([
-                    "-o",
-                    &format!(
-                        "-p {} -c listen_addresses=127.0.0.1 -k {}",
-                        self.port,
-                        self.dir.path().display()
-                    ),
-                ]);
-                c.arg("-l").arg(self.dir.path().join("log")).arg("start");
-            }
-            // A crash: no checkpoint, recovery from the WAL on the next start.
-            "crash" => {
-                c.args(["-m", "immediate", "stop"]);
-            }
-            _ => unreachable!(),
-        }
-        let ok = c
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("pg_ctl runs")
-            .success();
-        assert!(ok, "pg_ctl {action} failed");
-    }
-
-    fn url(&self) -> String {
-        format!(
-            "postgres://postgres@127.0.0.1:{}/postgres?table=fault",
-            self.port
-        )
-    }
-}
-
-impl Drop for PrivatePostgres {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let _ = as_postgres("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .args(["-m", "immediate", "-s", "stop"])
-            .status();
-    }
-}
 
 fn store(url: &str) -> Persist {
     open(open_url(&url.parse::<StoreUrl>().unwrap(), 1 << 20).unwrap())
@@ -256,8 +69,8 @@ fn survive_a_server_kill(url: &str, kill: impl FnOnce(), restart: impl FnOnce())
 
 #[test]
 fn a_killed_redis_fails_calls_and_the_next_call_after_its_restart_works() {
-    let server = std::cell::RefCell::new(PrivateRedis::start());
-    let url = server.borrow().url();
+    let server = std::cell::RefCell::new(RedisServer::start(true));
+    let url = format!("{}?prefix=fault", server.borrow().url());
     survive_a_server_kill(
         &url,
         || server.borrow_mut().kill(),
@@ -267,12 +80,39 @@ fn a_killed_redis_fails_calls_and_the_next_call_after_its_restart_works() {
 
 #[test]
 fn a_crashed_postgres_fails_calls_and_the_next_call_after_its_restart_works() {
-    let server = PrivatePostgres::start();
+    let server = PostgresServer::start();
     survive_a_server_kill(
-        &server.url(),
+        &format!("{}?table=fault", server.url("postgres")),
         || server.pg_ctl("crash"),
         || server.pg_ctl("start"),
     );
+}
+
+/// The servers a test run starts stop, and their folder goes, when the run ends, however it
+/// ends (here a stand-in run, a `sleep`, is killed): no server is left behind.
+#[test]
+fn the_servers_of_a_test_run_stop_when_the_run_ends() {
+    let mut anchor = Command::new("sleep").arg("600").spawn().unwrap();
+    let start = servers::start_time(anchor.id()).unwrap();
+    let dir = servers::run_dir_of(anchor.id(), &start);
+    let redis = RedisServer::start_in(dir.join("redis"), false).leave_running();
+    let postgres = PostgresServer::start_in(dir.join("postgres")).leave_running();
+    assert!(servers::process_alive(redis) && servers::process_alive(postgres));
+    anchor.kill().unwrap();
+    anchor.wait().unwrap();
+    let since = Instant::now();
+    while dir.exists() || servers::process_alive(redis) || servers::process_alive(postgres) {
+        assert!(
+            since.elapsed() < Duration::from_secs(30),
+            "30 s after the run ended: folder {} exists: {}, redis-server {redis} runs: {}, \
+             postgres {postgres} runs: {}",
+            dir.display(),
+            dir.exists(),
+            servers::process_alive(redis),
+            servers::process_alive(postgres)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]

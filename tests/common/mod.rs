@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
+pub mod servers;
 pub mod services;
 
 use persist_host::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, Persist, Runtime, StoreUrl, open_url};

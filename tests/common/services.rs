@@ -1,19 +1,31 @@
-//! The Redis and PostgreSQL servers the tests use: the shared ones on this machine (or the
-//! ones `PERSIST_TEST_REDIS` / `PERSIST_TEST_POSTGRES` name), each test in a key prefix or
-//! table of its own, removed afterwards. A server that is down fails the test with a message
-//! saying how to start it; nothing is skipped.
+//! The Redis and PostgreSQL the store tests use: the servers `PERSIST_TEST_REDIS` /
+//! `PERSIST_TEST_POSTGRES` name, else private ones this test run starts (see `servers`).
+//! Each test works in a key prefix or table of its own, removed afterwards. A named server that
+//! is down fails the test with a message saying so; nothing is skipped.
 
+use super::servers;
 use persist_host::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub fn redis_server() -> String {
-    std::env::var("PERSIST_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    std::env::var("PERSIST_TEST_REDIS").unwrap_or_else(|_| servers::shared_redis().to_owned())
 }
 
 pub fn postgres_server() -> String {
-    std::env::var("PERSIST_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("PERSIST_TEST_POSTGRES").unwrap_or_else(|_| servers::shared_postgres().to_owned())
+}
+
+/// What to do when a server the tests use does not answer.
+fn unreachable(kind: &str, variable: &str, server: &str, error: impl std::fmt::Display) -> String {
+    if std::env::var_os(variable).is_some() {
+        format!(
+            "{kind} at {server} ({variable}) is not reachable ({error}): start it, or unset \
+             {variable} to let the tests start a private one"
+        )
+    } else {
+        format!("the private {kind} this test run started at {server} is not reachable ({error})")
+    }
 }
 
 /// A name no other test (or test run) uses.
@@ -38,9 +50,7 @@ impl RedisPrefix {
         let server = redis_server();
         let client = redis::Client::open(server.as_str()).expect("redis URL");
         if let Err(e) = client.get_connection() {
-            panic!(
-                "Redis at {server} is not reachable ({e}). Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no"
-            );
+            panic!("{}", unreachable("Redis", "PERSIST_TEST_REDIS", &server, e));
         }
         RedisPrefix {
             server,
@@ -90,7 +100,8 @@ impl PostgresTable {
         let server = postgres_server();
         if let Err(e) = postgres::Client::connect(&server, postgres::NoTls) {
             panic!(
-                "PostgreSQL at {server} is not reachable ({e}). Start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+                "{}",
+                unreachable("PostgreSQL", "PERSIST_TEST_POSTGRES", &server, e)
             );
         }
         PostgresTable {

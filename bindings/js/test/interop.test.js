@@ -6,14 +6,16 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { Persist, FileStore, guestSha256 } from '../src/index.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = process.env.PERSIST_BIN ?? join(repo, 'target/debug/persist');
-const wasm = process.env.PERSIST_GUEST_WASM ?? join(repo, 'target/guest/wasm32-wasip2/release/persist_guest.wasm');
+// cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
+const target = resolve(repo, process.env.CARGO_TARGET_DIR ?? 'target');
+const cli = process.env.PERSIST_BIN ?? join(target, 'debug/persist');
+const wasm = process.env.PERSIST_GUEST_WASM ?? join(target, 'guest/wasm32-wasip2/release/persist_guest.wasm');
 const signal = JSON.parse(readFileSync(join(repo, 'tests/behaviour/cases.json'), 'utf8')).signal;
 
 function persist(store, ...args) {

@@ -14,9 +14,13 @@ from .stores import StorageError
 
 VERSION = "0.1.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
+# cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
+TARGET_DIR = os.path.join(
+    os.path.abspath(os.path.join(_HERE, "..", "..", "..")), os.environ.get("CARGO_TARGET_DIR") or "target"
+)
 # The guest cargo built in this repository, unless PERSIST_GUEST_WASM names another file.
 DEFAULT_WASM = os.environ.get("PERSIST_GUEST_WASM") or os.path.join(
-    _HERE, "..", "..", "..", "target", "guest", "wasm32-wasip2", "release", "persist_guest.wasm"
+    TARGET_DIR, "guest", "wasm32-wasip2", "release", "persist_guest.wasm"
 )
 _BUCKET = 1
 _ERROR_KINDS = {"not-found", "invalid-input", "invalid-key", "corrupt", "storage"}

@@ -10,10 +10,10 @@ import subprocess
 import pytest
 
 from persist_py import FileStore, MemoryStore, Persist, PersistError, SqliteStore, StorageError, guest_sha256
-from persist_py.host import DEFAULT_WASM
+from persist_py.host import DEFAULT_WASM, TARGET_DIR
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-CLI = os.environ.get("PERSIST_BIN", os.path.join(REPO, "target", "debug", "persist"))
+CLI = os.environ.get("PERSIST_BIN", os.path.join(TARGET_DIR, "debug", "persist"))
 with open(os.path.join(REPO, "tests", "behaviour", "cases.json")) as f:
     SIGNAL = json.loads(json.load(f)["signal"])
 
