@@ -4,14 +4,17 @@
 mod common;
 
 use common::*;
-use persist_host::{Backend, Error, Persist};
+use persist_embed::{Backend, Error, Persist};
 use serde_json::Value;
 use std::sync::Arc;
 
 const CONTEXT: (&str, &str, &str) = ("BTCUSDT", "my-strategy", "binance");
 
 fn cases() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/behaviour/cases.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/behaviour/cases.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -256,16 +259,13 @@ fn the_shared_cases_hold_on_the_file_store() {
 
 #[test]
 fn the_embedded_guest_is_the_wasm_cargo_built_that_node_and_python_load() {
-    let built = concat!(
-        env!("PERSIST_TARGET_DIR"),
-        "/guest/wasm32-wasip2/release/persist_guest.wasm"
-    );
+    let built = persist_embed::BUILT_GUEST_PATH;
     if std::env::var_os("PERSIST_GUEST_WASM").is_some() {
         return; // a prebuilt guest was embedded instead
     }
     let bytes = std::fs::read(built).expect("cargo built the guest");
     assert!(
-        bytes == persist_host::EMBEDDED_GUEST,
+        bytes == persist_embed::EMBEDDED_GUEST,
         "the embedded guest differs from {built}"
     );
     println!("guest sha256 {}", runtime().guest_sha256());

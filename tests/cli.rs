@@ -203,7 +203,7 @@ fn check_reports_and_its_exit_status_tells_whether_anything_was_found() {
 fn another_guest_build_runs_with_guest() {
     let dir = tempfile::tempdir().unwrap();
     let wasm = dir.path().join("copy.wasm");
-    std::fs::write(&wasm, persist_host::EMBEDDED_GUEST).unwrap();
+    std::fs::write(&wasm, persist_embed::EMBEDDED_GUEST).unwrap();
     let s = dir.path().join("s");
     run(persist(&s).args(["put", "e", "a", "[1]"]));
     let o = run(persist(&s).args(["--guest", wasm.to_str().unwrap(), "get", "e", "a"]));
@@ -226,7 +226,8 @@ fn the_store_can_come_from_the_environment() {
 
 #[test]
 fn the_sample_store_check_in_the_readme_finds_the_corrupt_document_and_changes_nothing() {
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample-store");
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-store");
     let before = files_under(&sample);
     let o = run(persist(&sample).args(["check", "--dry-run"]));
     assert_eq!(o.status.code(), Some(6), "{}{}", stdout(&o), stderr(&o));

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use persist_host::Error;
+use persist_embed::Error;
 use std::path::Path;
 
 const SIGNAL: &str = "data/signal/BTCUSDT_s_binance";

@@ -5,11 +5,11 @@
 mod common;
 
 use common::*;
-use persist_host::records::{
+use persist_embed::records::{
     BreakevenLevel, Candle, Commit, Extreme, PartialLevels, Pnl, Position, RiskEntry, RiskPosition,
     SignalRow, StrategyData,
 };
-use persist_host::{Backend, Error, Persist, StorageError};
+use persist_embed::{Backend, Error, Persist, StorageError};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -790,7 +790,7 @@ fn invalid_input_names_the_field_and_writes_nothing() {
         )
     );
     let mut bad_entry = row("a", "BTCUSDT");
-    bad_entry.entry = Some(vec![persist_host::records::Entry {
+    bad_entry.entry = Some(vec![persist_embed::records::Entry {
         price: 1.0,
         cost: f64::NAN,
         timestamp: 1.0,

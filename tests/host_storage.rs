@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use persist_host::{Backend, StorageError, StoreUrl, open_url};
+use persist_embed::{Backend, StorageError, StoreUrl, open_url};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use persist_host::Error;
+use persist_embed::Error;
 
 #[test]
 fn hostile_ids_are_stored_inside_the_root_or_refused() {

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use persist_host::{Error, Persist};
+use persist_embed::{Error, Persist};
 
 /// The guest on every kind of store: file, memory, Redis and PostgreSQL.
 fn each_store(test: impl Fn(&mut Persist, &str)) {
@@ -224,12 +224,12 @@ fn documents_written_by_another_tool_are_read() {
 fn another_build_of_the_guest_serves_the_same_store() {
     let dir = tempfile::tempdir().unwrap();
     let wasm = dir.path().join("guest.wasm");
-    std::fs::write(&wasm, persist_host::EMBEDDED_GUEST).unwrap();
+    std::fs::write(&wasm, persist_embed::EMBEDDED_GUEST).unwrap();
     let store = dir.path().join("store");
     open(file_backend(&store))
         .write_value("x", "1", r#"{"a":1}"#)
         .unwrap();
-    let other = persist_host::Runtime::new(&persist_host::GuestSource::File(wasm)).unwrap();
+    let other = persist_embed::Runtime::new(&persist_embed::GuestSource::File(wasm)).unwrap();
     let mut p = other.open(file_backend(&store)).unwrap();
     assert_eq!(p.read_value("x", "1").unwrap(), r#"{"a":1}"#);
 }

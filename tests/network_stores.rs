@@ -8,7 +8,7 @@ mod common;
 use common::servers::{self, PostgresServer, RedisServer, free_port};
 use common::services::{PostgresTable, RedisPrefix};
 use common::*;
-use persist_host::{Error, Persist, StoreUrl, open_url};
+use persist_embed::{Error, Persist, StoreUrl, open_url};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -256,10 +256,10 @@ fn buckets_routed_elsewhere_are_read_and_written_there() {
 fn one_built_guest_file_runs_unchanged_on_every_store() {
     let dir = tempfile::tempdir().unwrap();
     let wasm = dir.path().join("persist_guest.wasm");
-    std::fs::write(&wasm, persist_host::EMBEDDED_GUEST).unwrap();
+    std::fs::write(&wasm, persist_embed::EMBEDDED_GUEST).unwrap();
     let sha = runtime().guest_sha256().to_string();
     let from_file =
-        persist_host::Runtime::new(&persist_host::GuestSource::File(wasm.clone())).unwrap();
+        persist_embed::Runtime::new(&persist_embed::GuestSource::File(wasm.clone())).unwrap();
     assert_eq!(
         from_file.guest_sha256(),
         sha,

@@ -13,12 +13,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+/// A plugin of this workspace as a component, by file name (`ma_crossover`).
 fn plugin(name: &str) -> PathBuf {
-    Path::new(env!("PERSIST_PLUGINS_DIR")).join(format!("{name}.wasm"))
+    persist_plugins::ALL
+        .iter()
+        .find(|(package, _)| package.replace('-', "_") == name)
+        .map(|(_, path)| PathBuf::from(path))
+        .unwrap_or_else(|| panic!("{name} is not a plugin of this workspace"))
 }
 
 fn sample_candles() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/candles/BTCUSDT-1m.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/candles/BTCUSDT-1m.csv")
 }
 
 fn run_cmd(store: &Path, plugin_name: &str, extra: &[&str]) -> Command {
@@ -348,7 +353,7 @@ fn a_plugin_importing_what_plugins_are_not_given_is_refused_by_name() {
 
 #[test]
 fn the_sample_candles_are_what_the_seeded_script_writes() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/candles/generate.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/candles/generate.py");
     let out = Command::new("python3")
         .arg(&script)
         .output()

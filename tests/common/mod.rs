@@ -4,7 +4,7 @@
 pub mod servers;
 pub mod services;
 
-use persist_host::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, Persist, Runtime, StoreUrl, open_url};
+use persist_embed::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, Persist, Runtime, StoreUrl, open_url};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, OnceLock};
@@ -14,7 +14,7 @@ pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         set_cache_dir();
-        Runtime::new(&persist_host::GuestSource::Embedded).expect("the embedded guest loads")
+        Runtime::new(&persist_embed::GuestSource::Embedded).expect("the embedded guest loads")
     })
 }
 
@@ -101,7 +101,7 @@ pub fn signal_row(id: &str) -> String {
 
 /// The hand-built backtest-kit `./dump` in tests/fixtures.
 pub fn fixture_dump() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/dump")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/dump")
 }
 
 /// Copies a folder recursively (the fixture into a temp folder, so tests never change it).

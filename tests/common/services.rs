@@ -4,7 +4,7 @@
 //! is down fails the test with a message saying so; nothing is skipped.
 
 use super::servers;
-use persist_host::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
+use persist_embed::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 

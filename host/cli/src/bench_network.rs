@@ -1,0 +1,325 @@
+//! The network part of `persist bench`: writes and reads through the component on Redis and
+//! PostgreSQL beside the same commands sent by a plain client in the same run, and the
+//! throughput of `migrate` for 10,000 documents.
+
+use crate::bench::{BenchArgs, Report, signal_document};
+use persist_embed::error::Error;
+use persist_embed::runtime::Runtime;
+use persist_embed::storage::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Documents migrated in the throughput measurement.
+const MIGRATE_DOCS: u32 = 10_000;
+
+fn setup(e: impl std::fmt::Display) -> Error {
+    Error::Setup(format!("bench: {e}"))
+}
+
+/// The plain client's side of a measurement.
+trait Raw {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error>;
+    fn read(&mut self, key: &str) -> Result<(), Error>;
+    fn cleanup(&mut self);
+}
+
+struct RawRedis {
+    conn: redis::Connection,
+    prefix: String,
+}
+
+impl Raw for RawRedis {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error> {
+        redis::cmd("SET")
+            .arg(format!("{}:raw:{key}", self.prefix))
+            .arg(value)
+            .query::<()>(&mut self.conn)
+            .map_err(setup)
+    }
+
+    fn read(&mut self, key: &str) -> Result<(), Error> {
+        redis::cmd("GET")
+            .arg(format!("{}:raw:{key}", self.prefix))
+            .query::<Option<Vec<u8>>>(&mut self.conn)
+            .map(drop)
+            .map_err(setup)
+    }
+
+    fn cleanup(&mut self) {
+        let pattern = format!("{}:*", self.prefix);
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(pattern)
+            .query(&mut self.conn)
+            .unwrap_or_default();
+        for k in keys {
+            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(k).query(&mut self.conn);
+        }
+    }
+}
+
+struct RawPostgres {
+    client: postgres::Client,
+    table: String,
+    write: postgres::Statement,
+    read: postgres::Statement,
+}
+
+impl Raw for RawPostgres {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error> {
+        self.client
+            .execute(&self.write, &[&key, &value])
+            .map(drop)
+            .map_err(setup)
+    }
+
+    fn read(&mut self, key: &str) -> Result<(), Error> {
+        self.client
+            .query_opt(&self.read, &[&key])
+            .map(drop)
+            .map_err(setup)
+    }
+
+    fn cleanup(&mut self) {
+        let t = &self.table;
+        let _ = self.client.batch_execute(&format!(
+            "DROP VIEW IF EXISTS {t}_json; DROP TABLE IF EXISTS {t}; \
+             DROP TABLE IF EXISTS {t}_quarantine; DROP TABLE IF EXISTS {t}_raw; \
+             DROP VIEW IF EXISTS {t}_m_json; DROP TABLE IF EXISTS {t}_m; DROP TABLE IF EXISTS {t}_m_quarantine;"
+        ));
+    }
+}
+
+pub(crate) fn run(runtime: &Runtime, args: &BenchArgs, report: &mut Report) -> Result<(), Error> {
+    let tag = format!("bench_{}_{}", std::process::id(), rand::random::<u32>());
+    if args.redis != "off" {
+        match redis::Client::open(args.redis.as_str()).and_then(|c| c.get_connection()) {
+            Ok(conn) => {
+                let mut raw = RawRedis {
+                    conn,
+                    prefix: tag.clone(),
+                };
+                let result = store(
+                    runtime,
+                    args,
+                    report,
+                    "redis",
+                    &format!("{}?prefix={tag}", args.redis),
+                    &format!("{}?prefix={tag}_m", args.redis),
+                    &mut raw,
+                );
+                raw.cleanup();
+                raw.prefix = format!("{tag}_m");
+                raw.cleanup();
+                result?;
+            }
+            Err(e) => report.row("redis", "not reachable, skipped", e.to_string()),
+        }
+    }
+    if args.postgres != "off" {
+        match postgres::Client::connect(&args.postgres, postgres::NoTls) {
+            Ok(mut client) => {
+                let table = tag.clone();
+                client
+                    .batch_execute(&format!(
+                        "CREATE TABLE {table}_raw (entity text NOT NULL, id text NOT NULL, \
+                         value bytea NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(), \
+                         PRIMARY KEY (entity, id))"
+                    ))
+                    .map_err(setup)?;
+                let write = client
+                    .prepare(&format!(
+                        "INSERT INTO {table}_raw (entity, id, value) VALUES ('bench', $1, $2) \
+                         ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+                    ))
+                    .map_err(setup)?;
+                let read = client
+                    .prepare(&format!(
+                        "SELECT value FROM {table}_raw WHERE entity = 'bench' AND id = $1"
+                    ))
+                    .map_err(setup)?;
+                let mut raw = RawPostgres {
+                    client,
+                    table: table.clone(),
+                    write,
+                    read,
+                };
+                let result = store(
+                    runtime,
+                    args,
+                    report,
+                    "postgres",
+                    &format!("{}?table={table}", args.postgres),
+                    &format!("{}?table={table}_m", args.postgres),
+                    &mut raw,
+                );
+                raw.cleanup();
+                result?;
+            }
+            Err(e) => report.row("postgres", "not reachable, skipped", e.to_string()),
+        }
+    }
+    Ok(())
+}
+
+fn ops_per_sec(d: Duration, n: u32) -> f64 {
+    f64::from(n) / d.as_secs_f64().max(1e-9)
+}
+
+fn store(
+    runtime: &Runtime,
+    args: &BenchArgs,
+    report: &mut Report,
+    name: &str,
+    url: &str,
+    migrate_url: &str,
+    raw: &mut dyn Raw,
+) -> Result<(), Error> {
+    let backend = open_url(
+        &url.parse::<StoreUrl>().map_err(setup)?,
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .map_err(setup)?;
+    let mut p = runtime.open(backend.clone())?;
+    let doc = signal_document(0);
+    let n = args.network_ops.max(1);
+    p.write_value("bench", "warm", &doc)?;
+    raw.write("warm", doc.as_bytes())?;
+    // Op by op, alternating, so that both sides see the same server and machine load; each
+    // side reports its median.
+    // The store object's own connection, called without the component, is the second floor:
+    // the same server process serves it, so the pair differs only by the component. The three
+    // calls of a round run in a random order: a server process that has just answered answers
+    // the next call on its connection faster than one woken from sleep.
+    let mut times: [Vec<Duration>; 6] = Default::default();
+    let mut order = [0usize, 1, 2];
+    for i in 0..n {
+        let id = (i % 100).to_string();
+        rand::seq::SliceRandom::shuffle(&mut order[..], &mut rand::rng());
+        for &which in &order {
+            let t = Instant::now();
+            match which {
+                0 => raw.write(&id, doc.as_bytes())?,
+                1 => p.write_value("bench", &id, &doc)?,
+                _ => backend.write("bench", &id, doc.as_bytes()).map_err(setup)?,
+            }
+            times[[0, 1, 4][which]].push(t.elapsed());
+        }
+    }
+    for i in 0..n {
+        let id = (i % 100).to_string();
+        rand::seq::SliceRandom::shuffle(&mut order[..], &mut rand::rng());
+        for &which in &order {
+            let t = Instant::now();
+            match which {
+                0 => raw.read(&id)?,
+                1 => p.read_value("bench", &id).map(drop)?,
+                _ => backend.read("bench", &id).map(drop).map_err(setup)?,
+            }
+            times[[2, 3, 5][which]].push(t.elapsed());
+        }
+    }
+    // What the component itself costs at this point: a read through it on the memory store,
+    // right after a read from this server (caches cold from the wait on the socket), and the
+    // same read again at once (caches warm).
+    let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    let mut in_memory = runtime.open(memory)?;
+    in_memory.write_value("bench", "0", &doc)?;
+    let (mut cold, mut warm) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        backend
+            .read("bench", &(i % 100).to_string())
+            .map_err(setup)?;
+        for times in [&mut cold, &mut warm] {
+            let t = Instant::now();
+            in_memory.read_value("bench", "0")?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+    }
+    // The ratio is the median of each pair's ratio: a pair shares the machine's and the
+    // server's state, which drifts by tens of percent between pairs on a busy 2-core machine.
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let [raw_w, ours_w, raw_r, ours_r, same_w, same_r] = times;
+    let pair_ratio = |floor: &[Duration], ours: &[Duration]| {
+        median(
+            floor
+                .iter()
+                .zip(ours)
+                .map(|(f, o)| f.as_secs_f64() / o.as_secs_f64().max(1e-9))
+                .collect(),
+        )
+    };
+    for (what, ours, same) in [("write", &ours_w, &same_w), ("read", &ours_r, &same_r)] {
+        report.row(
+            name,
+            &format!("{what}: component vs the same connection without it (target ≥ 0.9×)"),
+            format!("paired ratio {:.2}×", pair_ratio(same, ours)),
+        );
+    }
+    for (what, ours, floor) in [("write", ours_w, raw_w), ("read", ours_r, raw_r)] {
+        let ratio = median(
+            floor
+                .iter()
+                .zip(&ours)
+                .map(|(f, o)| f.as_secs_f64() / o.as_secs_f64().max(1e-9))
+                .collect(),
+        );
+        let per_sec = |v: &[Duration]| 1.0 / median(v.iter().map(Duration::as_secs_f64).collect());
+        report.row(
+            name,
+            &format!("{what} through the component vs plain client (target ≥ 0.9×)"),
+            format!(
+                "{:.0} ops/s vs {:.0} ops/s, paired ratio {ratio:.2}×",
+                per_sec(&ours),
+                per_sec(&floor)
+            ),
+        );
+    }
+
+    report.row(
+        name,
+        "the component's own cost: a read on the memory store right after a read from this server",
+        format!(
+            "{:.1} µs (the same read again at once: {:.1} µs)",
+            median(cold) * 1e6,
+            median(warm) * 1e6
+        ),
+    );
+
+    // Migrate throughput: 10,000 signal-sized documents from memory into this store.
+    let source: Arc<dyn Backend> =
+        open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
+    for i in 0..MIGRATE_DOCS {
+        source
+            .write(
+                &format!("bench/e{}", i % 10),
+                &format!("sig-{i}"),
+                signal_document(i).as_bytes(),
+            )
+            .map_err(setup)?;
+    }
+    let target = open_url(
+        &migrate_url.parse::<StoreUrl>().map_err(setup)?,
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .map_err(setup)?;
+    let t = Instant::now();
+    let done = persist_embed::migrate::migrate(runtime, source, target, &[], false, &mut |_| {})?;
+    let took = t.elapsed();
+    report.row(
+        name,
+        &format!(
+            "migrate of {MIGRATE_DOCS} documents from memory ({} copied, {} invalid)",
+            done.copied,
+            done.invalid.len()
+        ),
+        format!(
+            "{:.0} docs/s ({:.2} s)",
+            ops_per_sec(took, MIGRATE_DOCS),
+            took.as_secs_f64()
+        ),
+    );
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The exit statuses of `persist` (README, "Exit status") and what the user can do about each
+//! error: the one place both are defined.
+
+use super::error::CliError;
+use persist_embed::Error;
+
+/// A usage error (clap's own status).
+pub const USAGE: u8 = 2;
+/// `persist check` found invalid documents, or a stored document read is invalid.
+pub const FOUND_INVALID: u8 = 6;
+
+/// The exit status for an error.
+pub fn code(e: &CliError) -> u8 {
+    let e = match e {
+        CliError::Persist(e) => e,
+        CliError::Terminal(_) => return 1,
+    };
+    match e {
+        Error::NotFound(_) => 3,
+        Error::InvalidInput { .. } | Error::InvalidKey(_) => 4,
+        Error::Storage { .. } => 5,
+        Error::Corrupt(_) => FOUND_INVALID,
+        Error::Guest(_) | Error::Setup(_) => 1,
+        Error::Usage(_) => USAGE,
+        Error::Plugin(_) => 7,
+    }
+}
+
+/// What the user can do about an error.
+pub fn hint(e: &CliError) -> &'static str {
+    let e = match e {
+        CliError::Persist(e) => e,
+        CliError::Terminal(_) => return "check where the output goes",
+    };
+    match e {
+        Error::NotFound(_) => "check the entity and id (`persist ls ENTITY` lists the ids)",
+        Error::InvalidInput { .. } => "fix the value; nothing was written",
+        Error::InvalidKey(_) => "use a shorter or non-empty name; nothing was read or written",
+        Error::Corrupt(_) => "run `persist check` to move invalid documents to the quarantine",
+        Error::Storage {
+            retryable: true, ..
+        } => "the backend is unavailable; retry when it is back",
+        Error::Storage { .. } => "check the store's path, permissions and free space",
+        Error::Guest(_) => "the guest component failed; if you passed --guest, check that file",
+        Error::Setup(_) => "check --store and --guest",
+        Error::Usage(_) => "see `persist help` for the arguments each command needs",
+        Error::Plugin(_) => {
+            "nothing of that candle was persisted; fix the plugin (or raise the limit) and \
+             run the same command again to resume"
+        }
+    }
+}

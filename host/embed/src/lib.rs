@@ -1,0 +1,38 @@
+//! The persist guest component embedded in wasmtime: loads it and gives it storage.
+//!
+//! ```no_run
+//! use persist_embed::{open_url, GuestSource, Runtime, StoreUrl, DEFAULT_MAX_DOCUMENT_BYTES};
+//! let runtime = Runtime::new(&GuestSource::Embedded)?;
+//! let store = open_url(&"file:./dump".parse::<StoreUrl>()?, DEFAULT_MAX_DOCUMENT_BYTES)?;
+//! let mut persist = runtime.open(store)?;
+//! persist.write_value("orders", "42", r#"{"qty": 1.0}"#)?;
+//! assert_eq!(persist.read_value("orders", "42")?, r#"{"qty":1}"#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! - [`runtime`]: the compiled guest and its instances.
+//! - [`session`]: [`Persist`], the Rust API over one guest instance (persist-base, check).
+//! - [`domains`]: the 16 domain adapters on [`Persist`] (signal, risk, candle, …).
+//! - [`storage`]: the backends (`file:`, `memory:`, `redis://`, `postgres://`) and the
+//!   routing of buckets to them (the `persist-storage` crate), behind the WIT `storage` import.
+//! - [`host_storage`]: the WIT `storage` import, served from a backend.
+//! - [`bindings`]: the types generated from `wit/persist.wit`.
+//! - [`error`]: the library's errors.
+//! - [`migrate`]: copying a store into another, validated through the guest.
+//! - [`component_cache`]: compiled components kept on disk between processes.
+
+pub mod bindings;
+pub mod component_cache;
+pub mod domains;
+pub mod error;
+pub mod host_storage;
+pub mod migrate;
+pub mod runtime;
+pub mod session;
+pub use persist_storage as storage;
+
+pub use bindings::{CheckReport, Finding, records};
+pub use error::Error;
+pub use runtime::{BUILT_GUEST_PATH, EMBEDDED_GUEST, GuestSource, Runtime};
+pub use session::Persist;
+pub use storage::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, Routes, StorageError, StoreUrl, open_url};

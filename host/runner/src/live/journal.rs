@@ -1,0 +1,291 @@
+//! The runner's write-ahead journal, kept in the Session domain
+//! (`session/<strategy>/<exchange>/<symbol>_live.json`).
+//!
+//! Everything one candle changes is first written as one session document: the time of the
+//! candle, the plugin's state after it, and the list of domain writes the candle causes. Then
+//! the writes are made, in backtest-kit's order. A crash before the session document is
+//! durable loses nothing (the candle runs again); a crash after it is mended at the next start
+//! by making the listed writes again, which rewrites the same documents with the same values.
+//! A candle that changes nothing writes nothing, and runs again after a crash with the same
+//! outcome; every [`CHECKPOINT`] candles the progress is written anyway.
+
+use super::Context;
+use crate::plugin::PluginState;
+use persist_embed::error::Error;
+use persist_embed::records::{BreakevenLevel, PartialLevels, RiskEntry, SignalRow, StrategyData};
+use persist_embed::session::Persist;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Candles between two progress records when nothing else is written.
+pub const CHECKPOINT: usize = 500;
+
+/// One domain write, as backtest-kit's live mode makes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    Strategy(Box<StrategyData>),
+    Signal(Option<SignalRow>),
+    Schedule(Option<SignalRow>),
+    Risk(Vec<RiskEntry>),
+    Partial {
+        signal_id: String,
+        levels: Vec<PartialLevels>,
+    },
+    Breakeven {
+        signal_id: String,
+        levels: Vec<BreakevenLevel>,
+    },
+    /// A row of the live signals store (`data/storage/live/<id>.json`), as JSON text.
+    Storage(String),
+}
+
+/// The runner's progress as the session document holds it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// Open time of the last candle whose outcome is durable.
+    pub last_candle: Option<i64>,
+    /// The plugin's key-value state after that candle.
+    pub plugin_state: PluginState,
+    /// The domain writes of that candle, made again at the next start.
+    pub writes: Vec<Write>,
+}
+
+/// The session document's `data`: the writes in backtest-kit's JSON (the guest's own
+/// conversions, so `Infinity` travels as `null` as it does in every other document).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Stored {
+    last_candle: Option<i64>,
+    plugin_state: PluginState,
+    writes: Vec<StoredWrite>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum StoredWrite {
+    Strategy(Value),
+    Signal(Value),
+    Schedule(Value),
+    Risk(Value),
+    #[serde(rename_all = "camelCase")]
+    Partial {
+        signal_id: String,
+        data: Value,
+    },
+    #[serde(rename_all = "camelCase")]
+    Breakeven {
+        signal_id: String,
+        data: Value,
+    },
+    Storage(Value),
+}
+
+fn parsed(text: String) -> Result<Value, Error> {
+    serde_json::from_str(&text).map_err(|e| Error::Guest(format!("the guest's JSON: {e}")))
+}
+
+fn encode(persist: &mut Persist, write: &Write) -> Result<StoredWrite, Error> {
+    let row = |persist: &mut Persist, row: &Option<SignalRow>| match row {
+        Some(row) => parsed(persist.signal_row_to_json(row)?),
+        None => Ok(Value::Null),
+    };
+    Ok(match write {
+        Write::Strategy(data) => {
+            StoredWrite::Strategy(parsed(persist.strategy_data_to_json(data)?)?)
+        }
+        Write::Signal(r) => StoredWrite::Signal(row(persist, r)?),
+        Write::Schedule(r) => StoredWrite::Schedule(row(persist, r)?),
+        Write::Risk(entries) => StoredWrite::Risk(parsed(persist.risk_to_json(entries)?)?),
+        Write::Partial { signal_id, levels } => StoredWrite::Partial {
+            signal_id: signal_id.clone(),
+            data: parsed(persist.partial_to_json(levels)?)?,
+        },
+        Write::Breakeven { signal_id, levels } => StoredWrite::Breakeven {
+            signal_id: signal_id.clone(),
+            data: parsed(persist.breakeven_to_json(levels)?)?,
+        },
+        Write::Storage(text) => StoredWrite::Storage(parsed(text.clone())?),
+    })
+}
+
+fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, Error> {
+    let row = |persist: &mut Persist, value: Value| match value {
+        Value::Null => Ok(None),
+        v => persist.signal_row_from_json(&v.to_string()).map(Some),
+    };
+    Ok(match stored {
+        StoredWrite::Strategy(v) => {
+            Write::Strategy(Box::new(persist.strategy_data_from_json(&v.to_string())?))
+        }
+        StoredWrite::Signal(v) => Write::Signal(row(persist, v)?),
+        StoredWrite::Schedule(v) => Write::Schedule(row(persist, v)?),
+        StoredWrite::Risk(v) => Write::Risk(persist.risk_from_json(&v.to_string())?),
+        StoredWrite::Partial { signal_id, data } => Write::Partial {
+            levels: persist.partial_from_json(&data.to_string())?,
+            signal_id,
+        },
+        StoredWrite::Breakeven { signal_id, data } => Write::Breakeven {
+            levels: persist.breakeven_from_json(&data.to_string())?,
+            signal_id,
+        },
+        StoredWrite::Storage(v) => Write::Storage(v.to_string()),
+    })
+}
+
+/// Reads the progress of `ctx`'s run, and makes the writes of its last candle again (they
+/// may have been cut short by a crash).
+pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, Error> {
+    let Some(text) = persist.read_session_data(
+        &ctx.strategy_name,
+        &ctx.exchange_name,
+        "",
+        &ctx.symbol,
+        false,
+    )?
+    else {
+        return Ok(Progress::default());
+    };
+    let record: Value = serde_json::from_str(&text).map_err(|e| corrupt(ctx, &e))?;
+    let stored: Stored = serde_json::from_value(record.get("data").cloned().unwrap_or(Value::Null))
+        .map_err(|e| corrupt(ctx, &e))?;
+    let mut writes = Vec::with_capacity(stored.writes.len());
+    for w in stored.writes {
+        writes.push(decode(persist, w).map_err(|e| corrupt(ctx, &e))?);
+    }
+    apply(persist, ctx, &writes)?;
+    Ok(Progress {
+        last_candle: stored.last_candle,
+        plugin_state: stored.plugin_state,
+        writes,
+    })
+}
+
+fn corrupt(ctx: &Context, e: &dyn std::fmt::Display) -> Error {
+    Error::Corrupt(format!(
+        "the runner's progress for {} {} {} (session/{}/{}/{}_live.json) is not one the \
+         runner wrote: {e}; move it aside to start the run from the first candle",
+        ctx.symbol,
+        ctx.strategy_name,
+        ctx.exchange_name,
+        ctx.strategy_name,
+        ctx.exchange_name,
+        ctx.symbol
+    ))
+}
+
+/// Makes `progress` durable, then its writes.
+pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Result<(), Error> {
+    let when = progress.last_candle.unwrap_or(0) as f64;
+    let mut writes = Vec::with_capacity(progress.writes.len());
+    for w in &progress.writes {
+        writes.push(encode(persist, w)?);
+    }
+    let stored = Stored {
+        last_candle: progress.last_candle,
+        plugin_state: progress.plugin_state.clone(),
+        writes,
+    };
+    let record = json!({
+        "id": format!("{}:{}:{}:live", ctx.symbol, ctx.strategy_name, ctx.exchange_name),
+        "data": stored,
+        "when": when,
+    });
+    persist.write_session_data(
+        &record.to_string(),
+        &ctx.strategy_name,
+        &ctx.exchange_name,
+        "",
+        when,
+        &ctx.symbol,
+        false,
+    )?;
+    apply(persist, ctx, &progress.writes)
+}
+
+fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), Error> {
+    let (symbol, strategy, exchange) = (&ctx.symbol, &ctx.strategy_name, &ctx.exchange_name);
+    for write in writes {
+        match write {
+            Write::Strategy(data) => {
+                persist.write_strategy_data(Some(data), symbol, strategy, exchange)?
+            }
+            Write::Signal(row) => {
+                persist.write_signal_data(row.as_ref(), symbol, strategy, exchange)?
+            }
+            Write::Schedule(row) => {
+                persist.write_schedule_data(row.as_ref(), symbol, strategy, exchange)?
+            }
+            Write::Risk(entries) => {
+                persist.write_position_data(entries, &ctx.risk_name, exchange, 0.0)?
+            }
+            Write::Partial { signal_id, levels } => {
+                persist.write_partial_data(levels, symbol, strategy, signal_id, exchange, 0.0)?
+            }
+            Write::Breakeven { signal_id, levels } => {
+                persist.write_breakeven_data(levels, symbol, strategy, signal_id, exchange, 0.0)?
+            }
+            Write::Storage(text) => {
+                persist.write_storage_data(std::slice::from_ref(text), false)?
+            }
+        }
+    }
+    Ok(())
+}
+
+/// backtest-kit's `IStorageSignalRow`: the signal row with its status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageRow {
+    pub row: SignalRow,
+    pub status: Status,
+    pub created_at: f64,
+    pub updated_at: f64,
+    pub current_price: f64,
+    pub close: Option<Close>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Opened,
+    Scheduled,
+    Closed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Close {
+    /// `take_profit`, `stop_loss` or `time_expired`.
+    pub reason: &'static str,
+    pub timestamp: f64,
+    pub pnl_percentage: f64,
+    pub pnl_cost: f64,
+}
+
+/// The JSON text of a live signals-store row.
+pub fn storage_json(persist: &mut Persist, row: &StorageRow) -> Result<String, Error> {
+    let mut value: Value = serde_json::from_str(&persist.signal_row_to_json(&row.row)?)
+        .map_err(|e| Error::Guest(format!("signal row JSON: {e}")))?;
+    let object = value
+        .as_object_mut()
+        .ok_or_else(|| Error::Guest("signal row JSON is not an object".into()))?;
+    object.insert("status".into(), json!(row.status));
+    object.insert("createdAt".into(), json!(row.created_at));
+    object.insert("updatedAt".into(), json!(row.updated_at));
+    object.insert("priority".into(), json!(row.updated_at));
+    object.insert("currentPrice".into(), json!(row.current_price));
+    if let Some(close) = &row.close {
+        object.insert("closeReason".into(), json!(close.reason));
+        object.insert("closeTimestamp".into(), json!(close.timestamp));
+        object.insert(
+            "pnl".into(),
+            json!({
+                "pnlPercentage": close.pnl_percentage,
+                "priceOpen": row.row.price_open,
+                "priceClose": row.current_price,
+                "pnlCost": close.pnl_cost,
+                "pnlEntries": row.row.cost.unwrap_or(0.0),
+            }),
+        );
+    }
+    Ok(value.to_string())
+}

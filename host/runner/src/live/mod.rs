@@ -1,0 +1,108 @@
+//! `persist run`: a strategy plugin driven over a candle feed through backtest-kit's live
+//! signal lifecycle, every change persisted through the domains, so that a killed run picks
+//! up where it stopped.
+//!
+//! - [`candles`]: reading and checking the feed.
+//! - [`lifecycle`]: what a candle does to the signals, as domain writes.
+//! - [`journal`]: the write-ahead record that makes each candle's writes all-or-nothing.
+//! - [`report`]: the trades, read back from the persisted signals store.
+
+pub mod candles;
+pub mod journal;
+pub mod lifecycle;
+pub mod report;
+
+use crate::plugin::{Candle, Plugin, PluginState, Signal};
+use lifecycle::Book;
+use persist_embed::error::Error;
+use persist_embed::session::Persist;
+pub use report::Report;
+
+/// Candles the plugin sees per call: the current one and those before it.
+pub const WINDOW: usize = 100;
+
+/// Who runs, on what: the keys of every document the run writes.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub symbol: String,
+    pub strategy_name: String,
+    pub exchange_name: String,
+    /// The risk profile whose positions count against `max_positions`.
+    pub risk_name: String,
+    /// Most positions open at once in the risk profile (over every symbol and strategy).
+    pub max_positions: usize,
+    /// Length of one candle in milliseconds.
+    pub interval_ms: i64,
+}
+
+/// Something that answers `get-signal`: a plugin, or (in `persist bench`) a native strategy.
+pub trait Strategy {
+    fn name(&self) -> &str;
+    fn get_signal(
+        &mut self,
+        symbol: &str,
+        when: i64,
+        candles: &[Candle],
+        state: &PluginState,
+    ) -> Result<(Option<Signal>, PluginState), Error>;
+}
+
+impl Strategy for Plugin {
+    fn name(&self) -> &str {
+        Plugin::name(self)
+    }
+
+    fn get_signal(
+        &mut self,
+        symbol: &str,
+        when: i64,
+        candles: &[Candle],
+        state: &PluginState,
+    ) -> Result<(Option<Signal>, PluginState), Error> {
+        Plugin::get_signal(self, symbol, when, candles, state)
+    }
+}
+
+/// Runs `strategy` over `candles` from where the persisted progress of `ctx` stops, and
+/// returns the report of the whole run.
+pub fn run(
+    persist: &mut Persist,
+    strategy: &mut dyn Strategy,
+    candles: &[Candle],
+    ctx: &Context,
+) -> Result<Report, Error> {
+    let mut progress = journal::resume(persist, ctx)?;
+    let mut book = Book::restore(persist, ctx)?;
+    let start = match progress.last_candle {
+        Some(last) => candles.partition_point(|c| c.timestamp <= last),
+        None => 0,
+    };
+    let mut since_commit = 0;
+    for (i, candle) in candles.iter().enumerate().skip(start) {
+        let when = candle.timestamp + ctx.interval_ms;
+        let mut signal = None;
+        let mut state_changed = false;
+        if book.is_idle() {
+            let window = &candles[(i + 1).saturating_sub(WINDOW)..=i];
+            let (answer, state) =
+                strategy.get_signal(&ctx.symbol, when, window, &progress.plugin_state)?;
+            if let Some(s) = &answer {
+                let at = format!("for {} at {when}", ctx.symbol);
+                lifecycle::check_signal(strategy.name(), &at, s, candle.close)?;
+            }
+            state_changed = state != progress.plugin_state;
+            progress.plugin_state = state;
+            signal = answer;
+        }
+        let writes = lifecycle::step(persist, ctx, &mut book, candle, when, signal)?;
+        since_commit += 1;
+        let last = i + 1 == candles.len();
+        if !writes.is_empty() || state_changed || last || since_commit >= journal::CHECKPOINT {
+            progress.last_candle = Some(candle.timestamp);
+            progress.writes = writes;
+            journal::commit(persist, ctx, &progress)?;
+            since_commit = 0;
+        }
+    }
+    report::build(persist, ctx, candles.len())
+}

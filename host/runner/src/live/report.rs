@@ -1,0 +1,185 @@
+//! The report of a run, read back from the live signals store (data/storage/live): what a run
+//! prints is what is persisted, so an interrupted run that resumed prints the same.
+
+use super::Context;
+use persist_embed::error::Error;
+use persist_embed::session::Persist;
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trade {
+    pub id: String,
+    pub position: String,
+    pub open_time: i64,
+    pub price_open: f64,
+    pub close_time: i64,
+    pub price_close: f64,
+    pub reason: String,
+    pub pnl_percentage: f64,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub symbol: String,
+    pub strategy_name: String,
+    pub exchange_name: String,
+    pub candles: usize,
+    pub trades: Vec<Trade>,
+    /// Scheduled signals cancelled before they opened.
+    pub cancelled: usize,
+    /// `opened` or `scheduled` when the run ended with a signal active.
+    pub active: Option<String>,
+    pub wins: usize,
+    pub losses: usize,
+    pub total_pnl_percentage: f64,
+}
+
+fn number(row: &Value, key: &str) -> f64 {
+    row.get(key).and_then(Value::as_f64).unwrap_or(f64::NAN)
+}
+
+fn text(row: &Value, key: &str) -> String {
+    row.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The report of `ctx`'s run over `candles` candles, from the persisted rows.
+pub fn build(persist: &mut Persist, ctx: &Context, candles: usize) -> Result<Report, Error> {
+    let mut rows = Vec::new();
+    for json in persist.read_storage_data(false)? {
+        let row: Value = serde_json::from_str(&json)
+            .map_err(|e| Error::Guest(format!("a signals-store row: {e}")))?;
+        let ours = text(&row, "symbol") == ctx.symbol
+            && text(&row, "strategyName") == ctx.strategy_name
+            && text(&row, "exchangeName") == ctx.exchange_name;
+        if ours {
+            rows.push(row);
+        }
+    }
+    rows.sort_by(|a, b| {
+        number(a, "scheduledAt")
+            .total_cmp(&number(b, "scheduledAt"))
+            .then_with(|| text(a, "id").cmp(&text(b, "id")))
+    });
+    let mut report = Report {
+        symbol: ctx.symbol.clone(),
+        strategy_name: ctx.strategy_name.clone(),
+        exchange_name: ctx.exchange_name.clone(),
+        candles,
+        trades: Vec::new(),
+        cancelled: 0,
+        active: None,
+        wins: 0,
+        losses: 0,
+        total_pnl_percentage: 0.0,
+    };
+    for row in &rows {
+        match text(row, "status").as_str() {
+            "closed" => {
+                let pnl = row
+                    .get("pnl")
+                    .map_or(f64::NAN, |p| number(p, "pnlPercentage"));
+                report.trades.push(Trade {
+                    id: text(row, "id"),
+                    position: text(row, "position"),
+                    open_time: number(row, "pendingAt") as i64,
+                    price_open: number(row, "priceOpen"),
+                    close_time: number(row, "closeTimestamp") as i64,
+                    price_close: number(row, "currentPrice"),
+                    reason: text(row, "closeReason"),
+                    pnl_percentage: pnl,
+                    note: row.get("note").and_then(Value::as_str).map(str::to_string),
+                });
+                if pnl > 0.0 {
+                    report.wins += 1;
+                } else {
+                    report.losses += 1;
+                }
+                report.total_pnl_percentage += pnl;
+            }
+            "cancelled" => report.cancelled += 1,
+            status => report.active = Some(status.to_string()),
+        }
+    }
+    Ok(report)
+}
+
+fn time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let (h, m) = (secs.rem_euclid(86_400) / 3600, secs.rem_euclid(3600) / 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{d:02} {h:02}:{m:02}")
+}
+
+impl Report {
+    /// The report as text for people.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} · {} · {} · {} candles",
+            self.symbol, self.strategy_name, self.exchange_name, self.candles
+        );
+        let _ = writeln!(
+            out,
+            "{:<5} {:<16} {:>12} {:<16} {:>12} {:<12} {:>8}",
+            "side", "opened (UTC)", "open", "closed (UTC)", "close", "reason", "pnl %"
+        );
+        for t in &self.trades {
+            let _ = writeln!(
+                out,
+                "{:<5} {:<16} {:>12.4} {:<16} {:>12.4} {:<12} {:>+8.3}",
+                t.position,
+                time(t.open_time),
+                t.price_open,
+                time(t.close_time),
+                t.price_close,
+                t.reason,
+                t.pnl_percentage
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{} trades: {} won, {} lost, total pnl {:+.3} % (fees of {} % a side included); \
+             {} scheduled signals cancelled{}",
+            self.trades.len(),
+            self.wins,
+            self.losses,
+            self.total_pnl_percentage,
+            super::lifecycle::FEE_PERCENT,
+            self.cancelled,
+            match &self.active {
+                Some(status) => format!("; a signal is still {status}"),
+                None => String::new(),
+            }
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_print_as_utc_dates() {
+        assert_eq!(super::time(0), "1970-01-01 00:00");
+        assert_eq!(super::time(1_704_067_200_000), "2024-01-01 00:00");
+        assert_eq!(super::time(1_709_210_096_000), "2024-02-29 12:34");
+    }
+}

@@ -1,0 +1,85 @@
+//! Where the bytes live. A [`Backend`] per kind of store, chosen at run time from a URL by
+//! [`open_url`]; every backend is wrapped in [`checked::Checked`], which refuses unsafe names
+//! and oversized documents whatever the guest sends.
+//!
+//! - [`file`]: `file:PATH`, atomic files under a cap-std directory capability.
+//! - [`memory`]: `memory:`, a map in this process.
+//! - `redis`: `redis://`, one key per document (cargo feature `redis`, on by default).
+//! - `postgres`: `postgres://`, one row per document (cargo feature `postgres`, on by default).
+//! - [`url`]: parsing store URLs.
+//! - [`routes`]: which store serves which bucket.
+
+pub mod checked;
+pub mod file;
+pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(feature = "redis")]
+pub mod redis;
+pub mod routes;
+pub mod url;
+
+use std::sync::Arc;
+
+pub use routes::Routes;
+pub use url::StoreUrl;
+
+/// Documents over this many bytes are refused unless configured otherwise.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a backend could not do what was asked. The same kinds as the WIT `storage-error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    /// The entity path or id is not a safe name; nothing was read or written.
+    #[error("invalid key: {0}")]
+    InvalidKey(String),
+    /// The document is over the cap (the cap in bytes); nothing was written.
+    #[error("document larger than the store's cap of {0} bytes")]
+    TooLarge(u64),
+    /// The backend is down or timed out; retry later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else, in the backend's words.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// One kind of store. Entity paths and ids reaching a backend through [`open_url`] have
+/// passed `persist_core::keys` checks; a backend must still never touch anything outside
+/// its own store.
+///
+/// The guarantees are those of the WIT `storage` interface: `write` is an atomic replace,
+/// durable when it returns `Ok`; `write_if_absent` is an atomic create; `remove` is
+/// idempotent; listings never show temp files or the quarantine; `quarantine` moves,
+/// never deletes.
+pub trait Backend: Send + Sync {
+    /// The store's URL, for messages.
+    fn url(&self) -> String;
+    fn read(&self, entity: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    fn write(&self, entity: &str, id: &str, value: &[u8]) -> Result<(), StorageError>;
+    fn write_if_absent(&self, entity: &str, id: &str, value: &[u8]) -> Result<bool, StorageError>;
+    fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError>;
+    fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError>;
+    fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
+    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError>;
+}
+
+/// Opens the store a URL names, with the host's checks in front of it.
+pub fn open_url(url: &StoreUrl, max_document_bytes: u64) -> Result<Arc<dyn Backend>, StorageError> {
+    let inner: Box<dyn Backend> = match url {
+        StoreUrl::File(path) => Box::new(file::FileStore::open(path, max_document_bytes)?),
+        StoreUrl::Memory => Box::new(memory::MemoryStore::default()),
+        #[cfg(feature = "redis")]
+        StoreUrl::Redis(r) => Box::new(redis::RedisStore::open(r)?),
+        #[cfg(feature = "postgres")]
+        StoreUrl::Postgres(p) => Box::new(postgres::PostgresStore::open(p)?),
+        #[cfg(not(all(feature = "redis", feature = "postgres")))]
+        other => {
+            return Err(StorageError::Io(format!(
+                "{other} needs a build of persist with the cargo feature for that store \
+                 (persist-storage's `redis` / `postgres`, on by default)"
+            )));
+        }
+    };
+    Ok(Arc::new(checked::Checked::new(inner, max_document_bytes)))
+}
