@@ -1,10 +1,8 @@
 //! The host's storage backends called directly, as any guest could call them: the same
 //! behaviour on every store, and the host's own refusals.
 
-mod common;
-
-use common::*;
-use persist_embed::{Backend, StorageError, StoreUrl, open_url};
+use persist_storage::{Backend, StorageError, StoreUrl, open_url};
+use persist_test_support::*;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -234,7 +232,7 @@ fn quarantine_moves_never_deletes() {
 
 #[test]
 fn redis_and_postgres_quarantine_moves_the_document_aside_with_its_reason() {
-    let redis = services::RedisPrefix::new();
+    let redis = services::RedisPrefix::create();
     let b = open_url(&redis.url().parse().unwrap(), 1 << 20).unwrap();
     b.write("q/e", "bad", b"{oops").unwrap();
     b.quarantine("q/e", "bad", "not valid JSON").unwrap();
@@ -249,7 +247,7 @@ fn redis_and_postgres_quarantine_moves_the_document_aside_with_its_reason() {
     let prefix = format!("{}:.quarantine:q/e:bad:", redis.prefix);
     assert!(keys.iter().all(|k| k.starts_with(&prefix)), "{keys:?}");
 
-    let pg = services::PostgresTable::new();
+    let pg = services::PostgresTable::create();
     let b = open_url(&pg.url().parse().unwrap(), 1 << 20).unwrap();
     b.write("q/e", "bad", b"{oops").unwrap();
     b.write("q/e", "good", b"1").unwrap();
@@ -268,7 +266,7 @@ fn redis_and_postgres_quarantine_moves_the_document_aside_with_its_reason() {
 
 #[test]
 fn redis_keys_and_postgres_rows_are_the_documented_layout() {
-    let redis = services::RedisPrefix::new();
+    let redis = services::RedisPrefix::create();
     let b = open_url(&redis.url().parse().unwrap(), 1 << 20).unwrap();
     b.write("data/signal/BTC:USDT_s_e", "BTC:USDT", b"null")
         .unwrap();
@@ -290,7 +288,7 @@ fn redis_keys_and_postgres_rows_are_the_documented_layout() {
         ["BTC:USDT"]
     );
 
-    let pg = services::PostgresTable::new();
+    let pg = services::PostgresTable::create();
     let b = open_url(&pg.url().parse().unwrap(), 1 << 20).unwrap();
     b.write("orders", "42", br#"{"qty":1}"#).unwrap();
     let rows = pg.query(&format!("SELECT document->>'qty' FROM {}_json", pg.table));

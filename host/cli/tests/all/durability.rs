@@ -2,9 +2,8 @@
 //! `persist put`, recorded by strace, must be temp-file open, write, fsync of the temp file,
 //! rename onto the document, then open and fsync of its folder, in that order.
 
-mod common;
-
-use common::*;
+use crate::persist;
+use persist_test_support::*;
 
 fn strace_available() -> bool {
     std::process::Command::new("strace")

@@ -1,5 +1,6 @@
-//! Helpers shared by the end-to-end tests.
-#![allow(dead_code)]
+//! What the test suites of the workspace share (persist-storage's, persist-embed's and the
+//! `persist` binary's): the compiled guest, stores of each kind, the servers the tests start
+//! (`servers`, `services`), fixtures and file helpers.
 
 pub mod servers;
 pub mod services;
@@ -18,9 +19,11 @@ pub fn runtime() -> &'static Runtime {
     })
 }
 
-/// Compiled-guest cache inside the target folder, so tests never touch the user's cache.
+/// Compiled-guest cache of the tests, so they never touch the user's cache.
 pub fn cache_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guest-cache")
+    std::env::temp_dir()
+        .join("persist-tests")
+        .join("guest-cache")
 }
 
 fn set_cache_dir() {
@@ -42,21 +45,6 @@ pub fn memory_backend() -> Arc<dyn Backend> {
 
 pub fn open(backend: Arc<dyn Backend>) -> Persist {
     runtime().open(backend).expect("guest instantiates")
-}
-
-/// The `persist` binary with the test cache and no store chosen.
-pub fn persist_bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_persist"));
-    cmd.env("PERSIST_CACHE_DIR", cache_dir())
-        .env_remove("PERSIST_STORE");
-    cmd
-}
-
-/// The `persist` binary on a file store.
-pub fn persist(store: &Path) -> Command {
-    let mut cmd = persist_bin();
-    cmd.arg("--store").arg(format!("file:{}", store.display()));
-    cmd
 }
 
 pub fn run(cmd: &mut Command) -> Output {
@@ -101,7 +89,7 @@ pub fn signal_row(id: &str) -> String {
 
 /// The hand-built backtest-kit `./dump` in tests/fixtures.
 pub fn fixture_dump() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/dump")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/dump")
 }
 
 /// Copies a folder recursively (the fixture into a temp folder, so tests never change it).

@@ -1,10 +1,8 @@
 //! Corrupt and mistyped documents: quarantined with their reasons by `wait-for-init` and by
 //! the whole-store check, never deleted, never fatal; every other document untouched.
 
-mod common;
-
-use common::*;
 use persist_embed::Error;
+use persist_test_support::*;
 use std::path::Path;
 
 const SIGNAL: &str = "data/signal/BTCUSDT_s_binance";

@@ -2,10 +2,9 @@
 //! the original folder byte for byte (temp files, quarantine and invalid documents aside);
 //! a second run changes nothing; `--verify` finds what differs.
 
-mod common;
-
-use common::services::{PostgresTable, RedisPrefix};
-use common::*;
+use crate::persist_bin;
+use persist_test_support::services::{PostgresTable, RedisPrefix};
+use persist_test_support::*;
 
 fn migrate(from: &str, to: &str, extra: &[&str]) -> (Option<i32>, String) {
     let o = run(persist_bin()
@@ -26,8 +25,8 @@ const STALE_TMP: &str = "data/signal/BTCUSDT_my-strategy_binance/.tmp-0123456789
 fn file_to_redis_to_postgres_to_file_gives_back_the_same_bytes() {
     let source = tempfile::tempdir().unwrap();
     copy_dir(&fixture_dump(), source.path());
-    let redis = RedisPrefix::new();
-    let pg = PostgresTable::new();
+    let redis = RedisPrefix::create();
+    let pg = PostgresTable::create();
     let back = tempfile::tempdir().unwrap();
     let file_a = format!("file:{}", source.path().display());
     let file_b = format!("file:{}", back.path().display());

@@ -1,10 +1,8 @@
 //! The shared behaviour suite (tests/behaviour/cases.json) on the Rust host, on the memory and
 //! file stores. The Node and Python hosts run the same cases on their own stores.
 
-mod common;
-
-use common::*;
 use persist_embed::{Backend, Error, Persist};
+use persist_test_support::*;
 use serde_json::Value;
 use std::sync::Arc;
 

@@ -3,9 +3,8 @@
 //! soft-deleted measure, a stale temp file and a truncated candle. Every domain reads back
 //! what backtest-kit wrote, and `persist check` finds exactly the truncated candle.
 
-mod common;
-
-use common::*;
+use crate::persist;
+use persist_test_support::*;
 use std::time::{Duration, SystemTime};
 
 const STALE_TMP: &str = "data/signal/BTCUSDT_my-strategy_binance/.tmp-0123456789ab-BTCUSDT.json";

@@ -1,9 +1,7 @@
 //! The Rust library over the guest: backtest-kit's PersistBase behaviour on both stores.
 
-mod common;
-
-use common::*;
 use persist_embed::{Error, Persist};
+use persist_test_support::*;
 
 /// The guest on every kind of store: file, memory, Redis and PostgreSQL.
 fn each_store(test: impl Fn(&mut Persist, &str)) {

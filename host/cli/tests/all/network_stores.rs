@@ -3,12 +3,11 @@
 //! restarting the host, and every acknowledged write is there), two host processes sharing
 //! one server, and buckets routed to different stores.
 
-mod common;
-
-use common::servers::{self, PostgresServer, RedisServer, free_port};
-use common::services::{PostgresTable, RedisPrefix};
-use common::*;
+use crate::persist_bin;
 use persist_embed::{Error, Persist, StoreUrl, open_url};
+use persist_test_support::servers::{self, PostgresServer, RedisServer, free_port};
+use persist_test_support::services::{PostgresTable, RedisPrefix};
+use persist_test_support::*;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -117,8 +116,8 @@ fn the_servers_of_a_test_run_stop_when_the_run_ends() {
 
 #[test]
 fn two_host_processes_sharing_one_server_see_each_others_writes() {
-    let redis = RedisPrefix::new();
-    let pg = PostgresTable::new();
+    let redis = RedisPrefix::create();
+    let pg = PostgresTable::create();
     for url in [redis.url(), pg.url()] {
         let put =
             run(persist_bin().args(["--store", &url, "put", "shared", "k", r#"{"from":"first"}"#]));
@@ -166,7 +165,7 @@ fn two_host_processes_sharing_one_server_see_each_others_writes() {
 #[test]
 fn buckets_routed_elsewhere_are_read_and_written_there() {
     let dir = tempfile::tempdir().unwrap();
-    let redis = RedisPrefix::new();
+    let redis = RedisPrefix::create();
     let file = format!("file:{}", dir.path().display());
     let route = format!("signal={}", redis.url());
     let sig = std::fs::read_to_string(
@@ -269,7 +268,7 @@ fn one_built_guest_file_runs_unchanged_on_every_store() {
     p.write_value("orders", "42", r#"{"qty": 1.0}"#).unwrap();
     assert_eq!(p.read_value("orders", "42").unwrap(), r#"{"qty":1}"#);
     // memory: lives in one process, so the CLI runs on the others.
-    for fresh in common::services::Fresh::all()
+    for fresh in persist_test_support::services::Fresh::all()
         .into_iter()
         .filter(|f| f.name() != "memory")
     {

@@ -2,10 +2,8 @@
 //! store root (and read back equal) or refused with `invalid-key`, and nothing is ever
 //! written outside the root.
 
-mod common;
-
-use common::*;
 use persist_embed::Error;
+use persist_test_support::*;
 
 #[test]
 fn hostile_ids_are_stored_inside_the_root_or_refused() {
@@ -127,16 +125,4 @@ fn hostile_entity_names_are_escaped_per_segment_or_refused() {
     );
     let report = open(file_backend(&root)).check(true).unwrap();
     assert_eq!((report.checked, report.findings.len()), (7, 0));
-}
-
-#[test]
-fn the_cli_refuses_the_same_keys_with_exit_status_4() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = run(persist(&dir.path().join("s")).args(["put", "e", &"x".repeat(10_000), "1"]));
-    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    assert!(
-        stderr(&o).starts_with("persist: error: id of entity e \"xxxx"),
-        "{}",
-        stderr(&o)
-    );
 }

@@ -46,7 +46,8 @@ pub struct RedisPrefix {
 }
 
 impl RedisPrefix {
-    pub fn new() -> RedisPrefix {
+    /// A new prefix on the test Redis (a server of this run unless PERSIST_TEST_REDIS names one).
+    pub fn create() -> RedisPrefix {
         let server = redis_server();
         let client = redis::Client::open(server.as_str()).expect("redis URL");
         if let Err(e) = client.get_connection() {
@@ -96,7 +97,9 @@ pub struct PostgresTable {
 }
 
 impl PostgresTable {
-    pub fn new() -> PostgresTable {
+    /// A new table on the test PostgreSQL (a server of this run unless PERSIST_TEST_POSTGRES names
+    /// one).
+    pub fn create() -> PostgresTable {
         let server = postgres_server();
         if let Err(e) = postgres::Client::connect(&server, postgres::NoTls) {
             panic!(
@@ -144,8 +147,8 @@ impl Fresh {
         vec![
             Fresh::File(tempfile::tempdir().expect("temp dir")),
             Fresh::Memory,
-            Fresh::Redis(RedisPrefix::new()),
-            Fresh::Postgres(PostgresTable::new()),
+            Fresh::Redis(RedisPrefix::create()),
+            Fresh::Postgres(PostgresTable::create()),
         ]
     }
 

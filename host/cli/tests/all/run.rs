@@ -2,11 +2,10 @@
 //! after `kill -9`, bad candle rows, and plugins that misbehave or ask for too much.
 //!
 //! The kill test kills 20 runs at random moments; the ignored `run_kill_soak` kills 200
-//! (`cargo test --test run -- --ignored run_kill_soak`).
+//! (`cargo test -p persist-host --test all -- --ignored run_kill_soak`).
 
-mod common;
-
-use common::*;
+use crate::persist;
+use persist_test_support::*;
 use rand::Rng;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

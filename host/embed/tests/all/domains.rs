@@ -2,14 +2,12 @@
 //! domain rule and every kind of invalid input, on the file store (what backtest-kit reads)
 //! and the memory store.
 
-mod common;
-
-use common::*;
 use persist_embed::records::{
     BreakevenLevel, Candle, Commit, Extreme, PartialLevels, Pnl, Position, RiskEntry, RiskPosition,
     SignalRow, StrategyData,
 };
 use persist_embed::{Backend, Error, Persist, StorageError};
+use persist_test_support::*;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,14 +1,12 @@
 //! What survives `kill -9`: a child process writes numbered versions of three documents in a
 //! loop through the library and reports each acknowledged write; the test SIGKILLs it at a
 //! random moment, then checks the store. 50 kills in the normal suite; the ignored
-//! `kill_soak` runs 1,000 (`cargo test --test kill -- --ignored kill_soak`).
+//! `kill_soak` runs 1,000 (`cargo test -p persist-embed --test all -- --ignored kill_soak`).
 //!
 //! The child is this test binary itself, re-run with `KILL_CHILD_STORE` set, running the
 //! ignored test `kill_child_writer`.
 
-mod common;
-
-use common::*;
+use persist_test_support::*;
 use rand::Rng;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -50,7 +48,7 @@ fn run_and_kill(store: &Path, run: u64, rng: &mut impl Rng) -> HashMap<String, u
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "kill_child_writer",
+            "kill::kill_child_writer",
             "--ignored",
             "--nocapture",
             "--test-threads=1",

@@ -1,8 +1,7 @@
 //! The `persist` binary: round trips, output, and an exit status for each kind of failure.
 
-mod common;
-
-use common::*;
+use crate::{persist, persist_bin};
+use persist_test_support::*;
 use std::io::Write;
 use std::process::Stdio;
 
@@ -237,4 +236,18 @@ fn the_sample_store_check_in_the_readme_finds_the_corrupt_document_and_changes_n
         stdout(&o)
     );
     assert_eq!(files_under(&sample), before);
+}
+
+/// The keys the guest refuses (see persist-embed's hostile_keys tests) are refused by the CLI
+/// with exit status 4.
+#[test]
+fn the_cli_refuses_the_same_keys_with_exit_status_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(persist(&dir.path().join("s")).args(["put", "e", &"x".repeat(10_000), "1"]));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("persist: error: id of entity e \"xxxx"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -1,0 +1,29 @@
+//! The `persist` binary end to end: commands, files on disk, exit statuses, durability under
+//! strace and kill, Redis and PostgreSQL servers killed under it, migrate, the sample store,
+//! and `persist run` with strategy plugins.
+
+mod cli;
+mod durability;
+mod fixture;
+mod migrate;
+mod network_stores;
+mod run;
+
+use persist_test_support::cache_dir;
+use std::path::Path;
+use std::process::Command;
+
+/// The `persist` binary with the test cache and no store chosen.
+pub fn persist_bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_persist"));
+    cmd.env("PERSIST_CACHE_DIR", cache_dir())
+        .env_remove("PERSIST_STORE");
+    cmd
+}
+
+/// The `persist` binary on a file store.
+pub fn persist(store: &Path) -> Command {
+    let mut cmd = persist_bin();
+    cmd.arg("--store").arg(format!("file:{}", store.display()));
+    cmd
+}
