@@ -16,7 +16,7 @@
 
 wit_bindgen::generate!({
     world: "persist",
-    path: "../wit/persist.wit",
+    path: "../wit/persist",
 });
 
 pub mod adapter;

@@ -16,7 +16,7 @@
 //! - [`storage`]: the backends (`file:`, `memory:`, `redis://`, `postgres://`) and the
 //!   routing of buckets to them (the `persist-storage` crate), behind the WIT `storage` import.
 //! - [`host_storage`]: the WIT `storage` import, served from a backend.
-//! - [`bindings`]: the types generated from `wit/persist.wit`.
+//! - [`bindings`]: the types generated from `wit/persist/`.
 //! - [`error`]: the library's errors.
 //! - [`migrate`]: copying a store into another, validated through the guest.
 //! - [`component_cache`]: compiled components kept on disk between processes.

@@ -7,7 +7,7 @@
 
 wit_bindgen::generate!({
     world: "plugin",
-    path: "../../wit/strategy.wit",
+    path: "../../wit/strategy",
 });
 
 pub use backtest::strategy::types::{Candle, Position, Signal};

@@ -6,7 +6,7 @@
 
 wit_bindgen::generate!({
     world: "plugin",
-    path: "../../wit/strategy.wit",
+    path: "../../wit/strategy",
 });
 
 use backtest::strategy::log::{Level, log};

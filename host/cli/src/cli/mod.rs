@@ -190,7 +190,7 @@ pub enum Command {
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// The strategy plugin: a component built for the `plugin` world of wit/strategy.wit.
+    /// The strategy plugin: a component built for the `plugin` world of wit/strategy/strategy.wit.
     #[arg(value_name = "PLUGIN.wasm")]
     pub plugin: PathBuf,
     /// Candles to replay: CSV `timestamp,open,high,low,close,volume` (ms open times, a header
