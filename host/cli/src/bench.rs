@@ -3,6 +3,7 @@
 //! write (temp + write + fsync + rename + folder fsync in plain Rust) measured in the same
 //! run. Native and component writes alternate in rounds so that both see the same disk.
 
+use crate::cli::error::CliError;
 use persist_embed::error::Error;
 use persist_embed::runtime::{GuestSource, Runtime};
 use persist_embed::storage::{DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
@@ -69,7 +70,7 @@ fn micros(d: Duration, n: u32) -> f64 {
     d.as_secs_f64() * 1e6 / f64::from(n.max(1))
 }
 
-pub fn run(guest: &GuestSource, args: &BenchArgs) -> Result<(), Error> {
+pub fn run(guest: &GuestSource, args: &BenchArgs) -> Result<(), CliError> {
     let runtime = Runtime::new(guest)?;
     let base = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     let dir = base.join(format!(
@@ -93,7 +94,7 @@ fn setup(e: impl std::fmt::Display) -> Error {
     Error::Setup(format!("bench: {e}"))
 }
 
-fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> {
+fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliError> {
     let mut report = Report;
     let doc = signal_document(0);
     println!("document size {} bytes", doc.len());
@@ -216,7 +217,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), Error> 
     );
     domains(runtime, dir, args, &mut report)?;
     crate::bench_plugin::run(runtime, dir, &mut report)?;
-    crate::bench_network::run(runtime, args, &mut report)
+    Ok(crate::bench_network::run(runtime, args, &mut report)?)
 }
 
 /// The domain adapters: a typed signal round trip, a run of cached candles, and init with

@@ -7,6 +7,7 @@ use crate::bench::Report;
 use persist_embed::error::Error;
 use persist_embed::runtime::Runtime;
 use persist_embed::storage::{DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
+use persist_runner::RunError;
 use persist_runner::live::{self, Context, Strategy};
 use persist_runner::plugin::{Candle, Limits, Plugin, PluginState, Position, Signal};
 use std::path::Path;
@@ -39,7 +40,7 @@ impl Strategy for Native {
         _when: i64,
         candles: &[Candle],
         state: &PluginState,
-    ) -> Result<(Option<Signal>, PluginState), Error> {
+    ) -> Result<(Option<Signal>, PluginState), RunError> {
         let window: Vec<ma_crossover::Candle> = candles
             .iter()
             .map(|c| ma_crossover::Candle {
@@ -71,7 +72,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub(crate) fn run(runtime: &Runtime, dir: &Path, report: &mut Report) -> Result<(), Error> {
+pub(crate) fn run(runtime: &Runtime, dir: &Path, report: &mut Report) -> Result<(), RunError> {
     let candles = live::candles::parse("the sample candles", CANDLES)?;
     let ctx = Context {
         symbol: "BTCUSDT".into(),
@@ -104,7 +105,7 @@ pub(crate) fn run(runtime: &Runtime, dir: &Path, report: &mut Report) -> Result<
                 let done = live::run(&mut persist, strategy.as_mut(), &candles, &ctx)?;
                 let rate = candles.len() as f64 / t.elapsed().as_secs_f64();
                 if done.trades.is_empty() {
-                    return Err(setup("the example plugin made no trade on the sample"));
+                    return Err(setup("the example plugin made no trade on the sample").into());
                 }
                 if native {
                     &mut native_rates

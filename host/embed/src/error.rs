@@ -28,10 +28,6 @@ pub enum Error {
     /// The store could not be opened or the host could not be set up.
     #[error("{0}")]
     Setup(String),
-    /// A strategy plugin was refused at load, broke a limit, trapped, failed, or answered
-    /// something the runner refuses. Nothing of the candle it was asked about was persisted.
-    #[error("{0}")]
-    Plugin(String),
 }
 
 impl Error {

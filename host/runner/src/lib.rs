@@ -3,6 +3,10 @@
 //!
 //! - [`plugin`]: strategy plugins, loaded and called in a sandbox.
 //! - [`live`]: the runner: the candle feed, the lifecycle, the write-ahead journal, the report.
+//! - [`error`]: what a run can fail with.
 
+pub mod error;
 pub mod live;
 pub mod plugin;
+
+pub use error::RunError;

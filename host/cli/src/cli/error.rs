@@ -5,6 +5,8 @@
 pub enum CliError {
     #[error(transparent)]
     Persist(#[from] persist_embed::Error),
+    #[error(transparent)]
+    Run(#[from] persist_runner::RunError),
     #[error("I/O on the terminal: {0}")]
     Terminal(#[from] std::io::Error),
 }

@@ -3,6 +3,7 @@
 
 use super::error::CliError;
 use persist_embed::Error;
+use persist_runner::RunError;
 
 /// A usage error (clap's own status).
 pub const USAGE: u8 = 2;
@@ -12,7 +13,8 @@ pub const FOUND_INVALID: u8 = 6;
 /// The exit status for an error.
 pub fn code(e: &CliError) -> u8 {
     let e = match e {
-        CliError::Persist(e) => e,
+        CliError::Persist(e) | CliError::Run(RunError::Persist(e)) => e,
+        CliError::Run(RunError::Plugin(_)) => return 7,
         CliError::Terminal(_) => return 1,
     };
     match e {
@@ -22,14 +24,17 @@ pub fn code(e: &CliError) -> u8 {
         Error::Corrupt(_) => FOUND_INVALID,
         Error::Guest(_) | Error::Setup(_) => 1,
         Error::Usage(_) => USAGE,
-        Error::Plugin(_) => 7,
     }
 }
 
 /// What the user can do about an error.
 pub fn hint(e: &CliError) -> &'static str {
     let e = match e {
-        CliError::Persist(e) => e,
+        CliError::Persist(e) | CliError::Run(RunError::Persist(e)) => e,
+        CliError::Run(RunError::Plugin(_)) => {
+            return "nothing of that candle was persisted; fix the plugin (or raise the limit) \
+                    and run the same command again to resume";
+        }
         CliError::Terminal(_) => return "check where the output goes",
     };
     match e {
@@ -44,9 +49,5 @@ pub fn hint(e: &CliError) -> &'static str {
         Error::Guest(_) => "the guest component failed; if you passed --guest, check that file",
         Error::Setup(_) => "check --store and --guest",
         Error::Usage(_) => "see `persist help` for the arguments each command needs",
-        Error::Plugin(_) => {
-            "nothing of that candle was persisted; fix the plugin (or raise the limit) and \
-             run the same command again to resume"
-        }
     }
 }

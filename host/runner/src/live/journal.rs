@@ -10,6 +10,7 @@
 //! outcome; every [`CHECKPOINT`] candles the progress is written anyway.
 
 use super::Context;
+use crate::RunError;
 use crate::plugin::PluginState;
 use persist_embed::error::Error;
 use persist_embed::records::{BreakevenLevel, PartialLevels, RiskEntry, SignalRow, StrategyData};
@@ -80,11 +81,11 @@ enum StoredWrite {
     Storage(Value),
 }
 
-fn parsed(text: String) -> Result<Value, Error> {
-    serde_json::from_str(&text).map_err(|e| Error::Guest(format!("the guest's JSON: {e}")))
+fn parsed(text: String) -> Result<Value, RunError> {
+    serde_json::from_str(&text).map_err(|e| Error::Guest(format!("the guest's JSON: {e}")).into())
 }
 
-fn encode(persist: &mut Persist, write: &Write) -> Result<StoredWrite, Error> {
+fn encode(persist: &mut Persist, write: &Write) -> Result<StoredWrite, RunError> {
     let row = |persist: &mut Persist, row: &Option<SignalRow>| match row {
         Some(row) => parsed(persist.signal_row_to_json(row)?),
         None => Ok(Value::Null),
@@ -108,7 +109,7 @@ fn encode(persist: &mut Persist, write: &Write) -> Result<StoredWrite, Error> {
     })
 }
 
-fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, Error> {
+fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, RunError> {
     let row = |persist: &mut Persist, value: Value| match value {
         Value::Null => Ok(None),
         v => persist.signal_row_from_json(&v.to_string()).map(Some),
@@ -134,7 +135,7 @@ fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, Error> {
 
 /// Reads the progress of `ctx`'s run, and makes the writes of its last candle again (they
 /// may have been cut short by a crash).
-pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, Error> {
+pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, RunError> {
     let Some(text) = persist.read_session_data(
         &ctx.strategy_name,
         &ctx.exchange_name,
@@ -174,7 +175,7 @@ fn corrupt(ctx: &Context, e: &dyn std::fmt::Display) -> Error {
 }
 
 /// Makes `progress` durable, then its writes.
-pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Result<(), Error> {
+pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Result<(), RunError> {
     let when = progress.last_candle.unwrap_or(0) as f64;
     let mut writes = Vec::with_capacity(progress.writes.len());
     for w in &progress.writes {
@@ -202,7 +203,7 @@ pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Resu
     apply(persist, ctx, &progress.writes)
 }
 
-fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), Error> {
+fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), RunError> {
     let (symbol, strategy, exchange) = (&ctx.symbol, &ctx.strategy_name, &ctx.exchange_name);
     for write in writes {
         match write {
@@ -262,7 +263,7 @@ pub struct Close {
 }
 
 /// The JSON text of a live signals-store row.
-pub fn storage_json(persist: &mut Persist, row: &StorageRow) -> Result<String, Error> {
+pub fn storage_json(persist: &mut Persist, row: &StorageRow) -> Result<String, RunError> {
     let mut value: Value = serde_json::from_str(&persist.signal_row_to_json(&row.row)?)
         .map_err(|e| Error::Guest(format!("signal row JSON: {e}")))?;
     let object = value

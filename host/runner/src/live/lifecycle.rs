@@ -16,8 +16,8 @@
 
 use super::Context;
 use super::journal::{Close, Status, StorageRow, Write, storage_json};
+use crate::RunError;
 use crate::plugin::{self, Candle, Signal};
-use persist_embed::error::Error;
 use persist_embed::records::{
     BreakevenLevel, PartialLevels, Position, RiskEntry, RiskPosition, SignalRow, StrategyData,
 };
@@ -43,7 +43,7 @@ pub struct Book {
 
 impl Book {
     /// The book as persisted.
-    pub fn restore(persist: &mut Persist, ctx: &Context) -> Result<Book, Error> {
+    pub fn restore(persist: &mut Persist, ctx: &Context) -> Result<Book, RunError> {
         let (symbol, strategy, exchange) = (&ctx.symbol, &ctx.strategy_name, &ctx.exchange_name);
         let pending = persist.read_signal_data(symbol, strategy, exchange)?;
         let scheduled = persist.read_schedule_data(symbol, strategy, exchange)?;
@@ -73,9 +73,9 @@ impl Book {
 }
 
 /// Refuses a signal with nonsense prices, naming the plugin and the rule.
-pub fn check_signal(plugin: &str, at: &str, s: &Signal, price: f64) -> Result<(), Error> {
+pub fn check_signal(plugin: &str, at: &str, s: &Signal, price: f64) -> Result<(), RunError> {
     let refuse = |rule: String| {
-        Err(Error::Plugin(format!(
+        Err(RunError::Plugin(format!(
             "plugin {plugin} returned a signal the runner refuses {at}: {rule}"
         )))
     };
@@ -113,7 +113,7 @@ pub fn step(
     candle: &Candle,
     when: i64,
     signal: Option<Signal>,
-) -> Result<Vec<Write>, Error> {
+) -> Result<Vec<Write>, RunError> {
     let mut writes = Vec::new();
     let now = when as f64;
     if let Some(signal) = signal {
@@ -263,7 +263,7 @@ fn storage(
     price: f64,
     now: f64,
     close: Option<Close>,
-) -> Result<Write, Error> {
+) -> Result<Write, RunError> {
     let created_at = row.scheduled_at.unwrap_or(now);
     let text = storage_json(
         persist,
@@ -283,7 +283,7 @@ fn risk_key(ctx: &Context) -> String {
     format!("{}_{}_{}", ctx.strategy_name, ctx.exchange_name, ctx.symbol)
 }
 
-fn risk_full(persist: &mut Persist, ctx: &Context) -> Result<bool, Error> {
+fn risk_full(persist: &mut Persist, ctx: &Context) -> Result<bool, RunError> {
     let positions = persist.read_position_data(&ctx.risk_name, &ctx.exchange_name, 0.0)?;
     let key = risk_key(ctx);
     Ok(positions.iter().filter(|e| e.key != key).count() >= ctx.max_positions)
@@ -299,7 +299,7 @@ fn open(
     now: f64,
     activated: Option<SignalRow>,
     writes: &mut Vec<Write>,
-) -> Result<(), Error> {
+) -> Result<(), RunError> {
     if activated.is_none() && risk_full(persist, ctx)? {
         tracing::info!(symbol = %ctx.symbol, "risk limit {} reached: signal not opened", ctx.max_positions);
         return Ok(());
@@ -351,7 +351,7 @@ fn cancel(
     price: f64,
     now: f64,
     writes: &mut Vec<Write>,
-) -> Result<(), Error> {
+) -> Result<(), RunError> {
     let mut deferred = strategy_data(None, None);
     deferred.cancelled_signal = Some(row.clone());
     writes.push(Write::Strategy(Box::new(deferred)));
@@ -381,7 +381,7 @@ fn close(
     price: f64,
     now: f64,
     writes: &mut Vec<Write>,
-) -> Result<(), Error> {
+) -> Result<(), RunError> {
     let mut deferred = strategy_data(Some(&row.id), Some(&row.id));
     match reason {
         "take_profit" => deferred.take_profit_signal = Some(row.clone()),

@@ -12,9 +12,9 @@ pub mod journal;
 pub mod lifecycle;
 pub mod report;
 
+use crate::RunError;
 use crate::plugin::{Candle, Plugin, PluginState, Signal};
 use lifecycle::Book;
-use persist_embed::error::Error;
 use persist_embed::session::Persist;
 pub use report::Report;
 
@@ -44,7 +44,7 @@ pub trait Strategy {
         when: i64,
         candles: &[Candle],
         state: &PluginState,
-    ) -> Result<(Option<Signal>, PluginState), Error>;
+    ) -> Result<(Option<Signal>, PluginState), RunError>;
 }
 
 impl Strategy for Plugin {
@@ -58,7 +58,7 @@ impl Strategy for Plugin {
         when: i64,
         candles: &[Candle],
         state: &PluginState,
-    ) -> Result<(Option<Signal>, PluginState), Error> {
+    ) -> Result<(Option<Signal>, PluginState), RunError> {
         Plugin::get_signal(self, symbol, when, candles, state)
     }
 }
@@ -70,7 +70,7 @@ pub fn run(
     strategy: &mut dyn Strategy,
     candles: &[Candle],
     ctx: &Context,
-) -> Result<Report, Error> {
+) -> Result<Report, RunError> {
     let mut progress = journal::resume(persist, ctx)?;
     let mut book = Book::restore(persist, ctx)?;
     let start = match progress.last_candle {

@@ -2,6 +2,7 @@
 //! prints is what is persisted, so an interrupted run that resumed prints the same.
 
 use super::Context;
+use crate::RunError;
 use persist_embed::error::Error;
 use persist_embed::session::Persist;
 use serde::Serialize;
@@ -51,7 +52,7 @@ fn text(row: &Value, key: &str) -> String {
 }
 
 /// The report of `ctx`'s run over `candles` candles, from the persisted rows.
-pub fn build(persist: &mut Persist, ctx: &Context, candles: usize) -> Result<Report, Error> {
+pub fn build(persist: &mut Persist, ctx: &Context, candles: usize) -> Result<Report, RunError> {
     let mut rows = Vec::new();
     for json in persist.read_storage_data(false)? {
         let row: Value = serde_json::from_str(&json)

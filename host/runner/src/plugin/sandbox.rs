@@ -10,6 +10,7 @@
 use super::Signal;
 use super::bindings::{self, backtest::strategy::types::Candle};
 use super::imports::{MemoryCap, PluginHost, PluginState};
+use crate::RunError;
 use persist_embed::component_cache;
 use persist_embed::error::Error;
 use sha2::{Digest, Sha256};
@@ -76,8 +77,8 @@ impl Drop for Plugin {
     }
 }
 
-fn refused(name: &str, why: String) -> Error {
-    Error::Plugin(format!("plugin {name} refused: {why}"))
+fn refused(name: &str, why: String) -> RunError {
+    RunError::Plugin(format!("plugin {name} refused: {why}"))
 }
 
 /// Whether a plugin may import `import` (an instance name such as `wasi:io/streams@0.2.6`).
@@ -88,7 +89,7 @@ fn offered(import: &str) -> bool {
 
 impl Plugin {
     /// Loads the plugin component at `path`; its name in messages is the file's stem.
-    pub fn load(path: &Path, limits: Limits) -> Result<Plugin, Error> {
+    pub fn load(path: &Path, limits: Limits) -> Result<Plugin, RunError> {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -99,7 +100,7 @@ impl Plugin {
     }
 
     /// Loads a plugin component from its bytes.
-    pub fn from_bytes(name: &str, wasm: &[u8], limits: Limits) -> Result<Plugin, Error> {
+    pub fn from_bytes(name: &str, wasm: &[u8], limits: Limits) -> Result<Plugin, RunError> {
         let mut config = Config::new();
         config
             .consume_fuel(true)
@@ -186,7 +187,7 @@ impl Plugin {
         when: i64,
         candles: &[Candle],
         state: &PluginState,
-    ) -> Result<(Option<Signal>, PluginState), Error> {
+    ) -> Result<(Option<Signal>, PluginState), RunError> {
         self.store.data_mut().state = state.clone();
         arm(&mut self.store, &self.limits)?;
         let answer = self.instance.backtest_strategy_strategy().call_get_signal(
@@ -198,7 +199,7 @@ impl Plugin {
         let at = format!("in get-signal for {symbol} at {when}");
         match answer {
             Ok(Ok(signal)) => Ok((signal, std::mem::take(&mut self.store.data_mut().state))),
-            Ok(Err(words)) => Err(Error::Plugin(format!(
+            Ok(Err(words)) => Err(RunError::Plugin(format!(
                 "plugin {} failed {at}: {words}",
                 self.name
             ))),
@@ -214,7 +215,7 @@ impl Plugin {
 }
 
 /// Fills the store's fuel and sets its deadline for the next call.
-fn arm(store: &mut Store<PluginHost>, limits: &Limits) -> Result<(), Error> {
+fn arm(store: &mut Store<PluginHost>, limits: &Limits) -> Result<(), RunError> {
     store
         .set_fuel(if limits.fuel == 0 {
             u64::MAX
@@ -234,7 +235,7 @@ fn stopped(
     store: &Store<PluginHost>,
     at: &str,
     e: wasmtime::Error,
-) -> Error {
+) -> RunError {
     let why = if store.data().limits.hit {
         format!(
             "reached its memory limit of {} MiB (--memory-mb)",
@@ -266,7 +267,7 @@ fn stopped(
             None => format!("trapped: {e:#}"),
         }
     };
-    Error::Plugin(format!("plugin {name} stopped {at}: it {why}"))
+    RunError::Plugin(format!("plugin {name} stopped {at}: it {why}"))
 }
 
 /// A thread that moves the engine's epoch every [`TICK`] until the flag is set.
