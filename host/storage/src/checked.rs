@@ -7,12 +7,14 @@ use persist_core::keys::{check_entity, check_name, shown};
 /// Longest quarantine reason kept, in bytes; longer ones are cut.
 const MAX_REASON_BYTES: usize = 4096;
 
+/// A backend behind the host's checks: safe names, the document size cap, bounded reasons.
 pub struct Checked {
     inner: Box<dyn Backend>,
     max_document_bytes: u64,
 }
 
 impl Checked {
+    /// `inner`, refusing documents over `max_document_bytes`.
     pub fn new(inner: Box<dyn Backend>, max_document_bytes: u64) -> Self {
         Checked {
             inner,

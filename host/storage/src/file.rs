@@ -26,6 +26,7 @@ use std::time::{Duration, SystemTime};
 /// Temp files older than this are left over from a crash (backtest-kit's value).
 pub const STALE_TMP_AGE: Duration = Duration::from_secs(120);
 
+/// `file:PATH`: one JSON file per document under a folder, in backtest-kit's `./dump` layout.
 pub struct FileStore {
     root: Dir,
     /// Larger documents are refused on read without being loaded.

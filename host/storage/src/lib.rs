@@ -2,7 +2,7 @@
 //! [`open_url`]; every backend is wrapped in [`checked::Checked`], which refuses unsafe names
 //! and oversized documents whatever the guest sends.
 //!
-//! - [`file`]: `file:PATH`, atomic files under a cap-std directory capability.
+//! - [`file`](mod@file): `file:PATH`, atomic files under a cap-std directory capability.
 //! - [`memory`]: `memory:`, a map in this process.
 //! - `redis`: `redis://`, one key per document (cargo feature `redis`, on by default).
 //! - `postgres`: `postgres://`, one row per document (cargo feature `postgres`, on by default).
@@ -55,12 +55,21 @@ pub enum StorageError {
 pub trait Backend: Send + Sync {
     /// The store's URL, for messages.
     fn url(&self) -> String;
+    /// The document's bytes, or `None` when the id does not exist.
     fn read(&self, entity: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Replaces the document atomically (old bytes or new, never a mix); durable on `Ok`.
     fn write(&self, entity: &str, id: &str, value: &[u8]) -> Result<(), StorageError>;
+    /// Creates the document only if the id does not exist: `true` when this call created it,
+    /// `false` when it existed (and is left as it was). Durable on `Ok(true)`.
     fn write_if_absent(&self, entity: &str, id: &str, value: &[u8]) -> Result<bool, StorageError>;
+    /// Removes the document; removing an absent one is not an error.
     fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError>;
+    /// The ids stored under the entity, in no particular order (none when it has none).
     fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError>;
+    /// Every entity path that holds documents and starts with `prefix` (`""` for all).
     fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
+    /// Moves the document out of the live store into the quarantine, with `reason` beside
+    /// it; never deletes. An absent document is not an error.
     fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError>;
 }
 

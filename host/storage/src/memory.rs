@@ -5,6 +5,7 @@ use super::{Backend, StorageError};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
+/// `memory:`: documents in a map of this process, gone when it exits.
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
+/// `postgres://`: one row per document, connected on first use and again after a failure.
 pub struct PostgresStore {
     config: postgres::Config,
     url: PostgresUrl,
@@ -32,6 +33,7 @@ struct Conn {
 }
 
 impl PostgresStore {
+    /// The store of `url`; nothing is connected until the first call.
     pub fn open(url: &PostgresUrl) -> Result<PostgresStore, StorageError> {
         let mut config = postgres::Config::from_str(&url.server)
             .map_err(|e| StorageError::Io(format!("{}: {e}", redacted(&url.server))))?;

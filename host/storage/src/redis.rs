@@ -16,6 +16,7 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// The namespace of quarantined documents (no entity path starts with a dot).
 const QUARANTINE: &str = ".quarantine";
 
+/// `redis://`: one key per document, connected on first use and again after a failure.
 pub struct RedisStore {
     client: redis::Client,
     url: RedisUrl,
@@ -23,6 +24,7 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
+    /// The store of `url`; nothing is connected until the first call.
     pub fn open(url: &RedisUrl) -> Result<RedisStore, StorageError> {
         let mut info = redis::IntoConnectionInfo::into_connection_info(url.server.as_str())
             .map_err(|e| StorageError::Io(format!("{}: {e}", redacted(&url.server))))?;

@@ -17,6 +17,7 @@ pub fn bucket_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// Which store serves each bucket: a default, and the buckets routed elsewhere.
 #[derive(Clone)]
 pub struct Routes {
     default: Arc<dyn Backend>,
@@ -88,12 +89,20 @@ impl Routes {
     }
 }
 
+/// Why routes could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum RouteError {
+    /// A route names no bucket (`base` or one of the 16 domains).
     #[error("unknown bucket {0:?} in a route; the buckets are {names}", names = bucket_names().join(", "))]
     UnknownBucket(String),
+    /// A store of the routes could not be opened.
     #[error("cannot open store {url}: {error}")]
-    Open { url: String, error: StorageError },
+    Open {
+        /// The store's URL (its password hidden).
+        url: String,
+        /// Why it could not be opened.
+        error: StorageError,
+    },
 }
 
 /// `BUCKET=URL`, as `--route` takes it.

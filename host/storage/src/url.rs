@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+/// A store, as `--store`, `--route` and the config file name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {
     /// Atomic JSON files under this folder, in backtest-kit's `./dump` layout.
@@ -19,6 +20,7 @@ pub enum StoreUrl {
     Postgres(PostgresUrl),
 }
 
+/// A `redis://` store URL, split into the server and our parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisUrl {
     /// The server's URL without our query parameters (it may hold a password).
@@ -29,6 +31,7 @@ pub struct RedisUrl {
     pub ttl: Option<u64>,
 }
 
+/// A `postgres://` store URL, split into the server and our parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostgresUrl {
     /// The connection URL without our query parameters (it may hold a password).
@@ -75,12 +78,15 @@ fn split_query(s: &str) -> Result<(url::Url, Vec<(String, String)>), String> {
     Ok((u, params))
 }
 
+/// A store URL that names no store this build can open.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unsupported store URL {url}: {why}; use file:PATH (for example file:./dump), memory:, redis://host:port or postgres://user@host:port/db"
 )]
 pub struct BadStoreUrl {
+    /// The URL as given (its password hidden).
     pub url: String,
+    /// What is wrong with it.
     pub why: String,
 }
 

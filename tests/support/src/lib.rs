@@ -31,6 +31,7 @@ fn set_cache_dir() {
     unsafe { std::env::set_var("PERSIST_CACHE_DIR", cache_dir()) };
 }
 
+/// A file store under `root`, behind the host's checks.
 pub fn file_backend(root: &Path) -> Arc<dyn Backend> {
     open_url(
         &StoreUrl::File(root.to_path_buf()),
@@ -39,22 +40,27 @@ pub fn file_backend(root: &Path) -> Arc<dyn Backend> {
     .expect("file store opens")
 }
 
+/// A fresh memory store, behind the host's checks.
 pub fn memory_backend() -> Arc<dyn Backend> {
     open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).expect("memory store opens")
 }
 
+/// The guest on `backend`.
 pub fn open(backend: Arc<dyn Backend>) -> Persist {
     runtime().open(backend).expect("guest instantiates")
 }
 
+/// Runs a command to its end, with its output captured.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("persist runs")
 }
 
+/// What a command printed on stdout.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// What a command printed on stderr.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -170,6 +170,7 @@ fn server_dir(kind: &str) -> PathBuf {
     dir
 }
 
+/// A loopback port free at the time of the call.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -254,6 +255,7 @@ fn shared(kind: &str, start: impl FnOnce() -> String) -> String {
 /// A redis-server of its own. `durable` fsyncs every write (appendonly, appendfsync always),
 /// so a kill loses nothing acknowledged.
 pub struct RedisServer {
+    /// Its port on 127.0.0.1.
     pub port: u16,
     dir: PathBuf,
     durable: bool,
@@ -261,6 +263,7 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
+    /// A redis-server of its own in the run folder, on a free port.
     pub fn start(durable: bool) -> RedisServer {
         RedisServer::start_in(server_dir("redis"), durable)
     }
@@ -278,6 +281,7 @@ impl RedisServer {
         server
     }
 
+    /// Starts the server (again) on the same port and folder, and waits until it answers.
     pub fn restart(&mut self) {
         let log = self.dir.join("log");
         let appendonly: &[&str] = if self.durable {
@@ -313,6 +317,7 @@ impl RedisServer {
         self.child = Some(child);
     }
 
+    /// Kills the server (SIGKILL): no shutdown, as in a crash.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
@@ -321,6 +326,7 @@ impl RedisServer {
         }
     }
 
+    /// `redis://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
@@ -344,11 +350,13 @@ impl Drop for RedisServer {
 /// A PostgreSQL cluster of its own (initdb + pg_ctl), trust auth for user postgres, run as the
 /// postgres user when the tests run as root.
 pub struct PostgresServer {
+    /// Its port on 127.0.0.1.
     pub port: u16,
     dir: PathBuf,
 }
 
 impl PostgresServer {
+    /// A PostgreSQL cluster of its own in the run folder, on a free port.
     pub fn start() -> PostgresServer {
         PostgresServer::start_in(server_dir("postgres"))
     }
@@ -423,6 +431,7 @@ impl PostgresServer {
         );
     }
 
+    /// `postgres://postgres@127.0.0.1:<port>/<database>`.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }

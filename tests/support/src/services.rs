@@ -8,10 +8,12 @@ use persist_embed::{Backend, DEFAULT_MAX_DOCUMENT_BYTES, StoreUrl, open_url};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// The Redis the store tests use: `PERSIST_TEST_REDIS`, else this run's own.
 pub fn redis_server() -> String {
     std::env::var("PERSIST_TEST_REDIS").unwrap_or_else(|_| servers::shared_redis().to_owned())
 }
 
+/// The PostgreSQL the store tests use: `PERSIST_TEST_POSTGRES`, else this run's own.
 pub fn postgres_server() -> String {
     std::env::var("PERSIST_TEST_POSTGRES").unwrap_or_else(|_| servers::shared_postgres().to_owned())
 }
@@ -41,7 +43,9 @@ pub fn unique(kind: &str) -> String {
 
 /// A Redis key prefix of its own; its keys are deleted on drop.
 pub struct RedisPrefix {
+    /// The server's URL.
     pub server: String,
+    /// The prefix, unique to this test.
     pub prefix: String,
 }
 
@@ -59,6 +63,7 @@ impl RedisPrefix {
         }
     }
 
+    /// The store URL of the prefix.
     pub fn url(&self) -> String {
         format!("{}?prefix={}", self.server, self.prefix)
     }
@@ -92,7 +97,9 @@ impl Drop for RedisPrefix {
 
 /// A PostgreSQL table of its own; dropped (with its quarantine and view) on drop.
 pub struct PostgresTable {
+    /// The server's URL.
     pub server: String,
+    /// The table, unique to this test.
     pub table: String,
 }
 
@@ -113,10 +120,12 @@ impl PostgresTable {
         }
     }
 
+    /// The store URL of the table.
     pub fn url(&self) -> String {
         format!("{}?table={}", self.server, self.table)
     }
 
+    /// Runs `sql` on the server and returns its rows.
     pub fn query(&self, sql: &str) -> Vec<postgres::Row> {
         let mut c = postgres::Client::connect(&self.server, postgres::NoTls).expect("postgres");
         c.query(sql, &[]).expect(sql)
@@ -136,13 +145,18 @@ impl Drop for PostgresTable {
 
 /// A store of each kind, fresh and empty, with what cleans it up.
 pub enum Fresh {
+    /// A temp folder, removed on drop.
     File(tempfile::TempDir),
+    /// A memory store (each open is a new, empty one).
     Memory,
+    /// A prefix of its own on the test Redis.
     Redis(RedisPrefix),
+    /// A table of its own on the test PostgreSQL.
     Postgres(PostgresTable),
 }
 
 impl Fresh {
+    /// One of each kind.
     pub fn all() -> Vec<Fresh> {
         vec![
             Fresh::File(tempfile::tempdir().expect("temp dir")),
@@ -152,6 +166,7 @@ impl Fresh {
         ]
     }
 
+    /// `file`, `memory`, `redis` or `postgres`.
     pub fn name(&self) -> &'static str {
         match self {
             Fresh::File(_) => "file",
@@ -161,6 +176,7 @@ impl Fresh {
         }
     }
 
+    /// The store URL.
     pub fn url(&self) -> String {
         match self {
             Fresh::File(dir) => format!("file:{}", dir.path().display()),
@@ -170,11 +186,13 @@ impl Fresh {
         }
     }
 
+    /// The store, with a document cap.
     pub fn open(&self, max_document_bytes: u64) -> Arc<dyn Backend> {
         let url: StoreUrl = self.url().parse().expect("store URL");
         open_url(&url, max_document_bytes).expect("store opens")
     }
 
+    /// The store, with the default document cap.
     pub fn backend(&self) -> Arc<dyn Backend> {
         self.open(DEFAULT_MAX_DOCUMENT_BYTES)
     }

@@ -24,16 +24,26 @@ pub const CHECKPOINT: usize = 500;
 /// One domain write, as backtest-kit's live mode makes it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
+    /// The strategy domain's record (closed signals written ahead of clearing one).
     Strategy(Box<StrategyData>),
+    /// The open signal, or none to clear it.
     Signal(Option<SignalRow>),
+    /// The scheduled signal, or none to clear it.
     Schedule(Option<SignalRow>),
+    /// The risk profile's open positions.
     Risk(Vec<RiskEntry>),
+    /// A signal's partial-profit and partial-loss levels reached.
     Partial {
+        /// The signal's id.
         signal_id: String,
+        /// Its levels.
         levels: Vec<PartialLevels>,
     },
+    /// A signal's breakeven state.
     Breakeven {
+        /// The signal's id.
         signal_id: String,
+        /// Its levels.
         levels: Vec<BreakevenLevel>,
     },
     /// A row of the live signals store (`data/storage/live/<id>.json`), as JSON text.
@@ -236,29 +246,44 @@ fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), R
 /// backtest-kit's `IStorageSignalRow`: the signal row with its status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StorageRow {
+    /// The signal.
     pub row: SignalRow,
+    /// Where it is in its life.
     pub status: Status,
+    /// When the row was first written, in ms.
     pub created_at: f64,
+    /// When the row was last written, in ms.
     pub updated_at: f64,
+    /// The price at the last write.
     pub current_price: f64,
+    /// How it closed, once closed.
     pub close: Option<Close>,
 }
 
+/// A signal's status in the signals store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Open: a position is held.
     Opened,
+    /// Waiting for its entry price.
     Scheduled,
+    /// Closed on take-profit, stop-loss or time.
     Closed,
+    /// Cancelled before it opened.
     Cancelled,
 }
 
+/// How a signal closed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Close {
     /// `take_profit`, `stop_loss` or `time_expired`.
     pub reason: &'static str,
+    /// When it closed, in ms.
     pub timestamp: f64,
+    /// Its profit or loss in percent, fees included.
     pub pnl_percentage: f64,
+    /// Its profit or loss in money, on a position of `POSITION_COST`.
     pub pnl_cost: f64,
 }
 

@@ -35,9 +35,13 @@ const BREAKEVEN_PERCENT: f64 = 2.0 * FEE_PERCENT;
 /// The signals of one symbol, strategy and exchange, as the domains hold them.
 #[derive(Debug, Default)]
 pub struct Book {
+    /// The open signal.
     pub pending: Option<SignalRow>,
+    /// The scheduled signal, waiting for its entry price.
     pub scheduled: Option<SignalRow>,
+    /// The open signal's partial levels reached.
     pub partial: Option<PartialLevels>,
+    /// Whether the open signal reached breakeven.
     pub breakeven: bool,
 }
 

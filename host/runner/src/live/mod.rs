@@ -24,8 +24,11 @@ pub const WINDOW: usize = 100;
 /// Who runs, on what: the keys of every document the run writes.
 #[derive(Debug, Clone)]
 pub struct Context {
+    /// The symbol traded (`BTCUSDT`).
     pub symbol: String,
+    /// The strategy's name, part of every signal's context.
     pub strategy_name: String,
+    /// The exchange's name, part of every signal's context.
     pub exchange_name: String,
     /// The risk profile whose positions count against `max_positions`.
     pub risk_name: String,
@@ -37,7 +40,10 @@ pub struct Context {
 
 /// Something that answers `get-signal`: a plugin, or (in `persist bench`) a native strategy.
 pub trait Strategy {
+    /// Its name, for messages.
     fn name(&self) -> &str;
+    /// The signal to open now, if any, for the window of `candles` ending at `when` (the
+    /// current candle's close time), and the plugin's state after the call.
     fn get_signal(
         &mut self,
         symbol: &str,

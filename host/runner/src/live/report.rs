@@ -9,34 +9,53 @@ use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
 
+/// One closed signal of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Trade {
+    /// The signal's id.
     pub id: String,
+    /// `long` or `short`.
     pub position: String,
+    /// When it opened, in ms.
     pub open_time: i64,
+    /// The entry price.
     pub price_open: f64,
+    /// When it closed, in ms.
     pub close_time: i64,
+    /// The exit price.
     pub price_close: f64,
+    /// `take_profit`, `stop_loss` or `time_expired`.
     pub reason: String,
+    /// Profit or loss in percent, fees included.
     pub pnl_percentage: f64,
+    /// The plugin's note on the signal.
     pub note: Option<String>,
 }
 
+/// What a run did, read back from the signals store: `persist run`'s table and `--json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The symbol traded.
     pub symbol: String,
+    /// The strategy's name.
     pub strategy_name: String,
+    /// The exchange's name.
     pub exchange_name: String,
+    /// Candles in the feed.
     pub candles: usize,
+    /// The closed signals, oldest first.
     pub trades: Vec<Trade>,
     /// Scheduled signals cancelled before they opened.
     pub cancelled: usize,
     /// `opened` or `scheduled` when the run ended with a signal active.
     pub active: Option<String>,
+    /// Trades closed in profit.
     pub wins: usize,
+    /// Trades closed at a loss.
     pub losses: usize,
+    /// The sum of the trades' `pnl_percentage`.
     pub total_pnl_percentage: f64,
 }
 

@@ -180,7 +180,7 @@ impl Plugin {
 
     /// Asks the plugin for a signal. `state` is the plugin's state before the call; the
     /// state after it is returned with the answer. A broken limit, a trap or an error the
-    /// plugin returns is an [`Error::Plugin`]; the plugin must not be called again then.
+    /// plugin returns is a [`RunError::Plugin`]; the plugin must not be called again then.
     pub fn get_signal(
         &mut self,
         symbol: &str,
