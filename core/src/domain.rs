@@ -13,27 +13,45 @@ use crate::records::strategy::StrategyData;
 use crate::records::trading::{Candle, read_breakeven, read_partial, read_risk};
 use serde_json::Value;
 
+/// One of backtest-kit's 16 persistence domains (`Persist<X>Adapter`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Domain {
+    /// `data/signal/`: the open signal of a symbol, strategy and exchange.
     Signal,
+    /// `data/schedule/`: the scheduled signal, waiting for its entry price.
     Schedule,
+    /// `data/strategy/`: the strategy's state (commit queue, deferred closes, pause).
     Strategy,
+    /// `data/risk/`: a risk profile's open positions.
     Risk,
+    /// `data/partial/`: the partial-profit and partial-loss levels each signal reached.
     Partial,
+    /// `data/breakeven/`: whether each signal reached breakeven.
     Breakeven,
+    /// `data/candle/`: cached candles, one file each.
     Candle,
+    /// `data/storage/`: the signals store (every signal and its status).
     Storage,
+    /// `data/notification/`: notifications.
     Notification,
+    /// `data/log/`: the append-only log.
     Log,
+    /// `data/measure/`: cached measures, soft-deleted.
     Measure,
+    /// `data/interval/`: values cached per interval, soft-deleted.
     Interval,
+    /// `memory/`: a signal's memory entries, soft-deleted.
     Memory,
+    /// `data/recent/`: the most recent signal of a context.
     Recent,
+    /// `state/`: a signal's state value.
     State,
+    /// `session/`: a session's data.
     Session,
 }
 
 impl Domain {
+    /// Every domain, in backtest-kit's order.
     pub const ALL: [Domain; 16] = [
         Domain::Signal,
         Domain::Schedule,
@@ -139,7 +157,9 @@ impl Domain {
 /// Where one document lives: the escaped entity path and id, as the host stores them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Address {
+    /// The escaped entity path.
     pub entity: String,
+    /// The escaped id.
     pub id: String,
 }
 

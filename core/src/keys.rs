@@ -30,21 +30,33 @@ pub const QUARANTINE_DIR: &str = ".quarantine";
 /// Why a name or path is not safe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyError {
+    /// The name is empty.
     Empty,
     /// A leading, trailing or doubled `/` in an entity path.
     EmptySegment(String),
+    /// The name or path is longer than allowed.
     TooLong {
+        /// Its length in bytes.
         len: usize,
+        /// The most allowed.
         max: usize,
     },
+    /// The entity path has more segments than allowed.
     TooDeep {
+        /// Its segments.
         depth: usize,
+        /// The most allowed.
         max: usize,
     },
+    /// The name is `.` or `..`.
     DotName(String),
+    /// The name starts with `.` (hidden; temp files and the quarantine are).
     LeadingDot(String),
+    /// The name holds a character no stored name may hold.
     ForbiddenChar {
+        /// The name.
         name: String,
+        /// The character.
         ch: char,
     },
 }

@@ -9,11 +9,14 @@ use std::fmt;
 /// Why a value is not a valid record: the field path and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
+    /// Where in the record: `signal.priceOpen`, `risk[0][1].symbol`.
     pub path: String,
+    /// What is wrong with the value there.
     pub reason: String,
 }
 
 impl FieldError {
+    /// An error at `path`.
     pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
         FieldError {
             path: path.into(),
@@ -30,6 +33,7 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
+/// A result whose error names the field.
 pub type Result<T> = std::result::Result<T, FieldError>;
 
 /// A JSON value as a message shows it, cut to 40 characters.
@@ -192,6 +196,7 @@ impl<'a> Fields<'a> {
         })
     }
 
+    /// The path of the member `name` of this object.
     pub fn path(&self, name: &str) -> String {
         join(&self.path, name)
     }
@@ -236,6 +241,7 @@ impl<'a> Fields<'a> {
         self.take(name).filter(|v| !v.is_null())
     }
 
+    /// The member `name`, which must be a string.
     pub fn string(&mut self, name: &'static str) -> Result<String> {
         let member = self.take_member(name);
         if let Some(Member::Raw(raw)) = member
@@ -281,6 +287,7 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The member `name`, which must be a finite number.
     pub fn number(&mut self, name: &'static str) -> Result<f64> {
         let member = self.take_member(name);
         // A number the shortcut passed has no exponent and at most 40 characters: it parses
@@ -315,6 +322,7 @@ impl<'a> Fields<'a> {
         Ok(self.opt_number(name)?.unwrap_or(f64::INFINITY))
     }
 
+    /// The member `name`, which must be `true` or `false`.
     pub fn boolean(&mut self, name: &'static str) -> Result<bool> {
         let member = self.take_member(name);
         match member {
@@ -328,6 +336,7 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The member `name` if present and not null, which must then be `true` or `false`.
     pub fn opt_boolean(&mut self, name: &'static str) -> Result<Option<bool>> {
         if self.absent(name) {
             self.take(name);
@@ -432,7 +441,9 @@ fn not_an_object(path: &str, value: &Value) -> FieldError {
 /// Why JSON text is not a record: not JSON at all, or not the record.
 #[derive(Debug)]
 pub enum ParseError {
+    /// The text is not JSON.
     Json(serde_json::Error),
+    /// The JSON is not the record.
     Field(FieldError),
 }
 
@@ -488,6 +499,7 @@ pub struct Writer<'p> {
 }
 
 impl<'p> Writer<'p> {
+    /// An empty object whose fields are named under `path` in errors.
     pub fn new(path: &'p str) -> Writer<'p> {
         let mut out = Vec::with_capacity(256);
         out.push(b'{');
@@ -498,6 +510,7 @@ impl<'p> Writer<'p> {
         }
     }
 
+    /// The path of the field `name` of this object.
     pub fn path(&self, name: &str) -> String {
         join(self.path, name)
     }
@@ -528,22 +541,26 @@ impl<'p> Writer<'p> {
         self
     }
 
+    /// Writes the field `name` with any JSON value.
     pub fn value(&mut self, name: &'static str, value: &Value) -> &mut Self {
         self.field(name);
         push_value(&mut self.out, value);
         self
     }
 
+    /// Writes the field `name` as `null`.
     pub fn null(&mut self, name: &'static str) -> &mut Self {
         self.raw(name, "null")
     }
 
+    /// Writes the field `name` as a string.
     pub fn string(&mut self, name: &'static str, value: &str) -> &mut Self {
         self.field(name);
         push_string(&mut self.out, value);
         self
     }
 
+    /// Writes the field `name` as a string when there is one.
     pub fn opt_string(&mut self, name: &'static str, value: Option<&str>) -> &mut Self {
         if let Some(v) = value {
             self.string(name, v);
@@ -551,10 +568,12 @@ impl<'p> Writer<'p> {
         self
     }
 
+    /// Writes the field `name` as `true` or `false`.
     pub fn boolean(&mut self, name: &'static str, value: bool) -> &mut Self {
         self.raw(name, if value { "true" } else { "false" })
     }
 
+    /// Writes the field `name` as `true` or `false` when there is one.
     pub fn opt_boolean(&mut self, name: &'static str, value: Option<bool>) -> &mut Self {
         if let Some(v) = value {
             self.boolean(name, v);
@@ -576,6 +595,7 @@ impl<'p> Writer<'p> {
         Ok(self)
     }
 
+    /// Writes the field `name` as a finite number when there is one.
     pub fn opt_number(&mut self, name: &'static str, value: Option<f64>) -> Result<&mut Self> {
         match value {
             Some(v) => self.number(name, v),

@@ -27,11 +27,15 @@ pub enum Payload {
     Session,
 }
 
+/// The `status` of a signals-store row.
 pub const STORAGE_STATUSES: [&str; 4] = ["opened", "scheduled", "closed", "cancelled"];
+/// The `closeReason` of a closed signals-store row.
 pub const CLOSE_REASONS: [&str; 4] = ["time_expired", "take_profit", "stop_loss", "closed"];
+/// The `type` of a log entry.
 pub const LOG_TYPES: [&str; 5] = ["log", "debug", "info", "warn", "agent"];
 
 impl Payload {
+    /// Checks `value` against the payload's schema; the error names the field under `path`.
     pub fn check(self, path: &str, value: &Value) -> Result<()> {
         let mut f = Fields::new(path, value.clone())?;
         match self {

@@ -5,13 +5,17 @@
 use crate::record::{FieldError, Fields, ParseError, Result, Writer, array, index, item};
 use serde_json::{Map, Value};
 
+/// A signal's side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
+    /// Bought: profits when the price rises.
     Long,
+    /// Sold short: profits when the price falls.
     Short,
 }
 
 impl Position {
+    /// `long` or `short`, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             Position::Long => "long",
@@ -19,6 +23,7 @@ impl Position {
         }
     }
 
+    /// The member `name` of `f`, which must be `long` or `short`.
     pub fn read(f: &mut Fields, name: &'static str) -> Result<Position> {
         Ok(match f.one_of(name, &["long", "short"])?.as_str() {
             "long" => Position::Long,
@@ -30,10 +35,15 @@ impl Position {
 /// `IStrategyPnL`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pnl {
+    /// Profit or loss in percent.
     pub pnl_percentage: f64,
+    /// The entry price.
     pub price_open: f64,
+    /// The price at which it is measured.
     pub price_close: f64,
+    /// Profit or loss in money.
     pub pnl_cost: f64,
+    /// The entries it covers.
     pub pnl_entries: f64,
 }
 
@@ -48,9 +58,13 @@ const PNL_FIELDS: [&str; 5] = [
 /// `_peak` / `_fall`: `{price, timestamp} & IStrategyPnL` (older rows have no PnL).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Extreme {
+    /// The extreme price reached.
     pub price: f64,
+    /// When, in ms.
     pub timestamp: f64,
+    /// The PnL at that price, when the row has it.
     pub pnl: Option<Pnl>,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -94,13 +108,17 @@ impl Extreme {
     }
 }
 
+/// Which side of a partial close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartialKind {
+    /// Part of the position closed in profit.
     Profit,
+    /// Part of the position closed at a loss.
     Loss,
 }
 
 impl PartialKind {
+    /// `profit` or `loss`, as stored.
     pub fn as_str(self) -> &'static str {
         match self {
             PartialKind::Profit => "profit",
@@ -112,12 +130,19 @@ impl PartialKind {
 /// One item of `_partial`: a partial close.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartialClose {
+    /// `type`: in profit or at a loss.
     pub kind: PartialKind,
+    /// The percent of the position closed.
     pub percent: f64,
+    /// The price it closed at.
     pub current_price: Option<f64>,
+    /// The cost basis when it closed.
     pub cost_basis_at_close: Option<f64>,
+    /// How many entries the position had when it closed.
     pub entry_count_at_close: Option<f64>,
+    /// When, in ms.
     pub timestamp: Option<f64>,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -153,9 +178,13 @@ impl PartialClose {
 /// One item of `_entry`: a (DCA) entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// The entry price.
     pub price: f64,
+    /// The money put in.
     pub cost: f64,
+    /// When, in ms.
     pub timestamp: f64,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -183,29 +212,51 @@ impl Entry {
 /// backtest-kit did not write are optional.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalRow {
+    /// The signal's id.
     pub id: String,
+    /// `long` or `short`.
     pub position: Position,
+    /// The strategy's note.
     pub note: Option<String>,
+    /// The entry price.
     pub price_open: f64,
+    /// The take-profit price.
     pub price_take_profit: f64,
+    /// The stop-loss price.
     pub price_stop_loss: f64,
     /// Infinity when the signal has no time limit (stored as `null`).
     pub minute_estimated_time: f64,
+    /// The money put into the position.
     pub cost: Option<f64>,
+    /// The exchange's name.
     pub exchange_name: String,
+    /// The strategy's name.
     pub strategy_name: String,
+    /// The backtest frame's name (empty in live mode).
     pub frame_name: Option<String>,
+    /// When the signal was created (scheduled), in ms.
     pub scheduled_at: Option<f64>,
+    /// When it opened (became pending), in ms.
     pub pending_at: Option<f64>,
+    /// The symbol.
     pub symbol: String,
+    /// `_isScheduled`: whether it was a scheduled signal.
     pub is_scheduled: Option<bool>,
+    /// `_peak`: the best price reached while open.
     pub peak: Option<Extreme>,
+    /// `_fall`: the worst price reached while open.
     pub fall: Option<Extreme>,
+    /// When the row was written, in ms.
     pub timestamp: Option<f64>,
+    /// `_partial`: the partial closes made.
     pub partial: Option<Vec<PartialClose>>,
+    /// `_trailingPriceStopLoss`: the stop-loss moved by a trailing stop.
     pub trailing_price_stop_loss: Option<f64>,
+    /// `_trailingPriceTakeProfit`: the take-profit moved by a trailing take.
     pub trailing_price_take_profit: Option<f64>,
+    /// `_entry`: the entries of an averaged (DCA) position.
     pub entry: Option<Vec<Entry>>,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 

@@ -20,15 +20,25 @@ pub const COMMIT_ACTIONS: [&str; 7] = [
 pub struct Commit {
     /// One of [`COMMIT_ACTIONS`].
     pub action: String,
+    /// The symbol it is for.
     pub symbol: String,
+    /// Whether it is for a backtest.
     pub backtest: bool,
+    /// `percentToClose` (partial-profit, partial-loss).
     pub percent_to_close: Option<f64>,
+    /// `currentPrice`.
     pub current_price: Option<f64>,
+    /// `cost` (average-buy).
     pub cost: Option<f64>,
+    /// `totalEntries` (average-buy).
     pub total_entries: Option<f64>,
+    /// `percentShift` (trailing-stop, trailing-take).
     pub percent_shift: Option<f64>,
+    /// `signalId` (activate-scheduled).
     pub signal_id: Option<String>,
+    /// `activateId` (activate-scheduled).
     pub activate_id: Option<String>,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -112,20 +122,33 @@ impl Commit {
 /// null / 0 / false, as backtest-kit does.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StrategyData {
+    /// The id of the open signal.
     pub pending_signal_id: Option<String>,
+    /// The id of the last signal that was open.
     pub last_pending_id: Option<String>,
     /// `ISignalDto`, a signal not yet opened: kept as its JSON object.
     pub created_signal: Option<Map<String, Value>>,
+    /// Commits queued for the next tick.
     pub commit_queue: Vec<Commit>,
+    /// A close written ahead of clearing the open signal.
     pub closed_signal: Option<SignalRow>,
+    /// A cancellation of the scheduled signal written ahead.
     pub cancelled_signal: Option<SignalRow>,
+    /// An activation of the scheduled signal written ahead.
     pub activated_signal: Option<SignalRow>,
+    /// A take-profit close written ahead.
     pub take_profit_signal: Option<SignalRow>,
+    /// A stop-loss close written ahead.
     pub stop_loss_signal: Option<SignalRow>,
+    /// A signal whose opening is being retried.
     pub retry_open_signal: Option<SignalRow>,
+    /// Open retries so far.
     pub retry_open_count: f64,
+    /// Close retries so far.
     pub retry_close_count: f64,
+    /// Whether the strategy is paused.
     pub is_paused: bool,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -139,6 +162,7 @@ const DEFERRED: [&str; 6] = [
 ];
 
 impl StrategyData {
+    /// Reads a stored value; the error names the field under `path`.
     pub fn read(path: &str, value: Value) -> Result<StrategyData> {
         let mut f = Fields::new(path, value)?;
         let row = |f: &mut Fields, name: &'static str| -> Result<Option<SignalRow>> {
@@ -175,6 +199,7 @@ impl StrategyData {
         })
     }
 
+    /// The record as backtest-kit's JSON text.
     pub fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.opt_string("pendingSignalId", self.pending_signal_id.as_deref());

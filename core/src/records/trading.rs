@@ -8,17 +8,27 @@ use serde_json::{Map, Value};
 /// `IRiskActivePosition`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskPosition {
+    /// The strategy's name.
     pub strategy_name: String,
+    /// The exchange's name.
     pub exchange_name: String,
+    /// The backtest frame's name (empty in live mode).
     pub frame_name: String,
+    /// The symbol.
     pub symbol: String,
+    /// `long` or `short`.
     pub position: Position,
+    /// The entry price.
     pub price_open: f64,
+    /// The stop-loss price.
     pub price_stop_loss: f64,
+    /// The take-profit price.
     pub price_take_profit: f64,
     /// Infinity when the position has no time limit (stored as `null`).
     pub minute_estimated_time: f64,
+    /// When it opened, in ms.
     pub open_timestamp: f64,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -61,6 +71,7 @@ impl RiskPosition {
 /// `${strategyName}_${exchangeName}_${symbol}`.
 pub type RiskData = Vec<(String, RiskPosition)>;
 
+/// Reads a stored `RiskData`; the error names the field under `path`.
 pub fn read_risk(path: &str, value: Value) -> Result<RiskData> {
     // A missing or falsy document reads as no positions.
     let items = match value {
@@ -112,6 +123,7 @@ pub fn read_risk(path: &str, value: Value) -> Result<RiskData> {
         .collect()
 }
 
+/// `RiskData` as backtest-kit's JSON text.
 pub fn write_risk(path: &str, data: &RiskData) -> Result<String> {
     array(data.iter().enumerate().map(|(i, (key, position))| {
         let mut pair = Vec::with_capacity(256);
@@ -127,8 +139,11 @@ pub fn write_risk(path: &str, data: &RiskData) -> Result<String> {
 /// `IPartialData`: the profit and loss levels reached (10, 20, … 100 percent).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PartialLevels {
+    /// The profit levels reached (10 … 100).
     pub profit_levels: Vec<u8>,
+    /// The loss levels reached (10 … 100).
     pub loss_levels: Vec<u8>,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -177,7 +192,9 @@ impl PartialLevels {
 /// `IBreakevenData`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BreakevenLevel {
+    /// Whether breakeven was reached.
     pub reached: bool,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
@@ -248,6 +265,7 @@ pub fn read_partial(path: &str, value: Value) -> Result<ById<PartialLevels>> {
     read_by_id(path, value, PartialLevels::read)
 }
 
+/// `PartialData` as backtest-kit's JSON text.
 pub fn write_partial(path: &str, data: &ById<PartialLevels>) -> Result<String> {
     write_by_id(path, data, |v, p| v.write(p))
 }
@@ -257,6 +275,7 @@ pub fn read_breakeven(path: &str, value: Value) -> Result<ById<BreakevenLevel>> 
     read_by_id(path, value, BreakevenLevel::read)
 }
 
+/// `BreakevenData` as backtest-kit's JSON text.
 pub fn write_breakeven(path: &str, data: &ById<BreakevenLevel>) -> Result<String> {
     write_by_id(path, data, |v, p| v.write(p))
 }
@@ -264,16 +283,24 @@ pub fn write_breakeven(path: &str, data: &ById<BreakevenLevel>) -> Result<String
 /// `ICandleData`, one file per candle, named by its open time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candle {
+    /// Open time, in ms.
     pub timestamp: f64,
+    /// Open price.
     pub open: f64,
+    /// Highest price.
     pub high: f64,
+    /// Lowest price.
     pub low: f64,
+    /// Close price.
     pub close: f64,
+    /// Volume.
     pub volume: f64,
+    /// Fields the model does not know, kept as they were, in their order.
     pub extra: Map<String, Value>,
 }
 
 impl Candle {
+    /// Reads a stored candle; the error names the field under `path`.
     pub fn read(path: &str, value: Value) -> Result<Candle> {
         let mut f = Fields::new(path, value)?;
         Ok(Candle {
@@ -287,6 +314,7 @@ impl Candle {
         })
     }
 
+    /// The candle as backtest-kit's JSON text.
     pub fn write(&self, path: &str) -> Result<String> {
         let mut w = Writer::new(path);
         w.number("timestamp", self.timestamp)?

@@ -31,6 +31,7 @@ impl Persist {
 
     // signal: data/signal/<symbol>_<strategy>_<exchange>/<symbol>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn signal_wait_for_init(
         &mut self,
         symbol: &str,
@@ -48,6 +49,7 @@ impl Persist {
         })
     }
 
+    /// Reads the open signal (`readSignalData`).
     pub fn read_signal_data(
         &mut self,
         symbol: &str,
@@ -64,6 +66,7 @@ impl Persist {
         })
     }
 
+    /// Writes the open signal (`writeSignalData`); durable when it returns.
     pub fn write_signal_data(
         &mut self,
         signal_row: Option<&SignalRow>,
@@ -82,12 +85,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn signal_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_signal().call_clear(s))
     }
 
     // schedule: data/schedule/<symbol>_<strategy>_<exchange>/<symbol>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn schedule_wait_for_init(
         &mut self,
         symbol: &str,
@@ -105,6 +110,7 @@ impl Persist {
         })
     }
 
+    /// Reads the scheduled signal (`readScheduleData`).
     pub fn read_schedule_data(
         &mut self,
         symbol: &str,
@@ -121,6 +127,7 @@ impl Persist {
         })
     }
 
+    /// Writes the scheduled signal (`writeScheduleData`); durable when it returns.
     pub fn write_schedule_data(
         &mut self,
         signal_row: Option<&SignalRow>,
@@ -139,12 +146,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn schedule_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_schedule().call_clear(s))
     }
 
     // strategy: data/strategy/<symbol>_<strategy>_<exchange>/strategy.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn strategy_wait_for_init(
         &mut self,
         symbol: &str,
@@ -162,6 +171,7 @@ impl Persist {
         })
     }
 
+    /// Reads the strategy's state (`readStrategyData`).
     pub fn read_strategy_data(
         &mut self,
         symbol: &str,
@@ -178,6 +188,7 @@ impl Persist {
         })
     }
 
+    /// Writes the strategy's state (`writeStrategyData`); durable when it returns.
     pub fn write_strategy_data(
         &mut self,
         data: Option<&StrategyData>,
@@ -196,12 +207,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn strategy_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_strategy().call_clear(s))
     }
 
     // risk: data/risk/<risk>_<exchange>/positions.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn risk_wait_for_init(
         &mut self,
         risk_name: &str,
@@ -213,6 +226,7 @@ impl Persist {
         })
     }
 
+    /// Reads the risk profile's open positions (`readPositionData`).
     pub fn read_position_data(
         &mut self,
         risk_name: &str,
@@ -225,6 +239,7 @@ impl Persist {
         })
     }
 
+    /// Writes the risk profile's open positions (`writePositionData`); durable when it returns.
     pub fn write_position_data(
         &mut self,
         risk_row: &[RiskEntry],
@@ -243,12 +258,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn risk_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_risk().call_clear(s))
     }
 
     // partial: data/partial/<symbol>_<strategy>_<exchange>/<signal-id>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn partial_wait_for_init(
         &mut self,
         symbol: &str,
@@ -266,6 +283,7 @@ impl Persist {
         })
     }
 
+    /// Reads the partial levels of the signal (`readPartialData`).
     pub fn read_partial_data(
         &mut self,
         symbol: &str,
@@ -286,6 +304,7 @@ impl Persist {
         })
     }
 
+    /// Writes the partial levels of the signal (`writePartialData`); durable when it returns.
     pub fn write_partial_data(
         &mut self,
         partial_data: &[PartialLevels],
@@ -308,12 +327,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn partial_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_partial().call_clear(s))
     }
 
     // breakeven: data/breakeven/<symbol>_<strategy>_<exchange>/<signal-id>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn breakeven_wait_for_init(
         &mut self,
         symbol: &str,
@@ -331,6 +352,7 @@ impl Persist {
         })
     }
 
+    /// Reads the breakeven state of the signal (`readBreakevenData`).
     pub fn read_breakeven_data(
         &mut self,
         symbol: &str,
@@ -351,6 +373,7 @@ impl Persist {
         })
     }
 
+    /// Writes the breakeven state of the signal (`writeBreakevenData`); durable when it returns.
     pub fn write_breakeven_data(
         &mut self,
         breakeven_data: &[BreakevenLevel],
@@ -373,12 +396,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn breakeven_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_breakeven().call_clear(s))
     }
 
     // candle: data/candle/<exchange>/<symbol>/<interval>/<timestamp>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn candle_wait_for_init(
         &mut self,
         symbol: &str,
@@ -391,6 +416,7 @@ impl Persist {
         })
     }
 
+    /// Reads candles (`readCandlesData`).
     pub fn read_candles_data(
         &mut self,
         symbol: &str,
@@ -413,6 +439,7 @@ impl Persist {
         })
     }
 
+    /// Writes candles (`writeCandlesData`); durable when it returns.
     pub fn write_candles_data(
         &mut self,
         candles: &[Candle],
@@ -431,12 +458,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn candle_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_candle().call_clear(s))
     }
 
     // storage (the signals store): data/storage/<backtest|live>/<signal-id>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn storage_wait_for_init(&mut self, backtest: bool) -> Result<CheckReport, Error> {
         self.call(|g, s| {
             g.backtest_persist_storage_signals()
@@ -444,6 +473,7 @@ impl Persist {
         })
     }
 
+    /// Reads the signals store (`readStorageData`).
     pub fn read_storage_data(&mut self, backtest: bool) -> Result<Vec<String>, Error> {
         self.call(|g, s| {
             g.backtest_persist_storage_signals()
@@ -451,6 +481,7 @@ impl Persist {
         })
     }
 
+    /// Writes the signals store (`writeStorageData`); durable when it returns.
     pub fn write_storage_data(
         &mut self,
         signal_data: &[String],
@@ -462,12 +493,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn storage_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_storage_signals().call_clear(s))
     }
 
     // notification: data/notification/<backtest|live>/<id>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn notification_wait_for_init(&mut self, backtest: bool) -> Result<CheckReport, Error> {
         self.call(|g, s| {
             g.backtest_persist_notification()
@@ -475,6 +508,7 @@ impl Persist {
         })
     }
 
+    /// Reads the notifications (`readNotificationData`).
     pub fn read_notification_data(&mut self, backtest: bool) -> Result<Vec<String>, Error> {
         self.call(|g, s| {
             g.backtest_persist_notification()
@@ -482,6 +516,7 @@ impl Persist {
         })
     }
 
+    /// Writes the notifications (`writeNotificationData`); durable when it returns.
     pub fn write_notification_data(
         &mut self,
         notification_data: &[String],
@@ -493,16 +528,19 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn notification_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_notification().call_clear(s))
     }
 
     // log: data/log/log/<id>.json, append-only
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn log_wait_for_init(&mut self) -> Result<CheckReport, Error> {
         self.call(|g, s| g.backtest_persist_log().call_wait_for_init(s, true))
     }
 
+    /// Reads the log (`readLogData`).
     pub fn read_log_data(&mut self) -> Result<Vec<String>, Error> {
         self.call(|g, s| g.backtest_persist_log().call_read_log_data(s))
     }
@@ -512,12 +550,14 @@ impl Persist {
         self.call(|g, s| g.backtest_persist_log().call_write_log_data(s, log_data))
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn log_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_log().call_clear(s))
     }
 
     // measure: data/measure/<bucket>/<key>.json, soft delete
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn measure_wait_for_init(&mut self, bucket: &str) -> Result<CheckReport, Error> {
         self.call(|g, s| {
             g.backtest_persist_measure()
@@ -525,6 +565,7 @@ impl Persist {
         })
     }
 
+    /// Reads the measure of the key (`readMeasureData`).
     pub fn read_measure_data(&mut self, bucket: &str, key: &str) -> Result<Option<String>, Error> {
         self.call(|g, s| {
             g.backtest_persist_measure()
@@ -532,6 +573,7 @@ impl Persist {
         })
     }
 
+    /// Writes the measure of the key (`writeMeasureData`); durable when it returns.
     pub fn write_measure_data(
         &mut self,
         data: &str,
@@ -545,6 +587,7 @@ impl Persist {
         })
     }
 
+    /// Removes the measure of the key (a soft delete: `removed: true`).
     pub fn remove_measure_data(&mut self, bucket: &str, key: &str) -> Result<(), Error> {
         self.call(|g, s| {
             g.backtest_persist_measure()
@@ -552,6 +595,7 @@ impl Persist {
         })
     }
 
+    /// Lists the keys of the context that are not removed.
     pub fn list_measure_data(&mut self, bucket: &str) -> Result<Vec<String>, Error> {
         self.call(|g, s| {
             g.backtest_persist_measure()
@@ -559,12 +603,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn measure_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_measure().call_clear(s))
     }
 
     // interval: data/interval/<bucket>/<key>.json, soft delete
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn interval_wait_for_init(&mut self, bucket: &str) -> Result<CheckReport, Error> {
         self.call(|g, s| {
             g.backtest_persist_interval()
@@ -572,6 +618,7 @@ impl Persist {
         })
     }
 
+    /// Reads the value of the key (`readIntervalData`).
     pub fn read_interval_data(&mut self, bucket: &str, key: &str) -> Result<Option<String>, Error> {
         self.call(|g, s| {
             g.backtest_persist_interval()
@@ -579,6 +626,7 @@ impl Persist {
         })
     }
 
+    /// Writes the value of the key (`writeIntervalData`); durable when it returns.
     pub fn write_interval_data(
         &mut self,
         data: &str,
@@ -592,6 +640,7 @@ impl Persist {
         })
     }
 
+    /// Removes the value of the key (a soft delete: `removed: true`).
     pub fn remove_interval_data(&mut self, bucket: &str, key: &str) -> Result<(), Error> {
         self.call(|g, s| {
             g.backtest_persist_interval()
@@ -599,6 +648,7 @@ impl Persist {
         })
     }
 
+    /// Lists the keys of the context that are not removed.
     pub fn list_interval_data(&mut self, bucket: &str) -> Result<Vec<String>, Error> {
         self.call(|g, s| {
             g.backtest_persist_interval()
@@ -606,12 +656,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn interval_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_interval().call_clear(s))
     }
 
     // memory: memory/<signal-id>/<bucket-name>/<memory-id>.json, soft delete
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn memory_wait_for_init(
         &mut self,
         signal_id: &str,
@@ -623,6 +675,7 @@ impl Persist {
         })
     }
 
+    /// Reads the memory entry (`readMemoryData`).
     pub fn read_memory_data(
         &mut self,
         signal_id: &str,
@@ -635,6 +688,7 @@ impl Persist {
         })
     }
 
+    /// Whether the memory entry exists, removed or not.
     pub fn has_memory_data(
         &mut self,
         signal_id: &str,
@@ -647,6 +701,7 @@ impl Persist {
         })
     }
 
+    /// Writes the memory entry (`writeMemoryData`); durable when it returns.
     pub fn write_memory_data(
         &mut self,
         data: &str,
@@ -667,6 +722,7 @@ impl Persist {
         })
     }
 
+    /// Removes the memory entry (a soft delete: `removed: true`).
     pub fn remove_memory_data(
         &mut self,
         signal_id: &str,
@@ -683,6 +739,7 @@ impl Persist {
         })
     }
 
+    /// Lists the memory entries of the context that are not removed.
     pub fn list_memory_data(
         &mut self,
         signal_id: &str,
@@ -694,6 +751,7 @@ impl Persist {
         })
     }
 
+    /// Drops the memo of one context: its next call re-reads and re-validates.
     pub fn memory_dispose(&mut self, signal_id: &str, bucket_name: &str) -> Result<(), Error> {
         self.call_infallible(|g, s| {
             g.backtest_persist_memory()
@@ -701,12 +759,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn memory_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_memory().call_clear(s))
     }
 
     // recent: data/recent/<symbol>_<strategy>_<exchange>[_<frame>]_<mode>/<symbol>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn recent_wait_for_init(
         &mut self,
         symbol: &str,
@@ -728,6 +788,7 @@ impl Persist {
         })
     }
 
+    /// Reads the most recent signal (`readRecentData`).
     pub fn read_recent_data(
         &mut self,
         symbol: &str,
@@ -749,6 +810,7 @@ impl Persist {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Writes the most recent signal (`writeRecentData`); durable when it returns.
     pub fn write_recent_data(
         &mut self,
         signal_row: Option<&SignalRow>,
@@ -773,12 +835,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn recent_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_recent().call_clear(s))
     }
 
     // state: state/<signal-id>/<bucket-name>/<bucket-name>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn state_wait_for_init(
         &mut self,
         signal_id: &str,
@@ -790,6 +854,7 @@ impl Persist {
         })
     }
 
+    /// Reads the signal's state value (`readStateData`).
     pub fn read_state_data(
         &mut self,
         signal_id: &str,
@@ -801,6 +866,7 @@ impl Persist {
         })
     }
 
+    /// Writes the signal's state value (`writeStateData`); durable when it returns.
     pub fn write_state_data(
         &mut self,
         data: &str,
@@ -814,6 +880,7 @@ impl Persist {
         })
     }
 
+    /// Drops the memo of one context: its next call re-reads and re-validates.
     pub fn state_dispose(&mut self, signal_id: &str, bucket_name: &str) -> Result<(), Error> {
         self.call_infallible(|g, s| {
             g.backtest_persist_state()
@@ -821,12 +888,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn state_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_state().call_clear(s))
     }
 
     // session: session/<strategy>/<exchange>[/<frame>]/<symbol>_<mode>.json
 
+    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
     pub fn session_wait_for_init(
         &mut self,
         strategy_name: &str,
@@ -848,6 +917,7 @@ impl Persist {
         })
     }
 
+    /// Reads the session's data (`readSessionData`).
     pub fn read_session_data(
         &mut self,
         strategy_name: &str,
@@ -869,6 +939,7 @@ impl Persist {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Writes the session's data (`writeSessionData`); durable when it returns.
     pub fn write_session_data(
         &mut self,
         data: &str,
@@ -893,6 +964,7 @@ impl Persist {
         })
     }
 
+    /// Drops the memo of one context: its next call re-reads and re-validates.
     pub fn session_dispose(
         &mut self,
         strategy_name: &str,
@@ -913,12 +985,14 @@ impl Persist {
         })
     }
 
+    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
     pub fn session_clear(&mut self) -> Result<(), Error> {
         self.call_infallible(|g, s| g.backtest_persist_session().call_clear(s))
     }
 
     // backtest-kit's JSON of the typed records, and back (the guest's own rules).
 
+    /// Parses backtest-kit's JSON by the guest's rules; an invalid value is `InvalidInput` naming the field.
     pub fn signal_row_from_json(&mut self, json: &str) -> Result<SignalRow, Error> {
         self.call(|g, s| {
             g.backtest_persist_records()
@@ -926,10 +1000,12 @@ impl Persist {
         })
     }
 
+    /// The record as backtest-kit's JSON text.
     pub fn signal_row_to_json(&mut self, row: &SignalRow) -> Result<String, Error> {
         self.call(|g, s| g.backtest_persist_records().call_signal_row_to_json(s, row))
     }
 
+    /// Parses backtest-kit's JSON by the guest's rules; an invalid value is `InvalidInput` naming the field.
     pub fn strategy_data_from_json(&mut self, json: &str) -> Result<StrategyData, Error> {
         self.call(|g, s| {
             g.backtest_persist_records()
@@ -937,6 +1013,7 @@ impl Persist {
         })
     }
 
+    /// The record as backtest-kit's JSON text.
     pub fn strategy_data_to_json(&mut self, data: &StrategyData) -> Result<String, Error> {
         self.call(|g, s| {
             g.backtest_persist_records()
@@ -944,22 +1021,27 @@ impl Persist {
         })
     }
 
+    /// Parses backtest-kit's JSON by the guest's rules; an invalid value is `InvalidInput` naming the field.
     pub fn risk_from_json(&mut self, json: &str) -> Result<Vec<RiskEntry>, Error> {
         self.call(|g, s| g.backtest_persist_records().call_risk_from_json(s, json))
     }
 
+    /// The record as backtest-kit's JSON text.
     pub fn risk_to_json(&mut self, data: &[RiskEntry]) -> Result<String, Error> {
         self.call(|g, s| g.backtest_persist_records().call_risk_to_json(s, data))
     }
 
+    /// Parses backtest-kit's JSON by the guest's rules; an invalid value is `InvalidInput` naming the field.
     pub fn partial_from_json(&mut self, json: &str) -> Result<Vec<PartialLevels>, Error> {
         self.call(|g, s| g.backtest_persist_records().call_partial_from_json(s, json))
     }
 
+    /// The record as backtest-kit's JSON text.
     pub fn partial_to_json(&mut self, data: &[PartialLevels]) -> Result<String, Error> {
         self.call(|g, s| g.backtest_persist_records().call_partial_to_json(s, data))
     }
 
+    /// Parses backtest-kit's JSON by the guest's rules; an invalid value is `InvalidInput` naming the field.
     pub fn breakeven_from_json(&mut self, json: &str) -> Result<Vec<BreakevenLevel>, Error> {
         self.call(|g, s| {
             g.backtest_persist_records()
@@ -967,14 +1049,17 @@ impl Persist {
         })
     }
 
+    /// The record as backtest-kit's JSON text.
     pub fn breakeven_to_json(&mut self, data: &[BreakevenLevel]) -> Result<String, Error> {
         self.call(|g, s| g.backtest_persist_records().call_breakeven_to_json(s, data))
     }
 
+    /// Parses backtest-kit's JSON by the guest's rules; an invalid value is `InvalidInput` naming the field.
     pub fn candles_from_json(&mut self, json: &str) -> Result<Vec<Candle>, Error> {
         self.call(|g, s| g.backtest_persist_records().call_candles_from_json(s, json))
     }
 
+    /// The record as backtest-kit's JSON text.
     pub fn candles_to_json(&mut self, candles: &[Candle]) -> Result<String, Error> {
         self.call(|g, s| {
             g.backtest_persist_records()

@@ -2,6 +2,7 @@
 
 use crate::bindings::{PersistError, WitStorageError};
 
+/// What a call of the embedding library can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The entity or id does not exist (`Entity X:Y not found`).
@@ -9,7 +10,12 @@ pub enum Error {
     NotFound(String),
     /// The value given was refused; nothing was written.
     #[error("{path}: {reason}")]
-    InvalidInput { path: String, reason: String },
+    InvalidInput {
+        /// The field: `signal.priceOpen`, `value`.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The entity name or id cannot be stored; nothing was read or written.
     #[error("{0}")]
     InvalidKey(String),
@@ -18,7 +24,12 @@ pub enum Error {
     Corrupt(String),
     /// The storage backend failed. `retryable` when it was unavailable.
     #[error("{message}")]
-    Storage { message: String, retryable: bool },
+    Storage {
+        /// What failed, where, in the backend's words.
+        message: String,
+        /// The backend was unavailable: the same call may succeed later.
+        retryable: bool,
+    },
     /// The guest component trapped or could not be loaded: a bug or a bad `--guest` file.
     #[error("guest component: {0}")]
     Guest(String),

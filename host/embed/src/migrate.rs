@@ -150,6 +150,8 @@ pub fn migrate(
 
 /// What `migrate` reports as it goes.
 pub enum Progress {
+    /// How many documents there are to copy or compare.
     Total(u64),
+    /// One more document done.
     Done,
 }

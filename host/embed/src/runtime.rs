@@ -46,6 +46,8 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// Compiles the guest (or loads it from the compiled-component cache) and links its
+    /// imports; done once per process.
     pub fn new(source: &GuestSource) -> Result<Runtime, Error> {
         let wasm = match source {
             GuestSource::Embedded => EMBEDDED_GUEST.to_vec(),

@@ -120,6 +120,7 @@ impl Persist {
         Ok(r.map_err(Error::guest)??)
     }
 
+    /// Whether the entity holds a document under `id`.
     pub fn has_value(&mut self, entity: &str, id: &str) -> Result<bool, Error> {
         let base = self.base(entity)?;
         let r = self
@@ -152,6 +153,7 @@ impl Persist {
         Ok(r.map_err(Error::guest)??)
     }
 
+    /// Removes the document (no error if absent).
     pub fn remove_value(&mut self, entity: &str, id: &str) -> Result<(), Error> {
         let base = self.base(entity)?;
         let r = self
