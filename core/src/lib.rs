@@ -9,7 +9,9 @@
 //! - [`record`]: reading and writing records field by field, errors with field paths.
 //! - [`records`]: the typed records of backtest-kit's domains.
 //! - [`domain`]: the 16 domains: where each keeps its documents and what is valid there.
+//! - [`context`]: a domain context: the values it is keyed by, its memo key and entity path.
 
+pub mod context;
 pub mod document;
 pub mod domain;
 pub mod fast_json;

@@ -7,7 +7,8 @@ use crate::buckets::bucket;
 use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
-use persist_core::domain::{Domain, entity_path};
+use persist_core::context::Context;
+use persist_core::domain::Domain;
 use persist_core::json::to_js_string;
 use persist_core::keys::{escape_id, unescape};
 use persist_core::order::sort_natural;
@@ -31,16 +32,21 @@ thread_local! {
     static MEMO: RefCell<HashMap<(Domain, String), Rc<Instance>>> = RefCell::new(HashMap::new());
 }
 
-/// The instance of a context, created on first use (`parts` build its entity path) and
-/// initialised (documents validated, bad ones quarantined) once. An init that fails because
-/// storage failed is not remembered: the next call tries again.
-pub fn instance(domain: Domain, key: &str, parts: &[&str]) -> Result<Rc<Instance>, PersistError> {
-    let found = MEMO.with(|m| m.borrow().get(&(domain, key.to_string())).cloned());
+/// The instance of a context, created on first use and initialised (documents validated,
+/// bad ones quarantined) once. An init that fails because storage failed is not remembered:
+/// the next call tries again.
+pub fn instance(domain: Domain, context: &Context) -> Result<Rc<Instance>, PersistError> {
+    let key = domain.memo_key(context);
+    let found = MEMO.with(|m| m.borrow().get(&(domain, key.clone())).cloned());
     let inst = match found {
         Some(inst) => inst,
         None => {
-            let entity = entity_path(domain, parts).map_err(|e| {
-                invalid_key(&format!("{} context", domain.name()), &parts.join("/"), e)
+            let entity = domain.entity(context).map_err(|e| {
+                invalid_key(
+                    &format!("{} context", domain.name()),
+                    &domain.entity_parts(context).join("/"),
+                    e,
+                )
             })?;
             let inst = Rc::new(Instance {
                 domain,
@@ -48,10 +54,7 @@ pub fn instance(domain: Domain, key: &str, parts: &[&str]) -> Result<Rc<Instance
                 entity,
                 report: RefCell::new(None),
             });
-            MEMO.with(|m| {
-                m.borrow_mut()
-                    .insert((domain, key.to_string()), inst.clone())
-            });
+            MEMO.with(|m| m.borrow_mut().insert((domain, key), inst.clone()));
             inst
         }
     };
@@ -59,18 +62,10 @@ pub fn instance(domain: Domain, key: &str, parts: &[&str]) -> Result<Rc<Instance
     Ok(inst)
 }
 
-/// `wait-for-init` of a context: the instance's report.
-pub fn wait_for_init(
-    domain: Domain,
-    key: &str,
-    parts: &[&str],
-) -> Result<CheckReport, PersistError> {
-    instance(domain, key, parts)?.wait_for_init()
-}
-
 /// Drops one context's instance (`dispose`).
-pub fn dispose(domain: Domain, key: &str) {
-    MEMO.with(|m| m.borrow_mut().remove(&(domain, key.to_string())));
+pub fn dispose(domain: Domain, context: &Context) {
+    let key = domain.memo_key(context);
+    MEMO.with(|m| m.borrow_mut().remove(&(domain, key)));
 }
 
 /// Drops every instance of the domain (`clear`).

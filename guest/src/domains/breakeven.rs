@@ -1,13 +1,13 @@
 //! `data/breakeven/<symbol>_<strategy>_<exchange>/<signal-id>.json`: the levels of each signal,
 //! keyed by signal id, stored under the current signal's id.
 
-use super::{triple_key, triple_name};
 use crate::Component;
 use crate::adapter::{self, Instance, invalid_input};
 use crate::convert::{breakeven_in, breakeven_out};
 use crate::exports::backtest::persist::breakeven::Guest;
 use crate::exports::backtest::persist::records::BreakevenLevel;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::records::trading::{read_breakeven, write_breakeven};
 use std::rc::Rc;
@@ -15,11 +15,13 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::Breakeven;
 
 fn instance(symbol: &str, strategy: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(
-        DOMAIN,
-        &triple_key(symbol, strategy, exchange),
-        &[&triple_name(symbol, strategy, exchange)],
-    )
+    let context = Context {
+        symbol,
+        strategy_name: strategy,
+        exchange_name: exchange,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 impl Guest for Component {

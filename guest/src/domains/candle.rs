@@ -8,6 +8,7 @@ use crate::convert::{candle_in, candle_out};
 use crate::exports::backtest::persist::candle::Guest;
 use crate::exports::backtest::persist::records::{Candle, CandleWrite};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::{Domain, candle_id};
 use persist_core::records::trading::{Candle as CoreCandle, interval_minutes};
 use std::rc::Rc;
@@ -28,11 +29,13 @@ fn instance(
             ),
         })
     })?;
-    let inst = adapter::instance(
-        DOMAIN,
-        &format!("{symbol}:{interval}:{exchange}"),
-        &[exchange, symbol, interval],
-    )?;
+    let context = Context {
+        symbol,
+        interval,
+        exchange_name: exchange,
+        ..Context::default()
+    };
+    let inst = adapter::instance(DOMAIN, &context)?;
     Ok((inst, f64::from(minutes) * 60_000.0))
 }
 

@@ -5,6 +5,7 @@ use crate::Component;
 use crate::adapter::{self, Instance};
 use crate::exports::backtest::persist::interval::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::records::payloads::Payload;
 use std::rc::Rc;
@@ -13,7 +14,11 @@ const DOMAIN: Domain = Domain::Interval;
 const PAYLOAD: Payload = Payload::Interval;
 
 fn instance(bucket: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(DOMAIN, bucket, &[bucket])
+    let context = Context {
+        bucket,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 impl Guest for Component {

@@ -5,6 +5,7 @@ use crate::Component;
 use crate::adapter::{self, Instance};
 use crate::exports::backtest::persist::log::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::records::payloads::Payload;
 use std::rc::Rc;
@@ -12,7 +13,7 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::Log;
 
 fn instance() -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(DOMAIN, "log", &["log"])
+    adapter::instance(DOMAIN, &Context::default())
 }
 
 impl Guest for Component {

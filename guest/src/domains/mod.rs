@@ -22,13 +22,3 @@ pub mod soft_delete;
 pub mod state;
 pub mod storage_signals;
 pub mod strategy;
-
-/// The memo key of the symbol/strategy/exchange domains: `${symbol}:${strategy}:${exchange}`.
-pub fn triple_key(symbol: &str, strategy_name: &str, exchange_name: &str) -> String {
-    format!("{symbol}:{strategy_name}:{exchange_name}")
-}
-
-/// Their entity name: `${symbol}_${strategy}_${exchange}`.
-pub fn triple_name(symbol: &str, strategy_name: &str, exchange_name: &str) -> String {
-    format!("{symbol}_{strategy_name}_{exchange_name}")
-}

@@ -6,7 +6,8 @@ use crate::Component;
 use crate::adapter::{self, Instance, invalid_input, json_text, parse_input};
 use crate::exports::backtest::persist::notification::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-use persist_core::domain::{Domain, mode};
+use persist_core::context::Context;
+use persist_core::domain::Domain;
 use persist_core::record::FieldError;
 use persist_core::records::payloads::Payload;
 use serde_json::Value;
@@ -15,7 +16,11 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::Notification;
 
 fn instance(backtest: bool) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(DOMAIN, mode(backtest), &[mode(backtest)])
+    let context = Context {
+        backtest,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 /// Every stored record, in natural id order, as JSON text.

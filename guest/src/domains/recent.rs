@@ -6,12 +6,12 @@ use crate::adapter::{self, Instance};
 use crate::exports::backtest::persist::recent::Guest;
 use crate::exports::backtest::persist::records::SignalRow;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-use persist_core::domain::{Domain, mode};
+use persist_core::context::Context;
+use persist_core::domain::Domain;
 use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Recent;
 
-/// The parts of the memo key and the entity name; the frame only when it is not empty.
 fn instance(
     symbol: &str,
     strategy: &str,
@@ -19,12 +19,15 @@ fn instance(
     frame: &str,
     backtest: bool,
 ) -> Result<Rc<Instance>, PersistError> {
-    let mut parts = vec![symbol, strategy, exchange];
-    if !frame.is_empty() {
-        parts.push(frame);
-    }
-    parts.push(mode(backtest));
-    adapter::instance(DOMAIN, &parts.join(":"), &[&parts.join("_")])
+    let context = Context {
+        symbol,
+        strategy_name: strategy,
+        exchange_name: exchange,
+        frame_name: frame,
+        backtest,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 impl Guest for Component {

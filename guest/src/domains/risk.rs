@@ -6,6 +6,7 @@ use crate::convert::{risk_in, risk_out};
 use crate::exports::backtest::persist::records::RiskEntry;
 use crate::exports::backtest::persist::risk::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::records::trading::{read_risk, write_risk};
 use std::rc::Rc;
@@ -14,11 +15,12 @@ const DOMAIN: Domain = Domain::Risk;
 const ID: &str = "positions";
 
 fn instance(risk: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(
-        DOMAIN,
-        &format!("{risk}:{exchange}"),
-        &[&format!("{risk}_{exchange}")],
-    )
+    let context = Context {
+        risk_name: risk,
+        exchange_name: exchange,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 impl Guest for Component {

@@ -1,22 +1,25 @@
 //! `data/schedule/<symbol>_<strategy>_<exchange>/<symbol>.json`.
 
-use super::{signal_rows, triple_key, triple_name};
+use super::signal_rows;
 use crate::Component;
 use crate::adapter::{self, Instance};
 use crate::exports::backtest::persist::records::SignalRow;
 use crate::exports::backtest::persist::schedule::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Schedule;
 
 fn instance(symbol: &str, strategy: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(
-        DOMAIN,
-        &triple_key(symbol, strategy, exchange),
-        &[&triple_name(symbol, strategy, exchange)],
-    )
+    let context = Context {
+        symbol,
+        strategy_name: strategy,
+        exchange_name: exchange,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 impl Guest for Component {

@@ -7,6 +7,7 @@ use crate::adapter::{self, Instance, json_text};
 use crate::backtest::persist::diagnostics::warn;
 use crate::exports::backtest::persist::session::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::{Domain, mode};
 use persist_core::records::payloads::Payload;
 use serde_json::Value;
@@ -15,7 +16,7 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::Session;
 const PAYLOAD: Payload = Payload::Session;
 
-struct Context<'a> {
+struct Session<'a> {
     strategy: &'a str,
     exchange: &'a str,
     frame: &'a str,
@@ -23,16 +24,16 @@ struct Context<'a> {
     backtest: bool,
 }
 
-impl Context<'_> {
-    fn key(&self) -> String {
-        [
-            self.strategy,
-            self.exchange,
-            self.frame,
-            self.symbol,
-            mode(self.backtest),
-        ]
-        .join(":")
+impl Session<'_> {
+    fn context(&self) -> Context<'_> {
+        Context {
+            strategy_name: self.strategy,
+            exchange_name: self.exchange,
+            frame_name: self.frame,
+            symbol: self.symbol,
+            backtest: self.backtest,
+            ..Context::default()
+        }
     }
 
     /// The file's id: `${symbol}_${mode}`.
@@ -50,13 +51,8 @@ impl Context<'_> {
         parts.join(":")
     }
 
-    /// The live frame is "": its files sit directly in the exchange's folder.
     fn instance(&self) -> Result<Rc<Instance>, PersistError> {
-        let mut parts = vec![self.strategy, self.exchange];
-        if !self.frame.is_empty() {
-            parts.push(self.frame);
-        }
-        adapter::instance(DOMAIN, &self.key(), &parts)
+        adapter::instance(DOMAIN, &self.context())
     }
 }
 
@@ -69,7 +65,7 @@ impl Guest for Component {
         symbol: String,
         backtest: bool,
     ) -> Result<CheckReport, PersistError> {
-        Context {
+        Session {
             strategy: &strategy_name,
             exchange: &exchange_name,
             frame: &frame_name,
@@ -87,7 +83,7 @@ impl Guest for Component {
         symbol: String,
         backtest: bool,
     ) -> Result<Option<String>, PersistError> {
-        let ctx = Context {
+        let ctx = Session {
             strategy: &strategy_name,
             exchange: &exchange_name,
             frame: &frame_name,
@@ -117,7 +113,7 @@ impl Guest for Component {
         symbol: String,
         backtest: bool,
     ) -> Result<(), PersistError> {
-        let ctx = Context {
+        let ctx = Session {
             strategy: &strategy_name,
             exchange: &exchange_name,
             frame: &frame_name,
@@ -134,14 +130,14 @@ impl Guest for Component {
         symbol: String,
         backtest: bool,
     ) {
-        let ctx = Context {
+        let ctx = Session {
             strategy: &strategy_name,
             exchange: &exchange_name,
             frame: &frame_name,
             symbol: &symbol,
             backtest,
         };
-        adapter::dispose(DOMAIN, &ctx.key());
+        adapter::dispose(DOMAIN, &ctx.context());
     }
 
     fn clear() {

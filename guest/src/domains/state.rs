@@ -5,6 +5,7 @@ use crate::Component;
 use crate::adapter::{self, Instance, json_text};
 use crate::exports::backtest::persist::state::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::records::payloads::Payload;
 use std::rc::Rc;
@@ -12,16 +13,16 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::State;
 const PAYLOAD: Payload = Payload::State;
 
-fn key(signal_id: &str, bucket_name: &str) -> String {
-    format!("{signal_id}:{bucket_name}")
+fn context<'a>(signal_id: &'a str, bucket_name: &'a str) -> Context<'a> {
+    Context {
+        signal_id,
+        bucket: bucket_name,
+        ..Context::default()
+    }
 }
 
 fn instance(signal_id: &str, bucket_name: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(
-        DOMAIN,
-        &key(signal_id, bucket_name),
-        &[signal_id, bucket_name],
-    )
+    adapter::instance(DOMAIN, &context(signal_id, bucket_name))
 }
 
 impl Guest for Component {
@@ -52,7 +53,7 @@ impl Guest for Component {
     }
 
     fn dispose(signal_id: String, bucket_name: String) {
-        adapter::dispose(DOMAIN, &key(&signal_id, &bucket_name));
+        adapter::dispose(DOMAIN, &context(&signal_id, &bucket_name));
     }
 
     fn clear() {

@@ -5,14 +5,19 @@ use crate::Component;
 use crate::adapter::{self, Instance};
 use crate::exports::backtest::persist::storage_signals::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-use persist_core::domain::{Domain, mode};
+use persist_core::context::Context;
+use persist_core::domain::Domain;
 use persist_core::records::payloads::Payload;
 use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Storage;
 
 fn instance(backtest: bool) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(DOMAIN, mode(backtest), &[mode(backtest)])
+    let context = Context {
+        backtest,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 impl Guest for Component {

@@ -1,12 +1,12 @@
 //! `data/strategy/<symbol>_<strategy>_<exchange>/strategy.json`.
 
-use super::{triple_key, triple_name};
 use crate::Component;
 use crate::adapter::{self, Instance, invalid_input};
 use crate::convert::{strategy_in, strategy_out};
 use crate::exports::backtest::persist::records::StrategyData;
 use crate::exports::backtest::persist::strategy::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::record::optional;
 use persist_core::records::strategy::StrategyData as CoreData;
@@ -16,11 +16,13 @@ const DOMAIN: Domain = Domain::Strategy;
 const ID: &str = "strategy";
 
 fn instance(symbol: &str, strategy: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(
-        DOMAIN,
-        &triple_key(symbol, strategy, exchange),
-        &[&triple_name(symbol, strategy, exchange)],
-    )
+    let context = Context {
+        symbol,
+        strategy_name: strategy,
+        exchange_name: exchange,
+        ..Context::default()
+    };
+    adapter::instance(DOMAIN, &context)
 }
 
 impl Guest for Component {

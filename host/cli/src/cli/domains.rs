@@ -3,31 +3,11 @@
 
 use crate::cli::error::CliError;
 use clap::{Args, Subcommand};
-use persist_core::domain::{Domain, entity_path, mode};
+use persist_core::context::{self, Field};
+use persist_core::domain::Domain;
 use persist_embed::error::Error;
 use persist_embed::session::Persist;
 use std::io::Write;
-
-/// The 16 domains, by their backtest-kit names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DomainName {
-    Signal,
-    Schedule,
-    Strategy,
-    Risk,
-    Partial,
-    Breakeven,
-    Candle,
-    Storage,
-    Notification,
-    Log,
-    Measure,
-    Interval,
-    Memory,
-    Recent,
-    State,
-    Session,
-}
 
 /// What to do in a domain, with the context it needs.
 #[derive(Subcommand, Debug, Clone)]
@@ -101,18 +81,61 @@ pub struct Context {
     pub when: f64,
 }
 
-fn need<'a>(value: &'a Option<String>, flag: &str, domain: DomainName) -> Result<&'a str, Error> {
+fn need<'a>(value: &'a Option<String>, flag: &str, domain: Domain) -> Result<&'a str, Error> {
     value
         .as_deref()
-        .ok_or_else(|| Error::Usage(format!("{} needs {flag}", name(domain))))
+        .ok_or_else(|| Error::Usage(format!("{} needs {flag}", domain.name())))
 }
 
-fn name(domain: DomainName) -> &'static str {
-    core_domain(domain).name()
+/// The flag that gives a context field.
+fn flag(field: Field) -> &'static str {
+    match field {
+        Field::Symbol => "--symbol",
+        Field::StrategyName => "--strategy",
+        Field::ExchangeName => "--exchange",
+        Field::RiskName => "--risk",
+        Field::SignalId => "--signal-id",
+        Field::Interval => "--interval",
+        Field::FrameName => "--frame",
+        Field::Backtest => "--backtest",
+        Field::Bucket => "--bucket",
+    }
 }
 
-fn core_domain(domain: DomainName) -> Domain {
-    Domain::ALL[domain as usize]
+/// A flag's value, or "" when it was not given.
+fn given(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+impl Context {
+    /// The domain's context from the flags; a usage error names the first flag the domain
+    /// needs and was not given.
+    fn of(&self, domain: Domain) -> Result<context::Context<'_>, Error> {
+        for &field in domain.fields() {
+            let value = match field {
+                Field::Symbol => &self.symbol,
+                Field::StrategyName => &self.strategy,
+                Field::ExchangeName => &self.exchange,
+                Field::RiskName => &self.risk,
+                Field::SignalId => &self.signal_id,
+                Field::Interval => &self.interval,
+                Field::Bucket => &self.bucket,
+                Field::FrameName | Field::Backtest => continue, // have defaults
+            };
+            need(value, flag(field), domain)?;
+        }
+        Ok(context::Context {
+            symbol: given(&self.symbol),
+            strategy_name: given(&self.strategy),
+            exchange_name: given(&self.exchange),
+            risk_name: given(&self.risk),
+            signal_id: given(&self.signal_id),
+            interval: given(&self.interval),
+            frame_name: &self.frame,
+            backtest: self.backtest,
+            bucket: given(&self.bucket),
+        })
+    }
 }
 
 fn print(out: &mut impl Write, json: Option<String>) -> Result<(), CliError> {
@@ -143,7 +166,7 @@ fn items(json: &str, what: &str) -> Result<Vec<String>, Error> {
 /// Runs `persist DOMAIN OP`; `stdin` gives the JSON of a write without an argument.
 pub fn run(
     p: &mut Persist,
-    domain: DomainName,
+    domain: Domain,
     op: &DomainOp,
     stdin: impl FnOnce() -> Result<String, CliError>,
     out: &mut impl Write,
@@ -163,16 +186,23 @@ pub fn run(
 
 fn run_op(
     p: &mut Persist,
-    domain: DomainName,
+    domain: Domain,
     op: Op,
     c: &Context,
     input: impl FnOnce() -> Result<String, CliError>,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    use DomainName as D;
+    use Domain as D;
+    let ctx = c.of(domain)?;
     if op == Op::Ls {
-        let entity = context_path(core_domain(domain), &parts(domain, c)?)?;
-        for id in p.ids_in(name(domain), &entity)? {
+        let entity = domain.entity(&ctx).map_err(|e| {
+            Error::InvalidKey(format!(
+                "{} context {:?} cannot be stored: it {e}",
+                domain.name(),
+                domain.entity_parts(&ctx).join("/")
+            ))
+        })?;
+        for id in p.ids_in(domain.name(), &entity)? {
             writeln!(out, "{id}")?;
         }
         return Ok(());
@@ -180,24 +210,29 @@ fn run_op(
     if op == Op::Rm && !matches!(domain, D::Measure | D::Interval | D::Memory) {
         return Err(Error::Usage(format!(
             "{} records are never removed (only measure, interval and memory have a soft delete)",
-            name(domain)
+            domain.name()
         ))
         .into());
     }
-    let symbol = || need(&c.symbol, "--symbol", domain);
-    let strategy = || need(&c.strategy, "--strategy", domain);
-    let exchange = || need(&c.exchange, "--exchange", domain);
+    // partial and breakeven take a signal id beside their context.
     let signal_id = || need(&c.signal_id, "--signal-id", domain);
-    let bucket = || need(&c.bucket, "--bucket", domain);
     let key = || need(&c.key, "--key", domain);
     match (domain, op) {
         (D::Signal | D::Schedule | D::Recent, Op::Read) => {
             let row = match domain {
-                D::Signal => p.read_signal_data(symbol()?, strategy()?, exchange()?)?,
-                D::Schedule => p.read_schedule_data(symbol()?, strategy()?, exchange()?)?,
-                _ => {
-                    p.read_recent_data(symbol()?, strategy()?, exchange()?, &c.frame, c.backtest)?
+                D::Signal => {
+                    p.read_signal_data(ctx.symbol, ctx.strategy_name, ctx.exchange_name)?
                 }
+                D::Schedule => {
+                    p.read_schedule_data(ctx.symbol, ctx.strategy_name, ctx.exchange_name)?
+                }
+                _ => p.read_recent_data(
+                    ctx.symbol,
+                    ctx.strategy_name,
+                    ctx.exchange_name,
+                    ctx.frame_name,
+                    ctx.backtest,
+                )?,
             };
             let json = row.map(|r| p.signal_row_to_json(&r)).transpose()?;
             print(out, json)
@@ -209,25 +244,31 @@ fn run_op(
                 text => Some(p.signal_row_from_json(text)?),
             };
             match domain {
-                D::Signal => {
-                    Ok(p.write_signal_data(row.as_ref(), symbol()?, strategy()?, exchange()?)?)
-                }
-                D::Schedule => {
-                    Ok(p.write_schedule_data(row.as_ref(), symbol()?, strategy()?, exchange()?)?)
-                }
+                D::Signal => Ok(p.write_signal_data(
+                    row.as_ref(),
+                    ctx.symbol,
+                    ctx.strategy_name,
+                    ctx.exchange_name,
+                )?),
+                D::Schedule => Ok(p.write_schedule_data(
+                    row.as_ref(),
+                    ctx.symbol,
+                    ctx.strategy_name,
+                    ctx.exchange_name,
+                )?),
                 _ => Ok(p.write_recent_data(
                     row.as_ref(),
-                    symbol()?,
-                    strategy()?,
-                    exchange()?,
-                    &c.frame,
-                    c.backtest,
+                    ctx.symbol,
+                    ctx.strategy_name,
+                    ctx.exchange_name,
+                    ctx.frame_name,
+                    ctx.backtest,
                     c.when,
                 )?),
             }
         }
         (D::Strategy, Op::Read) => {
-            let data = p.read_strategy_data(symbol()?, strategy()?, exchange()?)?;
+            let data = p.read_strategy_data(ctx.symbol, ctx.strategy_name, ctx.exchange_name)?;
             let json = data.map(|d| p.strategy_data_to_json(&d)).transpose()?;
             print(out, json)
         }
@@ -237,28 +278,30 @@ fn run_op(
                 "null" => None,
                 text => Some(p.strategy_data_from_json(text)?),
             };
-            Ok(p.write_strategy_data(data.as_ref(), symbol()?, strategy()?, exchange()?)?)
+            Ok(p.write_strategy_data(
+                data.as_ref(),
+                ctx.symbol,
+                ctx.strategy_name,
+                ctx.exchange_name,
+            )?)
         }
         (D::Risk, Op::Read) => {
-            let rows =
-                p.read_position_data(need(&c.risk, "--risk", domain)?, exchange()?, c.when)?;
+            let rows = p.read_position_data(ctx.risk_name, ctx.exchange_name, c.when)?;
             let json = p.risk_to_json(&rows)?;
             print(out, Some(json))
         }
         (D::Risk, Op::Write) => {
             let rows = p.risk_from_json(&input()?)?;
-            Ok(
-                p.write_position_data(
-                    &rows,
-                    need(&c.risk, "--risk", domain)?,
-                    exchange()?,
-                    c.when,
-                )?,
-            )
+            Ok(p.write_position_data(&rows, ctx.risk_name, ctx.exchange_name, c.when)?)
         }
         (D::Partial, Op::Read) => {
-            let data =
-                p.read_partial_data(symbol()?, strategy()?, signal_id()?, exchange()?, c.when)?;
+            let data = p.read_partial_data(
+                ctx.symbol,
+                ctx.strategy_name,
+                signal_id()?,
+                ctx.exchange_name,
+                c.when,
+            )?;
             let json = p.partial_to_json(&data)?;
             print(out, Some(json))
         }
@@ -266,16 +309,21 @@ fn run_op(
             let data = p.partial_from_json(&input()?)?;
             Ok(p.write_partial_data(
                 &data,
-                symbol()?,
-                strategy()?,
+                ctx.symbol,
+                ctx.strategy_name,
                 signal_id()?,
-                exchange()?,
+                ctx.exchange_name,
                 c.when,
             )?)
         }
         (D::Breakeven, Op::Read) => {
-            let data =
-                p.read_breakeven_data(symbol()?, strategy()?, signal_id()?, exchange()?, c.when)?;
+            let data = p.read_breakeven_data(
+                ctx.symbol,
+                ctx.strategy_name,
+                signal_id()?,
+                ctx.exchange_name,
+                c.when,
+            )?;
             let json = p.breakeven_to_json(&data)?;
             print(out, Some(json))
         }
@@ -283,27 +331,27 @@ fn run_op(
             let data = p.breakeven_from_json(&input()?)?;
             Ok(p.write_breakeven_data(
                 &data,
-                symbol()?,
-                strategy()?,
+                ctx.symbol,
+                ctx.strategy_name,
                 signal_id()?,
-                exchange()?,
+                ctx.exchange_name,
                 c.when,
             )?)
         }
         (D::Candle, Op::Read) => {
-            let interval = need(&c.interval, "--interval", domain)?;
+            let interval = ctx.interval;
             let since = c
                 .since
                 .ok_or_else(|| Error::Usage("candle read needs --since".into()))?;
             let candles =
-                p.read_candles_data(symbol()?, interval, exchange()?, c.limit, since, 0.0)?;
+                p.read_candles_data(ctx.symbol, interval, ctx.exchange_name, c.limit, since, 0.0)?;
             let json = candles.map(|cs| p.candles_to_json(&cs)).transpose()?;
             print(out, json)
         }
         (D::Candle, Op::Write) => {
             let candles = p.candles_from_json(&input()?)?;
-            let interval = need(&c.interval, "--interval", domain)?;
-            let w = p.write_candles_data(&candles, symbol()?, interval, exchange()?)?;
+            let interval = ctx.interval;
+            let w = p.write_candles_data(&candles, ctx.symbol, interval, ctx.exchange_name)?;
             writeln!(
                 out,
                 "{} written, {} already stored, {} not closed yet",
@@ -311,15 +359,15 @@ fn run_op(
             )?;
             Ok(())
         }
-        (D::Storage, Op::Read) => print(out, Some(array(&p.read_storage_data(c.backtest)?))),
+        (D::Storage, Op::Read) => print(out, Some(array(&p.read_storage_data(ctx.backtest)?))),
         (D::Storage, Op::Write) => {
-            Ok(p.write_storage_data(&items(&input()?, "storage")?, c.backtest)?)
+            Ok(p.write_storage_data(&items(&input()?, "storage")?, ctx.backtest)?)
         }
         (D::Notification, Op::Read) => {
-            print(out, Some(array(&p.read_notification_data(c.backtest)?)))
+            print(out, Some(array(&p.read_notification_data(ctx.backtest)?)))
         }
         (D::Notification, Op::Write) => {
-            Ok(p.write_notification_data(&items(&input()?, "notification")?, c.backtest)?)
+            Ok(p.write_notification_data(&items(&input()?, "notification")?, ctx.backtest)?)
         }
         (D::Log, Op::Read) => print(out, Some(array(&p.read_log_data()?))),
         (D::Log, Op::Write) => {
@@ -328,123 +376,60 @@ fn run_op(
             Ok(())
         }
         (D::Measure, Op::Read) => {
-            let json = p.read_measure_data(bucket()?, key()?)?;
+            let json = p.read_measure_data(ctx.bucket, key()?)?;
             print(out, json)
         }
         (D::Measure, Op::Write) => {
-            Ok(p.write_measure_data(&input()?, bucket()?, key()?, c.when)?)
+            Ok(p.write_measure_data(&input()?, ctx.bucket, key()?, c.when)?)
         }
-        (D::Measure, Op::Rm) => Ok(p.remove_measure_data(bucket()?, key()?)?),
+        (D::Measure, Op::Rm) => Ok(p.remove_measure_data(ctx.bucket, key()?)?),
         (D::Interval, Op::Read) => {
-            let json = p.read_interval_data(bucket()?, key()?)?;
+            let json = p.read_interval_data(ctx.bucket, key()?)?;
             print(out, json)
         }
         (D::Interval, Op::Write) => {
-            Ok(p.write_interval_data(&input()?, bucket()?, key()?, c.when)?)
+            Ok(p.write_interval_data(&input()?, ctx.bucket, key()?, c.when)?)
         }
-        (D::Interval, Op::Rm) => Ok(p.remove_interval_data(bucket()?, key()?)?),
+        (D::Interval, Op::Rm) => Ok(p.remove_interval_data(ctx.bucket, key()?)?),
         (D::Memory, Op::Read) => {
             let memory_id = need(&c.memory_id, "--memory-id", domain)?;
-            let json = p.read_memory_data(signal_id()?, bucket()?, memory_id)?;
+            let json = p.read_memory_data(signal_id()?, ctx.bucket, memory_id)?;
             print(out, json)
         }
         (D::Memory, Op::Write) => {
             let memory_id = need(&c.memory_id, "--memory-id", domain)?;
-            Ok(p.write_memory_data(&input()?, signal_id()?, bucket()?, memory_id, c.when)?)
+            Ok(p.write_memory_data(&input()?, signal_id()?, ctx.bucket, memory_id, c.when)?)
         }
         (D::Memory, Op::Rm) => {
             let memory_id = need(&c.memory_id, "--memory-id", domain)?;
-            Ok(p.remove_memory_data(signal_id()?, bucket()?, memory_id)?)
+            Ok(p.remove_memory_data(signal_id()?, ctx.bucket, memory_id)?)
         }
         (D::State, Op::Read) => {
-            let json = p.read_state_data(signal_id()?, bucket()?)?;
+            let json = p.read_state_data(signal_id()?, ctx.bucket)?;
             print(out, json)
         }
         (D::State, Op::Write) => {
-            Ok(p.write_state_data(&input()?, signal_id()?, bucket()?, c.when)?)
+            Ok(p.write_state_data(&input()?, signal_id()?, ctx.bucket, c.when)?)
         }
         (D::Session, Op::Read) => {
-            let json =
-                p.read_session_data(strategy()?, exchange()?, &c.frame, symbol()?, c.backtest)?;
+            let json = p.read_session_data(
+                ctx.strategy_name,
+                ctx.exchange_name,
+                ctx.frame_name,
+                ctx.symbol,
+                ctx.backtest,
+            )?;
             print(out, json)
         }
         (D::Session, Op::Write) => Ok(p.write_session_data(
             &input()?,
-            strategy()?,
-            exchange()?,
-            &c.frame,
+            ctx.strategy_name,
+            ctx.exchange_name,
+            ctx.frame_name,
             c.when,
-            symbol()?,
-            c.backtest,
+            ctx.symbol,
+            ctx.backtest,
         )?),
         (_, Op::Ls | Op::Rm) => unreachable!("handled above"),
     }
-}
-
-/// The caller-supplied parts of the domain's entity path, as the guest builds it.
-fn parts(domain: DomainName, c: &Context) -> Result<Vec<String>, Error> {
-    use DomainName as D;
-    let get = |v: &Option<String>, flag: &str| need(v, flag, domain).map(str::to_string);
-    let triple = || -> Result<String, Error> {
-        Ok(format!(
-            "{}_{}_{}",
-            get(&c.symbol, "--symbol")?,
-            get(&c.strategy, "--strategy")?,
-            get(&c.exchange, "--exchange")?
-        ))
-    };
-    Ok(match domain {
-        D::Signal | D::Schedule | D::Strategy | D::Partial | D::Breakeven => vec![triple()?],
-        D::Risk => vec![format!(
-            "{}_{}",
-            get(&c.risk, "--risk")?,
-            get(&c.exchange, "--exchange")?
-        )],
-        D::Candle => vec![
-            get(&c.exchange, "--exchange")?,
-            get(&c.symbol, "--symbol")?,
-            get(&c.interval, "--interval")?,
-        ],
-        D::Storage | D::Notification => vec![mode(c.backtest).to_string()],
-        D::Log => vec!["log".to_string()],
-        D::Measure | D::Interval => vec![get(&c.bucket, "--bucket")?],
-        D::Memory | D::State => vec![
-            get(&c.signal_id, "--signal-id")?,
-            get(&c.bucket, "--bucket")?,
-        ],
-        D::Recent => {
-            let mut parts = vec![
-                get(&c.symbol, "--symbol")?,
-                get(&c.strategy, "--strategy")?,
-                get(&c.exchange, "--exchange")?,
-            ];
-            if !c.frame.is_empty() {
-                parts.push(c.frame.clone());
-            }
-            parts.push(mode(c.backtest).to_string());
-            vec![parts.join("_")]
-        }
-        D::Session => {
-            let mut parts = vec![
-                get(&c.strategy, "--strategy")?,
-                get(&c.exchange, "--exchange")?,
-            ];
-            if !c.frame.is_empty() {
-                parts.push(c.frame.clone());
-            }
-            parts
-        }
-    })
-}
-
-/// The escaped entity path of a context, for listing (the same path the guest builds).
-pub fn context_path(domain: Domain, parts: &[String]) -> Result<String, Error> {
-    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    entity_path(domain, &parts).map_err(|e| {
-        Error::InvalidKey(format!(
-            "{} context {:?} cannot be stored: it {e}",
-            domain.name(),
-            parts.join("/")
-        ))
-    })
 }

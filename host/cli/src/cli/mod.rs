@@ -7,7 +7,8 @@ mod domains;
 pub mod error;
 pub mod exit;
 
-use domains::{DomainName, DomainOp};
+use domains::DomainOp;
+use persist_core::domain::Domain;
 
 use clap::{Parser, Subcommand};
 use persist_embed::runtime::GuestSource;
@@ -230,24 +231,24 @@ pub struct RunArgs {
 
 impl Command {
     /// The domain command this is, if it is one.
-    fn domain(&self) -> Option<(DomainName, &DomainOp)> {
+    fn domain(&self) -> Option<(Domain, &DomainOp)> {
         match self {
-            Command::Signal { op } => Some((DomainName::Signal, op)),
-            Command::Schedule { op } => Some((DomainName::Schedule, op)),
-            Command::Strategy { op } => Some((DomainName::Strategy, op)),
-            Command::Risk { op } => Some((DomainName::Risk, op)),
-            Command::Partial { op } => Some((DomainName::Partial, op)),
-            Command::Breakeven { op } => Some((DomainName::Breakeven, op)),
-            Command::Candle { op } => Some((DomainName::Candle, op)),
-            Command::Storage { op } => Some((DomainName::Storage, op)),
-            Command::Notification { op } => Some((DomainName::Notification, op)),
-            Command::Log { op } => Some((DomainName::Log, op)),
-            Command::Measure { op } => Some((DomainName::Measure, op)),
-            Command::Interval { op } => Some((DomainName::Interval, op)),
-            Command::Memory { op } => Some((DomainName::Memory, op)),
-            Command::Recent { op } => Some((DomainName::Recent, op)),
-            Command::State { op } => Some((DomainName::State, op)),
-            Command::Session { op } => Some((DomainName::Session, op)),
+            Command::Signal { op } => Some((Domain::Signal, op)),
+            Command::Schedule { op } => Some((Domain::Schedule, op)),
+            Command::Strategy { op } => Some((Domain::Strategy, op)),
+            Command::Risk { op } => Some((Domain::Risk, op)),
+            Command::Partial { op } => Some((Domain::Partial, op)),
+            Command::Breakeven { op } => Some((Domain::Breakeven, op)),
+            Command::Candle { op } => Some((Domain::Candle, op)),
+            Command::Storage { op } => Some((Domain::Storage, op)),
+            Command::Notification { op } => Some((Domain::Notification, op)),
+            Command::Log { op } => Some((Domain::Log, op)),
+            Command::Measure { op } => Some((Domain::Measure, op)),
+            Command::Interval { op } => Some((Domain::Interval, op)),
+            Command::Memory { op } => Some((Domain::Memory, op)),
+            Command::Recent { op } => Some((Domain::Recent, op)),
+            Command::State { op } => Some((Domain::State, op)),
+            Command::Session { op } => Some((Domain::Session, op)),
             _ => None,
         }
     }

@@ -251,3 +251,56 @@ fn the_cli_refuses_the_same_keys_with_exit_status_4() {
         stderr(&o)
     );
 }
+
+/// The domain commands follow persist-core's table of the domains: every domain is a
+/// subcommand of its name, and a context flag it needs and was not given is named.
+#[test]
+fn every_domain_is_a_subcommand_and_names_the_context_it_needs() {
+    use persist_core::context::Field;
+    use persist_core::domain::Domain;
+    let dir = tempfile::tempdir().unwrap();
+    for domain in Domain::ALL {
+        let help = run(persist_bin().args([domain.name(), "read", "--help"]));
+        assert_eq!(
+            help.status.code(),
+            Some(0),
+            "{}: {}",
+            domain.name(),
+            stderr(&help)
+        );
+        let first = domain
+            .fields()
+            .iter()
+            .find(|f| !matches!(f, Field::FrameName | Field::Backtest));
+        let ls = run(persist(dir.path()).args([domain.name(), "ls"]));
+        match first {
+            Some(field) => {
+                assert_eq!(
+                    ls.status.code(),
+                    Some(2),
+                    "{}: {}",
+                    domain.name(),
+                    stderr(&ls)
+                );
+                let flag = format!("{field:?}")
+                    .replace("StrategyName", "strategy")
+                    .replace("ExchangeName", "exchange")
+                    .replace("RiskName", "risk")
+                    .replace("SignalId", "signal-id")
+                    .to_lowercase();
+                assert!(
+                    stderr(&ls).contains(&format!("{} needs --{flag}", domain.name())),
+                    "{}",
+                    stderr(&ls)
+                );
+            }
+            None => assert_eq!(
+                ls.status.code(),
+                Some(0),
+                "{}: {}",
+                domain.name(),
+                stderr(&ls)
+            ),
+        }
+    }
+}
