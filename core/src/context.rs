@@ -52,6 +52,18 @@ pub struct Context<'a> {
     pub bucket: &'a str,
 }
 
+impl<'a> Context<'a> {
+    /// The context of the domains keyed by symbol, strategy and exchange.
+    pub fn triple(symbol: &'a str, strategy_name: &'a str, exchange_name: &'a str) -> Self {
+        Context {
+            symbol,
+            strategy_name,
+            exchange_name,
+            ..Context::default()
+        }
+    }
+}
+
 impl Domain {
     /// The values its contexts are keyed by, in the order of backtest-kit's arguments.
     pub fn fields(self) -> &'static [Field] {

@@ -2,20 +2,18 @@
 //! `<target>/guest`) and puts it in OUT_DIR for `include_bytes!`. Set `PERSIST_GUEST_WASM` to a
 //! prebuilt guest component to embed that instead.
 
-use persist_wasm_build::{build_wasm, copy_if_changed, ensure_wasm_target, target_dir};
+use persist_wasm_build::{BuildPaths, build_wasm, copy_if_changed, ensure_wasm_target};
 use std::env;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir
-        .ancestors()
-        .nth(2)
-        .expect("host/embed lives two folders below the workspace root")
-        .to_path_buf();
-    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let target = target_dir(&out_dir, &root);
+    // host/embed: two folders below the workspace root.
+    let BuildPaths {
+        root,
+        out_dir,
+        target,
+        ..
+    } = BuildPaths::from_env(2);
     let out = out_dir.join("persist_guest.wasm");
     println!("cargo:rustc-env=PERSIST_TARGET_DIR={}", target.display());
 

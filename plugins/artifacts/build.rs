@@ -1,21 +1,18 @@
 //! Builds every plugin package of the workspace (a folder with a Cargo.toml under `plugins/`
 //! or `tests/plugins/`, but this crate) for wasm32-wasip2 and writes their constants.
 
-use persist_wasm_build::{build_wasm, copy_if_changed, ensure_wasm_target, target_dir};
-use std::env;
+use persist_wasm_build::{BuildPaths, build_wasm, copy_if_changed, ensure_wasm_target};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir
-        .ancestors()
-        .nth(2)
-        .expect("plugins/artifacts lives two folders below the workspace root")
-        .to_path_buf();
-    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let target = target_dir(&out_dir, &root);
+    // plugins/artifacts: two folders below the workspace root.
+    let BuildPaths {
+        manifest_dir,
+        root,
+        out_dir,
+        target,
+    } = BuildPaths::from_env(2);
 
     let mut packages = Vec::new();
     for folder in ["plugins", "tests/plugins"] {

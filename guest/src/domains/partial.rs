@@ -15,13 +15,7 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::Partial;
 
 fn instance(symbol: &str, strategy: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
-    let context = Context {
-        symbol,
-        strategy_name: strategy,
-        exchange_name: exchange,
-        ..Context::default()
-    };
-    adapter::instance(DOMAIN, &context)
+    adapter::instance(DOMAIN, &Context::triple(symbol, strategy, exchange))
 }
 
 impl Guest for Component {

@@ -16,13 +16,7 @@ const DOMAIN: Domain = Domain::Strategy;
 const ID: &str = "strategy";
 
 fn instance(symbol: &str, strategy: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
-    let context = Context {
-        symbol,
-        strategy_name: strategy,
-        exchange_name: exchange,
-        ..Context::default()
-    };
-    adapter::instance(DOMAIN, &context)
+    adapter::instance(DOMAIN, &Context::triple(symbol, strategy, exchange))
 }
 
 impl Guest for Component {

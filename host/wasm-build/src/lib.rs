@@ -1,8 +1,8 @@
 //! For build scripts: builds packages of a workspace as wasm32-wasip2 components (the persist
 //! guest, the strategy plugins) into cargo's target folder.
 //!
-//! - [`target_dir`]: cargo's target folder, wherever `CARGO_TARGET_DIR` or `build.target-dir`
-//!   put it.
+//! - [`BuildPaths`]: the package, the workspace, OUT_DIR and cargo's target folder
+//!   (wherever `CARGO_TARGET_DIR` or `build.target-dir` put it).
 //! - [`ensure_wasm_target`]: adds the wasm32-wasip2 target to the toolchain when it lacks it
 //!   and rustup is there (rustup does not add rust-toolchain.toml's targets to a toolchain
 //!   already installed).
@@ -14,10 +14,43 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Where a build script of this workspace works.
+pub struct BuildPaths {
+    /// The package being built.
+    pub manifest_dir: PathBuf,
+    /// The workspace root.
+    pub root: PathBuf,
+    /// The build script's OUT_DIR.
+    pub out_dir: PathBuf,
+    /// Cargo's target folder.
+    pub target: PathBuf,
+}
+
+impl BuildPaths {
+    /// From cargo's environment; the package is `depth` folders below the workspace root.
+    pub fn from_env(depth: usize) -> BuildPaths {
+        let manifest_dir =
+            PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+        let root = manifest_dir
+            .ancestors()
+            .nth(depth)
+            .unwrap_or_else(|| panic!("{} has no root {depth} folders up", manifest_dir.display()))
+            .to_path_buf();
+        let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+        let target = target_dir(&out_dir, &root);
+        BuildPaths {
+            manifest_dir,
+            root,
+            out_dir,
+            target,
+        }
+    }
+}
+
 /// Cargo's target folder: the ancestor of OUT_DIR that holds cargo's `CACHEDIR.TAG`
 /// (`<target>/<profile>/build/<package>/out`), so that a target folder set in a cargo config
 /// is found too; else `CARGO_TARGET_DIR`, else `<workspace>/target`.
-pub fn target_dir(out_dir: &Path, root: &Path) -> PathBuf {
+fn target_dir(out_dir: &Path, root: &Path) -> PathBuf {
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
     if let Some(dir) = out_dir
         .ancestors()
