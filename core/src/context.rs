@@ -53,6 +53,15 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// The context of the domains keyed by a signal and a bucket (memory, state).
+    pub fn signal_bucket(signal_id: &'a str, bucket: &'a str) -> Self {
+        Context {
+            signal_id,
+            bucket,
+            ..Context::default()
+        }
+    }
+
     /// The context of the domains keyed by symbol, strategy and exchange.
     pub fn triple(symbol: &'a str, strategy_name: &'a str, exchange_name: &'a str) -> Self {
         Context {

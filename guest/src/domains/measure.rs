@@ -1,56 +1,10 @@
-//! `data/measure/<bucket>/<key>.json`: soft-deleted records.
+//! `data/measure/<bucket>/<key>.json`: cached measures, soft-deleted.
 
-use super::soft_delete;
-use crate::Component;
-use crate::adapter::{self, Instance};
-use crate::exports::backtest::persist::measure::Guest;
-use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-use persist_core::context::Context;
-use persist_core::domain::Domain;
-use persist_core::records::payloads::Payload;
-use std::rc::Rc;
-
-const DOMAIN: Domain = Domain::Measure;
-const PAYLOAD: Payload = Payload::Measure;
-
-fn instance(bucket: &str) -> Result<Rc<Instance>, PersistError> {
-    let context = Context {
-        bucket,
-        ..Context::default()
-    };
-    adapter::instance(DOMAIN, &context)
-}
-
-impl Guest for Component {
-    fn wait_for_init(bucket: String, _initial: bool) -> Result<CheckReport, PersistError> {
-        instance(&bucket)?.wait_for_init()
-    }
-
-    fn read_measure_data(bucket: String, key: String) -> Result<Option<String>, PersistError> {
-        soft_delete::read(&*instance(&bucket)?, PAYLOAD, &key)
-    }
-
-    fn write_measure_data(
-        data: String,
-        bucket: String,
-        key: String,
-        _when: f64,
-    ) -> Result<(), PersistError> {
-        soft_delete::write(&*instance(&bucket)?, PAYLOAD, &key, &data)
-    }
-
-    fn remove_measure_data(bucket: String, key: String) -> Result<(), PersistError> {
-        soft_delete::remove(&*instance(&bucket)?, PAYLOAD, &key)
-    }
-
-    fn list_measure_data(bucket: String) -> Result<Vec<String>, PersistError> {
-        Ok(soft_delete::list(&*instance(&bucket)?, PAYLOAD)?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect())
-    }
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
-}
+super::soft_delete::keyed_domain!(
+    measure,
+    Measure,
+    read_measure_data,
+    write_measure_data,
+    remove_measure_data,
+    list_measure_data
+);

@@ -14,16 +14,8 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::Memory;
 const PAYLOAD: Payload = Payload::Memory;
 
-fn context<'a>(signal_id: &'a str, bucket_name: &'a str) -> Context<'a> {
-    Context {
-        signal_id,
-        bucket: bucket_name,
-        ..Context::default()
-    }
-}
-
 fn instance(signal_id: &str, bucket_name: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(DOMAIN, &context(signal_id, bucket_name))
+    adapter::instance(DOMAIN, &Context::signal_bucket(signal_id, bucket_name))
 }
 
 impl Guest for Component {
@@ -87,7 +79,7 @@ impl Guest for Component {
     }
 
     fn dispose(signal_id: String, bucket_name: String) {
-        adapter::dispose(DOMAIN, &context(&signal_id, &bucket_name));
+        adapter::dispose(DOMAIN, &Context::signal_bucket(&signal_id, &bucket_name));
     }
 
     fn clear() {

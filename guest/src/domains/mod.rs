@@ -4,9 +4,12 @@
 //! ([`storage_signals`], [`notification`], [`log`], [`measure`], [`interval`], [`memory`],
 //! [`state`], [`session`]).
 
+// signal and schedule share signal_rows' adapter, partial and breakeven levels', measure and
+// interval soft_delete's: each pair differs only in names and record types.
 pub mod breakeven;
 pub mod candle;
 pub mod interval;
+pub mod levels;
 pub mod log;
 pub mod measure;
 pub mod memory;

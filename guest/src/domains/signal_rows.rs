@@ -29,3 +29,69 @@ pub fn write(inst: &Instance, id: &str, row: Option<SignalRow>) -> Result<(), Pe
     };
     inst.write(id, &json)
 }
+
+/// The adapter of a domain that keeps one signal row (or `null`) per symbol, strategy and
+/// exchange, under the symbol: signal and schedule, which differ only in their names.
+macro_rules! domain {
+    ($interface:ident, $domain:ident, $read:ident, $write:ident) => {
+        use super::signal_rows;
+        use crate::Component;
+        use crate::adapter::{self, Instance};
+        use crate::exports::backtest::persist::records::SignalRow;
+        use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+        use crate::exports::backtest::persist::$interface::Guest;
+        use persist_core::context::Context;
+        use persist_core::domain::Domain;
+        use std::rc::Rc;
+
+        const DOMAIN: Domain = Domain::$domain;
+
+        fn instance(
+            symbol: &str,
+            strategy: &str,
+            exchange: &str,
+        ) -> Result<Rc<Instance>, PersistError> {
+            adapter::instance(DOMAIN, &Context::triple(symbol, strategy, exchange))
+        }
+
+        impl Guest for Component {
+            fn wait_for_init(
+                symbol: String,
+                strategy_name: String,
+                exchange_name: String,
+                _initial: bool,
+            ) -> Result<CheckReport, PersistError> {
+                instance(&symbol, &strategy_name, &exchange_name)?.wait_for_init()
+            }
+
+            fn $read(
+                symbol: String,
+                strategy_name: String,
+                exchange_name: String,
+            ) -> Result<Option<SignalRow>, PersistError> {
+                signal_rows::read(
+                    &*instance(&symbol, &strategy_name, &exchange_name)?,
+                    &symbol,
+                )
+            }
+
+            fn $write(
+                signal_row: Option<SignalRow>,
+                symbol: String,
+                strategy_name: String,
+                exchange_name: String,
+            ) -> Result<(), PersistError> {
+                signal_rows::write(
+                    &*instance(&symbol, &strategy_name, &exchange_name)?,
+                    &symbol,
+                    signal_row,
+                )
+            }
+
+            fn clear() {
+                adapter::clear(DOMAIN);
+            }
+        }
+    };
+}
+pub(crate) use domain;

@@ -55,3 +55,65 @@ pub fn list(inst: &Instance, payload: Payload) -> Result<Vec<(String, String)>, 
     }
     Ok(out)
 }
+
+/// The adapter of a domain of soft-deleted records by bucket and key: measure and interval,
+/// which differ only in their names.
+macro_rules! keyed_domain {
+    ($interface:ident, $domain:ident, $read:ident, $write:ident, $remove:ident, $list:ident) => {
+        use super::soft_delete;
+        use crate::Component;
+        use crate::adapter::{self, Instance};
+        use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+        use crate::exports::backtest::persist::$interface::Guest;
+        use persist_core::context::Context;
+        use persist_core::domain::Domain;
+        use persist_core::records::payloads::Payload;
+        use std::rc::Rc;
+
+        const DOMAIN: Domain = Domain::$domain;
+        const PAYLOAD: Payload = Payload::$domain;
+
+        fn instance(bucket: &str) -> Result<Rc<Instance>, PersistError> {
+            let context = Context {
+                bucket,
+                ..Context::default()
+            };
+            adapter::instance(DOMAIN, &context)
+        }
+
+        impl Guest for Component {
+            fn wait_for_init(bucket: String, _initial: bool) -> Result<CheckReport, PersistError> {
+                instance(&bucket)?.wait_for_init()
+            }
+
+            fn $read(bucket: String, key: String) -> Result<Option<String>, PersistError> {
+                soft_delete::read(&*instance(&bucket)?, PAYLOAD, &key)
+            }
+
+            fn $write(
+                data: String,
+                bucket: String,
+                key: String,
+                _when: f64,
+            ) -> Result<(), PersistError> {
+                soft_delete::write(&*instance(&bucket)?, PAYLOAD, &key, &data)
+            }
+
+            fn $remove(bucket: String, key: String) -> Result<(), PersistError> {
+                soft_delete::remove(&*instance(&bucket)?, PAYLOAD, &key)
+            }
+
+            fn $list(bucket: String) -> Result<Vec<String>, PersistError> {
+                Ok(soft_delete::list(&*instance(&bucket)?, PAYLOAD)?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect())
+            }
+
+            fn clear() {
+                adapter::clear(DOMAIN);
+            }
+        }
+    };
+}
+pub(crate) use keyed_domain;

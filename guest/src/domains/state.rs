@@ -13,16 +13,8 @@ use std::rc::Rc;
 const DOMAIN: Domain = Domain::State;
 const PAYLOAD: Payload = Payload::State;
 
-fn context<'a>(signal_id: &'a str, bucket_name: &'a str) -> Context<'a> {
-    Context {
-        signal_id,
-        bucket: bucket_name,
-        ..Context::default()
-    }
-}
-
 fn instance(signal_id: &str, bucket_name: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(DOMAIN, &context(signal_id, bucket_name))
+    adapter::instance(DOMAIN, &Context::signal_bucket(signal_id, bucket_name))
 }
 
 impl Guest for Component {
@@ -53,7 +45,7 @@ impl Guest for Component {
     }
 
     fn dispose(signal_id: String, bucket_name: String) {
-        adapter::dispose(DOMAIN, &context(&signal_id, &bucket_name));
+        adapter::dispose(DOMAIN, &Context::signal_bucket(&signal_id, &bucket_name));
     }
 
     fn clear() {
