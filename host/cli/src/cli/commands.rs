@@ -1,6 +1,6 @@
 //! One function per `persist` command.
 
-use super::exit::FOUND_INVALID;
+use super::exit::{FOUND_INVALID, NOT_FOUND, OK};
 use super::{Cli, Command};
 use crate::cli::error::CliError;
 use persist_embed::bindings::CheckReport;
@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 pub fn run(cli: &Cli) -> Result<u8, CliError> {
     if let Command::Bench(args) = &cli.command {
         crate::bench::run(&cli.guest_source(), args)?;
-        return Ok(0);
+        return Ok(OK);
     }
     let runtime = Runtime::new(&cli.guest_source())?;
     if let Command::Migrate {
@@ -37,11 +37,11 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
         } else {
             write!(out, "{}", report.text())?;
         }
-        return Ok(0);
+        return Ok(OK);
     }
     if let Some((domain, op)) = cli.command.domain() {
         super::domains::run(&mut persist, domain, op, read_stdin, &mut out)?;
-        return Ok(0);
+        return Ok(OK);
     }
     match &cli.command {
         Command::Put { entity, id, json } => {
@@ -56,7 +56,7 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
             let found = persist.has_value(entity, id)?;
             writeln!(out, "{found}")?;
             if !found {
-                return Ok(3);
+                return Ok(NOT_FOUND);
             }
         }
         Command::Ls { entity } => {
@@ -68,7 +68,7 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
         Command::Check { json, dry_run } => return check(&mut persist, *json, *dry_run, &mut out),
         _ => unreachable!("bench and the domain commands are handled above"),
     }
-    Ok(0)
+    Ok(OK)
 }
 
 fn run_plugin(

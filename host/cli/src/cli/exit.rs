@@ -5,24 +5,41 @@ use super::error::CliError;
 use persist_embed::Error;
 use persist_runner::RunError;
 
+/// Success.
+pub const OK: u8 = 0;
+/// The host could not be set up, or the guest failed.
+pub const SETUP: u8 = 1;
 /// A usage error (clap's own status).
 pub const USAGE: u8 = 2;
+/// What was asked for does not exist.
+pub const NOT_FOUND: u8 = 3;
+/// Bad input: invalid JSON, an invalid record, a name that cannot be stored, a bad candle row.
+pub const BAD_INPUT: u8 = 4;
+/// The store failed.
+pub const STORAGE: u8 = 5;
 /// `persist check` found invalid documents, or a stored document read is invalid.
 pub const FOUND_INVALID: u8 = 6;
+/// A strategy plugin was refused or stopped.
+pub const PLUGIN: u8 = 7;
+
+/// The statuses, as `persist --help` lists them.
+pub const SUMMARY: &str = "Exit status: 0 ok, 1 internal or setup failure, 2 usage error, \
+3 not found, 4 bad input (invalid JSON or key, a bad candle row), 5 storage failure, \
+6 invalid documents found, 7 plugin refused or stopped.";
 
 /// The exit status for an error.
 pub fn code(e: &CliError) -> u8 {
     let e = match e {
         CliError::Persist(e) | CliError::Run(RunError::Persist(e)) => e,
-        CliError::Run(RunError::Plugin(_)) => return 7,
-        CliError::Terminal(_) => return 1,
+        CliError::Run(RunError::Plugin(_)) => return PLUGIN,
+        CliError::Terminal(_) => return SETUP,
     };
     match e {
-        Error::NotFound(_) => 3,
-        Error::InvalidInput { .. } | Error::InvalidKey(_) => 4,
-        Error::Storage { .. } => 5,
+        Error::NotFound(_) => NOT_FOUND,
+        Error::InvalidInput { .. } | Error::InvalidKey(_) => BAD_INPUT,
+        Error::Storage { .. } => STORAGE,
         Error::Corrupt(_) => FOUND_INVALID,
-        Error::Guest(_) | Error::Setup(_) => 1,
+        Error::Guest(_) | Error::Setup(_) => SETUP,
         Error::Usage(_) => USAGE,
     }
 }

@@ -22,9 +22,7 @@ use std::process::ExitCode;
     name = "persist",
     version,
     about,
-    after_help = "Exit status: 0 ok, 1 internal or setup failure, 2 usage error, \
-3 not found, 4 bad input (invalid JSON or key, a bad candle row), 5 storage failure, \
-6 invalid documents found, 7 plugin refused or stopped."
+    after_help = exit::SUMMARY
 )]
 pub struct Cli {
     /// Where documents live: file:PATH (backtest-kit's ./dump layout), memory:,
