@@ -64,10 +64,10 @@ pub fn run_dir() -> &'static Path {
 /// with its watchdog if it is new.
 pub fn run_dir_of(pid: u32, start: &str) -> PathBuf {
     let base = std::env::temp_dir().join("persist-tests");
-    std::fs::create_dir_all(&base).expect("creating the tests' server folder in $TMPDIR");
+    open_folder(&base);
     stop_abandoned_runs(&base);
     let dir = base.join(format!("run-{pid}-{start}"));
-    std::fs::create_dir_all(&dir).expect("creating the run's server folder");
+    open_folder(&dir);
     let _lock = lock(&dir);
     let marker = dir.join("watchdog");
     if !marker.exists() {
@@ -75,6 +75,16 @@ pub fn run_dir_of(pid: u32, start: &str) -> PathBuf {
         File::create(&marker).expect("marking the run folder's watchdog");
     }
     dir
+}
+
+/// Creates a folder the postgres user can pass through (whatever the umask), for the
+/// PostgreSQL clusters below it.
+fn open_folder(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(dir)
+        .unwrap_or_else(|e| panic!("creating the tests' server folder {}: {e}", dir.display()));
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("opening the tests' server folder {}: {e}", dir.display()));
 }
 
 /// The process whose end ends the run: cargo (or nextest) when it started this binary, else
@@ -166,7 +176,7 @@ fn server_dir(kind: &str) -> PathBuf {
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
     ));
-    std::fs::create_dir_all(&dir).expect("creating a server folder");
+    open_folder(&dir);
     dir
 }
 
