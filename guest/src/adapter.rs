@@ -62,6 +62,16 @@ pub fn instance(domain: Domain, context: &Context) -> Result<Rc<Instance>, Persi
     Ok(inst)
 }
 
+/// The instance of a context of the domains keyed by symbol, strategy and exchange.
+pub fn triple(
+    domain: Domain,
+    symbol: &str,
+    strategy: &str,
+    exchange: &str,
+) -> Result<Rc<Instance>, PersistError> {
+    instance(domain, &Context::triple(symbol, strategy, exchange))
+}
+
 /// Drops one context's instance (`dispose`).
 pub fn dispose(domain: Domain, context: &Context) {
     let key = domain.memo_key(context);

@@ -6,25 +6,15 @@ macro_rules! domain {
     ($interface:ident, $domain:ident, $record:ident, $read:ident, $write:ident,
      $to_core:ident, $from_core:ident, $read_core:ident, $write_core:ident) => {
         use crate::Component;
-        use crate::adapter::{self, Instance, invalid_input};
+        use crate::adapter::{self, invalid_input};
         use crate::convert::{$from_core, $to_core};
         use crate::exports::backtest::persist::records::$record;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
         use crate::exports::backtest::persist::$interface::Guest;
-        use persist_core::context::Context;
         use persist_core::domain::Domain;
         use persist_core::records::trading::{$read_core, $write_core};
-        use std::rc::Rc;
 
         const DOMAIN: Domain = Domain::$domain;
-
-        fn instance(
-            symbol: &str,
-            strategy: &str,
-            exchange: &str,
-        ) -> Result<Rc<Instance>, PersistError> {
-            adapter::instance(DOMAIN, &Context::triple(symbol, strategy, exchange))
-        }
 
         impl Guest for Component {
             fn wait_for_init(
@@ -33,7 +23,7 @@ macro_rules! domain {
                 exchange_name: String,
                 _initial: bool,
             ) -> Result<CheckReport, PersistError> {
-                instance(&symbol, &strategy_name, &exchange_name)?.wait_for_init()
+                adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?.wait_for_init()
             }
 
             fn $read(
@@ -43,7 +33,7 @@ macro_rules! domain {
                 exchange_name: String,
                 _when: f64,
             ) -> Result<Vec<$record>, PersistError> {
-                let inst = instance(&symbol, &strategy_name, &exchange_name)?;
+                let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
                 Ok($from_core(
                     inst.read_record(&signal_id, $read_core)?
                         .unwrap_or_default(),
@@ -58,7 +48,7 @@ macro_rules! domain {
                 exchange_name: String,
                 _when: f64,
             ) -> Result<(), PersistError> {
-                let inst = instance(&symbol, &strategy_name, &exchange_name)?;
+                let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
                 let path = DOMAIN.name();
                 let json = $to_core(path, data)
                     .and_then(|data| $write_core(path, &data))

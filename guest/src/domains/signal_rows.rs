@@ -36,23 +36,13 @@ macro_rules! domain {
     ($interface:ident, $domain:ident, $read:ident, $write:ident) => {
         use super::signal_rows;
         use crate::Component;
-        use crate::adapter::{self, Instance};
+        use crate::adapter;
         use crate::exports::backtest::persist::records::SignalRow;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
         use crate::exports::backtest::persist::$interface::Guest;
-        use persist_core::context::Context;
         use persist_core::domain::Domain;
-        use std::rc::Rc;
 
         const DOMAIN: Domain = Domain::$domain;
-
-        fn instance(
-            symbol: &str,
-            strategy: &str,
-            exchange: &str,
-        ) -> Result<Rc<Instance>, PersistError> {
-            adapter::instance(DOMAIN, &Context::triple(symbol, strategy, exchange))
-        }
 
         impl Guest for Component {
             fn wait_for_init(
@@ -61,7 +51,7 @@ macro_rules! domain {
                 exchange_name: String,
                 _initial: bool,
             ) -> Result<CheckReport, PersistError> {
-                instance(&symbol, &strategy_name, &exchange_name)?.wait_for_init()
+                adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?.wait_for_init()
             }
 
             fn $read(
@@ -70,7 +60,7 @@ macro_rules! domain {
                 exchange_name: String,
             ) -> Result<Option<SignalRow>, PersistError> {
                 signal_rows::read(
-                    &*instance(&symbol, &strategy_name, &exchange_name)?,
+                    &*adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?,
                     &symbol,
                 )
             }
@@ -82,7 +72,7 @@ macro_rules! domain {
                 exchange_name: String,
             ) -> Result<(), PersistError> {
                 signal_rows::write(
-                    &*instance(&symbol, &strategy_name, &exchange_name)?,
+                    &*adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?,
                     &symbol,
                     signal_row,
                 )

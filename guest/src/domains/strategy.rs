@@ -1,23 +1,17 @@
 //! `data/strategy/<symbol>_<strategy>_<exchange>/strategy.json`.
 
 use crate::Component;
-use crate::adapter::{self, Instance, invalid_input};
+use crate::adapter::{self, invalid_input};
 use crate::convert::{strategy_in, strategy_out};
 use crate::exports::backtest::persist::records::StrategyData;
 use crate::exports::backtest::persist::strategy::Guest;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::record::optional;
 use persist_core::records::strategy::StrategyData as CoreData;
-use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Strategy;
 const ID: &str = "strategy";
-
-fn instance(symbol: &str, strategy: &str, exchange: &str) -> Result<Rc<Instance>, PersistError> {
-    adapter::instance(DOMAIN, &Context::triple(symbol, strategy, exchange))
-}
 
 impl Guest for Component {
     fn wait_for_init(
@@ -26,7 +20,7 @@ impl Guest for Component {
         exchange_name: String,
         _initial: bool,
     ) -> Result<CheckReport, PersistError> {
-        instance(&symbol, &strategy_name, &exchange_name)?.wait_for_init()
+        adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?.wait_for_init()
     }
 
     fn read_strategy_data(
@@ -34,7 +28,7 @@ impl Guest for Component {
         strategy_name: String,
         exchange_name: String,
     ) -> Result<Option<StrategyData>, PersistError> {
-        let inst = instance(&symbol, &strategy_name, &exchange_name)?;
+        let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
         Ok(inst
             .read_record(ID, |p, v| optional(p, v, CoreData::read))?
             .flatten()
@@ -47,7 +41,7 @@ impl Guest for Component {
         strategy_name: String,
         exchange_name: String,
     ) -> Result<(), PersistError> {
-        let inst = instance(&symbol, &strategy_name, &exchange_name)?;
+        let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
         let path = DOMAIN.name();
         let json = match data {
             None => "null".to_string(),
