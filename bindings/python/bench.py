@@ -15,11 +15,12 @@ N = int(os.environ.get("BENCH_N", 2000))
 
 p = Persist(MemoryStore())
 row = p.call("records", "signal-row-from-json", SIGNAL)
+handle = p.call("signal", "[constructor]signal-instance", *CONTEXT)
 best = []
 for _ in range(5):
     t = time.perf_counter()
     for _ in range(N):
-        p.call("signal", "write-signal-data", row, *CONTEXT)
-        p.call("signal", "read-signal-data", *CONTEXT)
+        p.call("signal", "[method]signal-instance.write-signal-data", handle, row)
+        p.call("signal", "[method]signal-instance.read-signal-data", handle)
     best.append((time.perf_counter() - t) / N * 1e6)
 print(f"python (wasmtime-py), memory store, typed signal write+read round trip: {min(best):.1f} µs/op (best of 5 batches of {N})")

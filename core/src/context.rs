@@ -73,6 +73,52 @@ impl<'a> Context<'a> {
     }
 }
 
+/// A [`Context`] that owns its values: what a handle of one context (a WIT resource) keeps.
+#[derive(Debug, Clone, Default)]
+pub struct OwnedContext {
+    symbol: String,
+    strategy_name: String,
+    exchange_name: String,
+    risk_name: String,
+    signal_id: String,
+    interval: String,
+    frame_name: String,
+    backtest: bool,
+    bucket: String,
+}
+
+impl OwnedContext {
+    /// The values of `c`, copied.
+    pub fn new(c: &Context) -> Self {
+        OwnedContext {
+            symbol: c.symbol.to_string(),
+            strategy_name: c.strategy_name.to_string(),
+            exchange_name: c.exchange_name.to_string(),
+            risk_name: c.risk_name.to_string(),
+            signal_id: c.signal_id.to_string(),
+            interval: c.interval.to_string(),
+            frame_name: c.frame_name.to_string(),
+            backtest: c.backtest,
+            bucket: c.bucket.to_string(),
+        }
+    }
+
+    /// The values, borrowed.
+    pub fn get(&self) -> Context<'_> {
+        Context {
+            symbol: &self.symbol,
+            strategy_name: &self.strategy_name,
+            exchange_name: &self.exchange_name,
+            risk_name: &self.risk_name,
+            signal_id: &self.signal_id,
+            interval: &self.interval,
+            frame_name: &self.frame_name,
+            backtest: self.backtest,
+            bucket: &self.bucket,
+        }
+    }
+}
+
 impl Domain {
     /// The values its contexts are keyed by, in the order of backtest-kit's arguments.
     pub fn fields(self) -> &'static [Field] {

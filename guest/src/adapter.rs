@@ -7,7 +7,7 @@ use crate::buckets::bucket;
 use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
-use persist_core::context::Context;
+use persist_core::context::{Context, OwnedContext};
 use persist_core::domain::Domain;
 use persist_core::json::to_js_string;
 use persist_core::keys::{escape_id, unescape};
@@ -62,20 +62,43 @@ pub fn instance(domain: Domain, context: &Context) -> Result<Rc<Instance>, Persi
     Ok(inst)
 }
 
-/// The instance of a context of the domains keyed by symbol, strategy and exchange.
-pub fn triple(
+/// One context of one domain as the host holds it: the value behind each domain's
+/// `<domain>-instance` resource. Handles of the same context share one [`Instance`] through
+/// the memo, as backtest-kit's `Persist<X>Utils` share one `Persist<X>Instance`.
+pub struct Handle {
     domain: Domain,
-    symbol: &str,
-    strategy: &str,
-    exchange: &str,
-) -> Result<Rc<Instance>, PersistError> {
-    instance(domain, &Context::triple(symbol, strategy, exchange))
+    context: OwnedContext,
 }
 
-/// Drops one context's instance (`dispose`).
-pub fn dispose(domain: Domain, context: &Context) {
-    let key = domain.memo_key(context);
-    MEMO.with(|m| m.borrow_mut().remove(&(domain, key)));
+impl Handle {
+    /// A handle of the context; reads nothing (the instance is made on first use).
+    pub fn new(domain: Domain, context: &Context) -> Self {
+        Handle {
+            domain,
+            context: OwnedContext::new(context),
+        }
+    }
+
+    /// The context's values.
+    pub fn context(&self) -> Context<'_> {
+        self.context.get()
+    }
+
+    /// The context's instance, initialised.
+    pub fn instance(&self) -> Result<Rc<Instance>, PersistError> {
+        instance(self.domain, &self.context.get())
+    }
+
+    /// `wait-for-init`: the report of the context's first successful validation pass.
+    pub fn wait_for_init(&self) -> Result<CheckReport, PersistError> {
+        self.instance()?.wait_for_init()
+    }
+
+    /// Drops the context's instance from the memo (`dispose`).
+    pub fn dispose(&self) {
+        let key = self.domain.memo_key(&self.context.get());
+        MEMO.with(|m| m.borrow_mut().remove(&(self.domain, key)));
+    }
 }
 
 /// Drops every instance of the domain (`clear`).

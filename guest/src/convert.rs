@@ -177,9 +177,37 @@ pub fn signal_out(r: core_signal::SignalRow) -> wit::SignalRow {
     }
 }
 
+fn commit_action_in(a: wit::CommitAction) -> core_strategy::CommitAction {
+    use core_strategy::CommitAction as Core;
+    use wit::CommitAction as Wit;
+    match a {
+        Wit::PartialProfit => Core::PartialProfit,
+        Wit::PartialLoss => Core::PartialLoss,
+        Wit::Breakeven => Core::Breakeven,
+        Wit::AverageBuy => Core::AverageBuy,
+        Wit::TrailingStop => Core::TrailingStop,
+        Wit::TrailingTake => Core::TrailingTake,
+        Wit::ActivateScheduled => Core::ActivateScheduled,
+    }
+}
+
+fn commit_action_out(a: core_strategy::CommitAction) -> wit::CommitAction {
+    use core_strategy::CommitAction as Core;
+    use wit::CommitAction as Wit;
+    match a {
+        Core::PartialProfit => Wit::PartialProfit,
+        Core::PartialLoss => Wit::PartialLoss,
+        Core::Breakeven => Wit::Breakeven,
+        Core::AverageBuy => Wit::AverageBuy,
+        Core::TrailingStop => Wit::TrailingStop,
+        Core::TrailingTake => Wit::TrailingTake,
+        Core::ActivateScheduled => Wit::ActivateScheduled,
+    }
+}
+
 fn commit_in(path: &str, c: wit::Commit) -> Result<core_strategy::Commit> {
     Ok(core_strategy::Commit {
-        action: c.action,
+        action: commit_action_in(c.action),
         symbol: c.symbol,
         backtest: c.backtest,
         percent_to_close: c.percent_to_close,
@@ -195,7 +223,7 @@ fn commit_in(path: &str, c: wit::Commit) -> Result<core_strategy::Commit> {
 
 fn commit_out(c: core_strategy::Commit) -> wit::Commit {
     wit::Commit {
-        action: c.action,
+        action: commit_action_out(c.action),
         symbol: c.symbol,
         backtest: c.backtest,
         percent_to_close: c.percent_to_close,

@@ -21,9 +21,10 @@ function measure(what, roundTrip) {
 // The same calls as the Rust host's measurement: the WIT record in, the WIT record out.
 const g = p.exports;
 const row = g.records.signalRowFromJson(JSON.stringify(signal));
+const handle = new g.signal.SignalInstance('BTCUSDT', 'my-strategy', 'binance');
 measure('typed signal write+read round trip', () => {
-  g.signal.writeSignalData(row, 'BTCUSDT', 'my-strategy', 'binance');
-  g.signal.readSignalData('BTCUSDT', 'my-strategy', 'binance');
+  handle.writeSignalData(row);
+  handle.readSignalData();
 });
 // The class API: a plain backtest-kit object in and out (through the guest's JSON conversions).
 measure('signal write+read round trip with plain objects', () => {

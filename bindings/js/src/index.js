@@ -3,7 +3,7 @@
 //
 //   import { Persist, FileStore } from '@backtest-kit/persist';
 //   const persist = Persist.open(new FileStore('./dump'));
-//   const signal = persist.signal('BTCUSDT', 'my-strategy', 'binance');
+//   const signal = persist.signal('BTCUSDT', 'my-strategy', 'binance');  // one context
 //   signal.waitForInit(true);
 //   signal.writeSignalData({ id: 's1', position: 'long', ... });
 
@@ -128,129 +128,123 @@ export class Persist {
 
   /** `IPersistSignalInstance` of (symbol, strategyName, exchangeName). */
   signal(symbol, strategyName, exchangeName) {
-    const s = this.#root.signal;
+    const s = guest(() => new this.#root.signal.SignalInstance(symbol, strategyName, exchangeName));
     return {
-      waitForInit: (initial) => guest(() => s.waitForInit(symbol, strategyName, exchangeName, initial)),
-      readSignalData: () => guest(() => this.#rowToObject(s.readSignalData(symbol, strategyName, exchangeName))),
-      writeSignalData: (row) =>
-        guest(() => s.writeSignalData(this.#rowFromObject(row), symbol, strategyName, exchangeName)),
+      waitForInit: (initial) => guest(() => s.waitForInit(initial)),
+      readSignalData: () => guest(() => this.#rowToObject(s.readSignalData())),
+      writeSignalData: (row) => guest(() => s.writeSignalData(this.#rowFromObject(row))),
     };
   }
 
   /** `IPersistScheduleInstance` of (symbol, strategyName, exchangeName). */
   schedule(symbol, strategyName, exchangeName) {
-    const s = this.#root.schedule;
+    const s = guest(() => new this.#root.schedule.ScheduleInstance(symbol, strategyName, exchangeName));
     return {
-      waitForInit: (initial) => guest(() => s.waitForInit(symbol, strategyName, exchangeName, initial)),
-      readScheduleData: () =>
-        guest(() => this.#rowToObject(s.readScheduleData(symbol, strategyName, exchangeName))),
-      writeScheduleData: (row) =>
-        guest(() => s.writeScheduleData(this.#rowFromObject(row), symbol, strategyName, exchangeName)),
+      waitForInit: (initial) => guest(() => s.waitForInit(initial)),
+      readScheduleData: () => guest(() => this.#rowToObject(s.readScheduleData())),
+      writeScheduleData: (row) => guest(() => s.writeScheduleData(this.#rowFromObject(row))),
     };
   }
 
   /** `IPersistRiskInstance` of (riskName, exchangeName): positions as `[key, position]` pairs. */
   risk(riskName, exchangeName) {
-    const r = this.#root.risk;
+    const r = guest(() => new this.#root.risk.RiskInstance(riskName, exchangeName));
     const records = this.#root.records;
     return {
-      waitForInit: (initial) => guest(() => r.waitForInit(riskName, exchangeName, initial)),
+      waitForInit: (initial) => guest(() => r.waitForInit(initial)),
       readPositionData: (when = 0) =>
         guest(() => {
-          const pairs = JSON.parse(records.riskToJson(r.readPositionData(riskName, exchangeName, +when)));
+          const pairs = JSON.parse(records.riskToJson(r.readPositionData(+when)));
           for (const [, position] of pairs) withInfinity(position);
           return pairs;
         }),
       writePositionData: (pairs, when = 0) =>
-        guest(() => r.writePositionData(records.riskFromJson(JSON.stringify(pairs)), riskName, exchangeName, +when)),
+        guest(() => r.writePositionData(records.riskFromJson(JSON.stringify(pairs)), +when)),
     };
   }
 
   /** `IPersistStorageInstance` (backtest or live): signal rows by id. */
   storage(backtest) {
-    const s = this.#root.storageSignals;
+    const s = guest(() => new this.#root.storageSignals.StorageInstance(backtest));
     return {
-      waitForInit: (initial) => guest(() => s.waitForInit(backtest, initial)),
-      readStorageData: () => guest(() => s.readStorageData(backtest).map((t) => withInfinity(JSON.parse(t)))),
-      writeStorageData: (rows) => guest(() => s.writeStorageData(rows.map((r) => JSON.stringify(r)), backtest)),
+      waitForInit: (initial) => guest(() => s.waitForInit(initial)),
+      readStorageData: () => guest(() => s.readStorageData().map((t) => withInfinity(JSON.parse(t)))),
+      writeStorageData: (rows) => guest(() => s.writeStorageData(rows.map((r) => JSON.stringify(r)))),
     };
   }
 
   /** `IPersistStrategyInstance` of (symbol, strategyName, exchangeName). */
   strategy(symbol, strategyName, exchangeName) {
-    const s = this.#root.strategy;
+    const s = guest(() => new this.#root.strategy.StrategyInstance(symbol, strategyName, exchangeName));
     const records = this.#root.records;
     return {
-      waitForInit: (initial) => guest(() => s.waitForInit(symbol, strategyName, exchangeName, initial)),
+      waitForInit: (initial) => guest(() => s.waitForInit(initial)),
       readStrategyData: () =>
         guest(() => {
-          const data = s.readStrategyData(symbol, strategyName, exchangeName);
+          const data = s.readStrategyData();
           return data === undefined ? null : strategyWithInfinity(JSON.parse(records.strategyDataToJson(data)));
         }),
       writeStrategyData: (data) =>
-        guest(() => s.writeStrategyData(
-          data == null ? undefined : records.strategyDataFromJson(JSON.stringify(data)),
-          symbol, strategyName, exchangeName)),
+        guest(() => s.writeStrategyData(data == null ? undefined : records.strategyDataFromJson(JSON.stringify(data)))),
     };
   }
 
   /** `IPersistPartialInstance` of (symbol, strategyName, exchangeName): `Record<signalId, IPartialData>`. */
   partial(symbol, strategyName, exchangeName) {
-    const p = this.#root.partial;
+    const p = guest(() => new this.#root.partial.PartialInstance(symbol, strategyName, exchangeName));
     const records = this.#root.records;
     return {
-      waitForInit: (initial) => guest(() => p.waitForInit(symbol, strategyName, exchangeName, initial)),
+      waitForInit: (initial) => guest(() => p.waitForInit(initial)),
       readPartialData: (signalId, when = 0) =>
-        guest(() => JSON.parse(records.partialToJson(p.readPartialData(symbol, strategyName, signalId, exchangeName, +when)))),
+        guest(() => JSON.parse(records.partialToJson(p.readPartialData(signalId, +when)))),
       writePartialData: (data, signalId, when = 0) =>
-        guest(() => p.writePartialData(records.partialFromJson(JSON.stringify(data)), symbol, strategyName, signalId, exchangeName, +when)),
+        guest(() => p.writePartialData(records.partialFromJson(JSON.stringify(data)), signalId, +when)),
     };
   }
 
   /** `IPersistBreakevenInstance` of (symbol, strategyName, exchangeName): `Record<signalId, IBreakevenData>`. */
   breakeven(symbol, strategyName, exchangeName) {
-    const b = this.#root.breakeven;
+    const b = guest(() => new this.#root.breakeven.BreakevenInstance(symbol, strategyName, exchangeName));
     const records = this.#root.records;
     return {
-      waitForInit: (initial) => guest(() => b.waitForInit(symbol, strategyName, exchangeName, initial)),
+      waitForInit: (initial) => guest(() => b.waitForInit(initial)),
       readBreakevenData: (signalId, when = 0) =>
-        guest(() => JSON.parse(records.breakevenToJson(b.readBreakevenData(symbol, strategyName, signalId, exchangeName, +when)))),
+        guest(() => JSON.parse(records.breakevenToJson(b.readBreakevenData(signalId, +when)))),
       writeBreakevenData: (data, signalId, when = 0) =>
-        guest(() => b.writeBreakevenData(records.breakevenFromJson(JSON.stringify(data)), symbol, strategyName, signalId, exchangeName, +when)),
+        guest(() => b.writeBreakevenData(records.breakevenFromJson(JSON.stringify(data)), signalId, +when)),
     };
   }
 
   /** `IPersistCandleInstance` of (symbol, interval, exchangeName): one document per candle. */
   candle(symbol, interval, exchangeName) {
-    const c = this.#root.candle;
+    const c = guest(() => new this.#root.candle.CandleInstance(symbol, interval, exchangeName));
     const records = this.#root.records;
     return {
-      waitForInit: (initial) => guest(() => c.waitForInit(symbol, interval, exchangeName, initial)),
+      waitForInit: (initial) => guest(() => c.waitForInit(initial)),
       /** The `limit` candles from `sinceTimestamp`, or null if one is missing (a cache miss). */
       readCandlesData: (limit, sinceTimestamp, untilTimestamp = 0) =>
         guest(() => {
-          const candles = c.readCandlesData(symbol, interval, exchangeName, limit, +sinceTimestamp, +untilTimestamp);
+          const candles = c.readCandlesData(limit, +sinceTimestamp, +untilTimestamp);
           return candles === undefined ? null : JSON.parse(records.candlesToJson(candles));
         }),
       /** Writes closed candles not yet stored (first write wins); says how many of each. */
-      writeCandlesData: (candles) =>
-        guest(() => c.writeCandlesData(records.candlesFromJson(JSON.stringify(candles)), symbol, interval, exchangeName)),
+      writeCandlesData: (candles) => guest(() => c.writeCandlesData(records.candlesFromJson(JSON.stringify(candles)))),
     };
   }
 
   /** `IPersistNotificationInstance` (backtest or live): notifications by id. */
   notification(backtest) {
-    const n = this.#root.notification;
+    const n = guest(() => new this.#root.notification.NotificationInstance(backtest));
     return {
-      waitForInit: (initial) => guest(() => n.waitForInit(backtest, initial)),
-      readNotificationData: () => guest(() => n.readNotificationData(backtest).map((t) => withInfinity(JSON.parse(t)))),
-      writeNotificationData: (rows) => guest(() => n.writeNotificationData(rows.map((r) => JSON.stringify(r)), backtest)),
+      waitForInit: (initial) => guest(() => n.waitForInit(initial)),
+      readNotificationData: () => guest(() => n.readNotificationData().map((t) => withInfinity(JSON.parse(t)))),
+      writeNotificationData: (rows) => guest(() => n.writeNotificationData(rows.map((r) => JSON.stringify(r)))),
     };
   }
 
   /** `IPersistLogInstance`: append-only entries by id. */
   log() {
-    const l = this.#root.log;
+    const l = guest(() => new this.#root.log.LogInstance());
     return {
       waitForInit: (initial) => guest(() => l.waitForInit(initial)),
       readLogData: () => guest(() => l.readLogData().map((t) => JSON.parse(t))),
@@ -258,74 +252,85 @@ export class Persist {
     };
   }
 
-  #softDeleted(api, name, bucket) {
-    return {
-      waitForInit: (initial) => guest(() => api.waitForInit(bucket, initial)),
-      [`read${name}Data`]: (key) => guest(() => parsed(api[`read${name}Data`](bucket, key))),
-      [`write${name}Data`]: (data, key, when = 0) => guest(() => api[`write${name}Data`](JSON.stringify(data), bucket, key, +when)),
-      [`remove${name}Data`]: (key) => guest(() => api[`remove${name}Data`](bucket, key)),
-      [`list${name}Data`]: () => guest(() => api[`list${name}Data`](bucket)),
-    };
-  }
-
   /** `IPersistMeasureInstance` of a bucket (`Cache.file`): soft-deleted records by key. */
   measure(bucket) {
-    return this.#softDeleted(this.#root.measure, 'Measure', bucket);
+    const m = guest(() => new this.#root.measure.MeasureInstance(bucket));
+    return {
+      waitForInit: (initial) => guest(() => m.waitForInit(initial)),
+      readMeasureData: (key) => guest(() => parsed(m.readMeasureData(key))),
+      writeMeasureData: (data, key, when = 0) => guest(() => m.writeMeasureData(JSON.stringify(data), key, +when)),
+      removeMeasureData: (key) => guest(() => m.removeMeasureData(key)),
+      listMeasureData: () => guest(() => m.listMeasureData()),
+    };
   }
 
   /** `IPersistIntervalInstance` of a bucket (`Interval.file`): soft-deleted records by key. */
   interval(bucket) {
-    return this.#softDeleted(this.#root.interval, 'Interval', bucket);
+    const i = guest(() => new this.#root.interval.IntervalInstance(bucket));
+    return {
+      waitForInit: (initial) => guest(() => i.waitForInit(initial)),
+      readIntervalData: (key) => guest(() => parsed(i.readIntervalData(key))),
+      writeIntervalData: (data, key, when = 0) => guest(() => i.writeIntervalData(JSON.stringify(data), key, +when)),
+      removeIntervalData: (key) => guest(() => i.removeIntervalData(key)),
+      listIntervalData: () => guest(() => i.listIntervalData()),
+    };
   }
 
   /** `IPersistMemoryInstance` of (signalId, bucketName). */
   memory(signalId, bucketName) {
-    const m = this.#root.memory;
+    const m = guest(() => new this.#root.memory.MemoryInstance(signalId, bucketName));
     return {
-      waitForInit: (initial) => guest(() => m.waitForInit(signalId, bucketName, initial)),
-      readMemoryData: (memoryId) => guest(() => parsed(m.readMemoryData(signalId, bucketName, memoryId))),
-      hasMemoryData: (memoryId) => guest(() => m.hasMemoryData(signalId, bucketName, memoryId)),
-      writeMemoryData: (data, memoryId, when = 0) =>
-        guest(() => m.writeMemoryData(JSON.stringify(data), signalId, bucketName, memoryId, +when)),
-      removeMemoryData: (memoryId) => guest(() => m.removeMemoryData(signalId, bucketName, memoryId)),
+      waitForInit: (initial) => guest(() => m.waitForInit(initial)),
+      readMemoryData: (memoryId) => guest(() => parsed(m.readMemoryData(memoryId))),
+      hasMemoryData: (memoryId) => guest(() => m.hasMemoryData(memoryId)),
+      writeMemoryData: (data, memoryId, when = 0) => guest(() => m.writeMemoryData(JSON.stringify(data), memoryId, +when)),
+      removeMemoryData: (memoryId) => guest(() => m.removeMemoryData(memoryId)),
       listMemoryData: () =>
-        guest(() => m.listMemoryData(signalId, bucketName).map(({ memoryId, data }) => ({ memoryId, data: JSON.parse(data) }))),
-      dispose: () => guest(() => m.dispose(signalId, bucketName)),
+        guest(() => m.listMemoryData().map(({ memoryId, data }) => ({ memoryId, data: JSON.parse(data) }))),
+      dispose: () => guest(() => m.dispose()),
     };
   }
 
   /** `IPersistRecentInstance` of (symbol, strategyName, exchangeName, frameName, backtest). */
   recent(symbol, strategyName, exchangeName, frameName, backtest) {
-    const r = this.#root.recent;
-    const ctx = [symbol, strategyName, exchangeName, frameName, backtest];
+    const r = guest(() => new this.#root.recent.RecentInstance(symbol, strategyName, exchangeName, frameName, backtest));
     return {
-      waitForInit: (initial) => guest(() => r.waitForInit(...ctx, initial)),
-      readRecentData: () => guest(() => this.#rowToObject(r.readRecentData(...ctx))),
-      writeRecentData: (row, when = 0) => guest(() => r.writeRecentData(this.#rowFromObject(row), ...ctx, +when)),
+      waitForInit: (initial) => guest(() => r.waitForInit(initial)),
+      readRecentData: () => guest(() => this.#rowToObject(r.readRecentData())),
+      writeRecentData: (row, when = 0) => guest(() => r.writeRecentData(this.#rowFromObject(row), +when)),
     };
   }
 
   /** `IPersistStateInstance` of (signalId, bucketName). */
   state(signalId, bucketName) {
-    const st = this.#root.state;
+    const st = guest(() => new this.#root.state.StateInstance(signalId, bucketName));
     return {
-      waitForInit: (initial) => guest(() => st.waitForInit(signalId, bucketName, initial)),
-      readStateData: () => guest(() => parsed(st.readStateData(signalId, bucketName))),
-      writeStateData: (data, when = 0) => guest(() => st.writeStateData(JSON.stringify(data), signalId, bucketName, +when)),
-      dispose: () => guest(() => st.dispose(signalId, bucketName)),
+      waitForInit: (initial) => guest(() => st.waitForInit(initial)),
+      readStateData: () => guest(() => parsed(st.readStateData())),
+      writeStateData: (data, when = 0) => guest(() => st.writeStateData(JSON.stringify(data), +when)),
+      dispose: () => guest(() => st.dispose()),
     };
   }
 
   /** `IPersistSessionInstance` of (strategyName, exchangeName, frameName, symbol, backtest). */
   session(strategyName, exchangeName, frameName, symbol, backtest) {
-    const se = this.#root.session;
+    const se = guest(() => new this.#root.session.SessionInstance(strategyName, exchangeName, frameName, symbol, backtest));
     return {
-      waitForInit: (initial) => guest(() => se.waitForInit(strategyName, exchangeName, frameName, initial, symbol, backtest)),
-      readSessionData: () => guest(() => parsed(se.readSessionData(strategyName, exchangeName, frameName, symbol, backtest))),
-      writeSessionData: (data, when = 0) =>
-        guest(() => se.writeSessionData(JSON.stringify(data), strategyName, exchangeName, frameName, +when, symbol, backtest)),
-      dispose: () => guest(() => se.dispose(strategyName, exchangeName, frameName, symbol, backtest)),
+      waitForInit: (initial) => guest(() => se.waitForInit(initial)),
+      readSessionData: () => guest(() => parsed(se.readSessionData())),
+      writeSessionData: (data, when = 0) => guest(() => se.writeSessionData(JSON.stringify(data), +when)),
+      dispose: () => guest(() => se.dispose()),
     };
+  }
+
+  /** Drops a domain's memo of contexts (`'signal'`, `'storage'`, …): the next call through any
+   *  handle re-reads and re-validates. */
+  clear(domain) {
+    const iface = domain === 'storage' ? 'storageSignals' : domain;
+    if (!this.#root[iface] || typeof this.#root[iface].clear !== 'function') {
+      throw new TypeError(`no domain ${JSON.stringify(domain)}: expected one of signal, schedule, strategy, risk, partial, breakeven, candle, storage, notification, log, measure, interval, memory, recent, state, session`);
+    }
+    this.#root[iface].clear();
   }
 
   /** Validates every document of the store; invalid ones are quarantined unless `dryRun`. */

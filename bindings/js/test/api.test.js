@@ -118,3 +118,16 @@ test('every domain has its IPersist<X>Instance methods, plain objects in and out
     methodContext: null, executionContext: null, topic: 't', args: [] }]);
   assert.deepEqual(log.readLogData().map((e) => e.id), ['l1']);
 });
+
+test('handles of one context share one init; clear makes the next call re-validate', () => {
+  const store = new MemoryStore();
+  const p = Persist.open(store);
+  assert.deepEqual(p.signal('BTCUSDT', 'my-strategy', 'binance').waitForInit(true).findings, []);
+  store.write('data/signal/BTCUSDT_my-strategy_binance', 'BTCUSDT', Buffer.from('{broken'));
+  const second = p.signal('BTCUSDT', 'my-strategy', 'binance');
+  assert.deepEqual(second.waitForInit(true).findings, [], 'the context was validated once already');
+  p.clear('signal');
+  assert.deepEqual(second.waitForInit(true).findings.map((f) => f.id), ['BTCUSDT']);
+  assert.equal(second.readSignalData(), null);
+  assert.throws(() => p.clear('signals'), /no domain "signals": expected one of signal, schedule/);
+});

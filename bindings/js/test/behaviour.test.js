@@ -50,15 +50,15 @@ function runner(store) {
       case 'signal-write': {
         const json = fill(s.json);
         const row = json === 'null' ? undefined : g.records.signalRowFromJson(json);
-        g.signal.writeSignalData(row, ...CONTEXT);
+        new g.signal.SignalInstance(...CONTEXT).writeSignalData(row);
         return undefined;
       }
       case 'signal-read': {
-        const row = g.signal.readSignalData(...CONTEXT);
+        const row = new g.signal.SignalInstance(...CONTEXT).readSignalData();
         return row === undefined ? 'null' : g.records.signalRowToJson(row);
       }
       case 'signal-minutes': {
-        const row = g.signal.readSignalData(...CONTEXT);
+        const row = new g.signal.SignalInstance(...CONTEXT).readSignalData();
         return row === undefined ? null : String(row.minuteEstimatedTime);
       }
       case 'check': return `${g.admin.check(false).findings.length} invalid`;
@@ -71,7 +71,9 @@ function runner(store) {
           if ('u32' in a) return a.u32;
           return g.records[camel(a.record)](a.json);
         };
-        const result = g[camel(s.interface)][camel(s.function)](...s.args.map(arg));
+        const iface = g[camel(s.interface)];
+        const Resource = iface[Object.keys(iface).find((k) => k.endsWith('Instance'))];
+        const result = new Resource(...s.context)[camel(s.function)](...s.args.map(arg));
         if (result === undefined) return null;
         if (s['to-json']) return g.records[camel(s['to-json'])](result);
         if (Array.isArray(result)) return JSON.stringify(result);

@@ -3,8 +3,10 @@ from the same .wasm cargo builds, on storage written in Python.
 
     from persist_py import Persist, FileStore
     persist = Persist(FileStore("./dump"))
-    persist.write_value("orders", "42", '{"qty": 1}')
-    persist.read_signal_data("BTCUSDT", "my-strategy", "binance")
+    persist.base("orders").write_value("42", {"qty": 1})
+    signal = persist.signal("BTCUSDT", "my-strategy", "binance")  # one context
+    signal.wait_for_init(True)
+    signal.read_signal_data()
 """
 
 from .host import Persist, PersistError, guest_sha256

@@ -10,9 +10,10 @@ from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker, ResourceHost, ResourceType, Variant
 from wasmtime.component import _types
 
+from . import domains as d
 from .stores import StorageError
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
 TARGET_DIR = os.path.join(
@@ -23,6 +24,9 @@ DEFAULT_WASM = os.environ.get("PERSIST_GUEST_WASM") or os.path.join(
     TARGET_DIR, "guest", "wasm32-wasip2", "release", "persist_guest.wasm"
 )
 _BUCKET = 1
+_DOMAINS = ("signal", "schedule", "strategy", "risk", "partial", "breakeven", "candle", "storage", "notification",
+            "log", "measure", "interval", "memory", "recent", "state", "session")
+_INTERFACES = {"storage-signals" if name == "storage" else name for name in _DOMAINS}
 _ERROR_KINDS = {"not-found", "invalid-input", "invalid-key", "corrupt", "storage"}
 
 
@@ -117,12 +121,13 @@ class Persist:
             with root.add_instance(f"backtest:persist/diagnostics@{VERSION}") as d:
                 d.add_func("warn", lambda ctx, message: self.warnings.append(message))
         self._instance = linker.instantiate(self._store, component)
-        self._bases: dict = {}
         self._funcs: dict = {}
 
     def call(self, interface: str, function: str, *args: Any) -> Any:
-        """Calls an export of the guest (`signal`, `read-signal-data`, …); a `persist-error`
-        is raised as a PersistError."""
+        """Calls an export of the guest by its WIT names (`signal`,
+        `[method]signal-instance.read-signal-data`, …), with the guest's own values (WIT records,
+        resource handles); a `persist-error` is raised as a PersistError. The methods below are
+        built on it."""
         s = self._store
         func = self._funcs.get((interface, function))
         if func is None:
@@ -138,67 +143,71 @@ class Persist:
             raise PersistError(result.tag, result.payload)
         return result
 
-    def domain(self, name: str) -> "Domain":
-        """A domain's operations by their Python names: `persist.domain("risk").read_position_data(
-        "my-risk", "binance", 0.0)`. Records come and go as the guest's WIT records."""
-        return Domain(self, name)
-
-    # backtest-kit's PersistBase for an entity of your own (JSON text in and out).
-
-    def _base(self, entity: str):  # type: ignore[no-untyped-def]
-        if entity not in self._bases:
-            self._bases[entity] = self.call("base", "[constructor]persist-base", entity)
-        return self._bases[entity]
-
-    def wait_for_init(self, entity: str) -> Any:
-        base = self.call("base", "[constructor]persist-base", entity)
-        self._bases[entity] = base
-        return self.call("base", "[method]persist-base.wait-for-init", base, True)
-
-    def read_value(self, entity: str, id: str) -> str:
-        return self.call("base", "[method]persist-base.read-value", self._base(entity), id)
-
-    def has_value(self, entity: str, id: str) -> bool:
-        return self.call("base", "[method]persist-base.has-value", self._base(entity), id)
-
-    def write_value(self, entity: str, id: str, json_text: str) -> None:
-        self.call("base", "[method]persist-base.write-value", self._base(entity), id, json_text)
-
-    def keys(self, entity: str) -> List[str]:
-        return self.call("base", "[method]persist-base.keys", self._base(entity))
-
-    def remove_value(self, entity: str, id: str) -> None:
-        self.call("base", "[method]persist-base.remove-value", self._base(entity), id)
-
     def check(self, dry_run: bool = False) -> Any:
         """Validates every document; invalid ones are quarantined unless `dry_run`."""
         return self.call("admin", "check", dry_run)
 
-    # The signal domain with backtest-kit's JSON (plain dicts) in and out.
+    def clear(self, domain: str) -> None:
+        """Drops a domain's memo of contexts ("signal", "storage", …): the next call through any
+        handle re-reads and re-validates."""
+        interface = "storage-signals" if domain == "storage" else domain
+        if interface not in _INTERFACES:
+            raise ValueError(f"no domain {domain!r}: expected one of {', '.join(_DOMAINS)}")
+        self.call(interface, "clear")
 
-    def read_signal_data(self, symbol: str, strategy_name: str, exchange_name: str) -> Optional[dict]:
-        row = self.call("signal", "read-signal-data", symbol, strategy_name, exchange_name)
-        if row is None:
-            return None
-        data = json.loads(self.call("records", "signal-row-to-json", row))
-        if data.get("minuteEstimatedTime") is None:
-            data["minuteEstimatedTime"] = math.inf
-        return data
+    # backtest-kit's PersistBase for an entity of your own, and its 16 Persist<X>Instance.
 
-    def write_signal_data(self, row: Optional[dict], symbol: str, strategy_name: str, exchange_name: str) -> None:
-        record = None if row is None else self.call("records", "signal-row-from-json", json.dumps(row))
-        self.call("signal", "write-signal-data", record, symbol, strategy_name, exchange_name)
+    def base(self, entity_name: str) -> d.PersistBase:
+        return d.PersistBase(self, entity_name)
 
+    def signal(self, symbol: str, strategy_name: str, exchange_name: str) -> d.SignalInstance:
+        return d.SignalInstance(self, symbol, strategy_name, exchange_name)
 
-class Domain:
-    """The exports of one domain interface, called with snake_case names."""
+    def schedule(self, symbol: str, strategy_name: str, exchange_name: str) -> d.ScheduleInstance:
+        return d.ScheduleInstance(self, symbol, strategy_name, exchange_name)
 
-    def __init__(self, persist: Persist, interface: str):
-        self._persist = persist
-        self._interface = interface
+    def strategy(self, symbol: str, strategy_name: str, exchange_name: str) -> d.StrategyInstance:
+        return d.StrategyInstance(self, symbol, strategy_name, exchange_name)
 
-    def __getattr__(self, name: str) -> Callable:
-        def call(*args: Any) -> Any:
-            return self._persist.call(self._interface, name.replace("_", "-"), *args)
+    def risk(self, risk_name: str, exchange_name: str) -> d.RiskInstance:
+        return d.RiskInstance(self, risk_name, exchange_name)
 
-        return call
+    def partial(self, symbol: str, strategy_name: str, exchange_name: str) -> d.PartialInstance:
+        return d.PartialInstance(self, symbol, strategy_name, exchange_name)
+
+    def breakeven(self, symbol: str, strategy_name: str, exchange_name: str) -> d.BreakevenInstance:
+        return d.BreakevenInstance(self, symbol, strategy_name, exchange_name)
+
+    def candle(self, symbol: str, interval: str, exchange_name: str) -> d.CandleInstance:
+        return d.CandleInstance(self, symbol, interval, exchange_name)
+
+    def storage(self, backtest: bool) -> d.StorageInstance:
+        return d.StorageInstance(self, backtest)
+
+    def notification(self, backtest: bool) -> d.NotificationInstance:
+        return d.NotificationInstance(self, backtest)
+
+    def log(self) -> d.LogInstance:
+        return d.LogInstance(self)
+
+    def measure(self, bucket: str) -> d.MeasureInstance:
+        return d.MeasureInstance(self, bucket)
+
+    def interval(self, bucket: str) -> d.IntervalInstance:
+        return d.IntervalInstance(self, bucket)
+
+    def memory(self, signal_id: str, bucket_name: str) -> d.MemoryInstance:
+        return d.MemoryInstance(self, signal_id, bucket_name)
+
+    def recent(
+        self, symbol: str, strategy_name: str, exchange_name: str, frame_name: str, backtest: bool
+    ) -> d.RecentInstance:
+        return d.RecentInstance(self, symbol, strategy_name, exchange_name, frame_name, backtest)
+
+    def state(self, signal_id: str, bucket_name: str) -> d.StateInstance:
+        return d.StateInstance(self, signal_id, bucket_name)
+
+    def session(
+        self, strategy_name: str, exchange_name: str, frame_name: str, symbol: str, backtest: bool
+    ) -> d.SessionInstance:
+        return d.SessionInstance(self, strategy_name, exchange_name, frame_name, symbol, backtest)

@@ -19,30 +19,47 @@ def fill(text):
     return CASES["signal"] if text == "$signal" else text
 
 
-def step(p: Persist, store, s: dict):
+def resource(interface: str) -> str:
+    """The interface's context resource: `signal-instance`, …, `storage-instance`."""
+    return "storage-instance" if interface == "storage-signals" else f"{interface}-instance"
+
+
+def step(p: Persist, store, bases: dict, s: dict):
     entity, id = fill(s.get("entity", "")), fill(s.get("id", ""))
     op = s["op"]
+
+    def base(method, *args):
+        if entity not in bases:
+            bases[entity] = p.call("base", "[constructor]persist-base", entity)
+            p.call("base", "[method]persist-base.wait-for-init", bases[entity], True)
+        return p.call("base", f"[method]persist-base.{method}", bases[entity], *args)
+
+    def signal(method, *args):
+        handle = p.call("signal", "[constructor]signal-instance", *CONTEXT)
+        return p.call("signal", f"[method]signal-instance.{method}", handle, *args)
+
     if op == "base-write":
-        return p.write_value(entity, id, fill(s["json"]))
+        return base("write-value", id, fill(s["json"]))
     if op == "base-read":
-        return p.read_value(entity, id)
+        return base("read-value", id)
     if op == "base-has":
-        return "true" if p.has_value(entity, id) else "false"
+        return "true" if base("has-value", id) else "false"
     if op == "base-keys":
-        return json.dumps(p.keys(entity), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(base("keys"), separators=(",", ":"), ensure_ascii=False)
     if op == "base-remove":
-        return p.remove_value(entity, id)
+        return base("remove-value", id)
     if op == "base-init":
-        return f"{len(p.wait_for_init(entity).findings)} invalid"
+        bases[entity] = p.call("base", "[constructor]persist-base", entity)
+        return f"{len(base('wait-for-init', True).findings)} invalid"
     if op == "signal-write":
         text = fill(s["json"])
         row = None if text == "null" else p.call("records", "signal-row-from-json", text)
-        return p.call("signal", "write-signal-data", row, *CONTEXT)
+        return signal("write-signal-data", row)
     if op == "signal-read":
-        row = p.call("signal", "read-signal-data", *CONTEXT)
+        row = signal("read-signal-data")
         return "null" if row is None else p.call("records", "signal-row-to-json", row)
     if op == "signal-minutes":
-        row = p.call("signal", "read-signal-data", *CONTEXT)
+        row = signal("read-signal-data")
         m = getattr(row, "minute-estimated-time")
         return "Infinity" if math.isinf(m) else str(m)
     if op == "check":
@@ -58,7 +75,9 @@ def step(p: Persist, store, s: dict):
                 return p.call("records", a["record"], a["json"])
             return a
 
-        result = p.call(s["interface"], s["function"], *[arg(a) for a in s["args"]])
+        name = resource(s["interface"])
+        handle = p.call(s["interface"], f"[constructor]{name}", *s["context"])
+        result = p.call(s["interface"], f"[method]{name}.{s['function']}", handle, *[arg(a) for a in s["args"]])
         if result is None:
             return None
         if "to-json" in s:
@@ -88,15 +107,16 @@ STORES = {
 def test_shared_case(store_name, case, tmp_path):
     store = STORES[store_name](tmp_path)
     p = Persist(store)
+    bases: dict = {}
     for i, s in enumerate(case["steps"]):
         at = f"{case['name']}, step {i + 1}: {s}"
         if "error" in s:
             with pytest.raises(PersistError) as e:
-                step(p, store, s)
+                step(p, store, bases, s)
             assert e.value.kind == s["error"], at
             assert s["contains"] in str(e.value), f"{at}: {e.value}"
         else:
-            got = step(p, store, s)
+            got = step(p, store, bases, s)
             if "expect" in s:
                 expected = s["expect"]
                 assert got == (None if expected is None else fill(expected)), at

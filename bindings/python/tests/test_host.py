@@ -36,32 +36,116 @@ def test_the_host_runs_the_wasm_cargo_built_byte_for_byte():
 
 def test_signal_data_round_trip_with_infinity_restored():
     p = Persist(SqliteStore(":memory:"))
-    assert p.read_signal_data("BTCUSDT", "my-strategy", "binance") is None
-    p.write_signal_data({**SIGNAL, "minuteEstimatedTime": None}, "BTCUSDT", "my-strategy", "binance")
-    row = p.read_signal_data("BTCUSDT", "my-strategy", "binance")
+    signal = p.signal("BTCUSDT", "my-strategy", "binance")
+    assert signal.read_signal_data() is None
+    signal.write_signal_data({**SIGNAL, "minuteEstimatedTime": math.inf})
+    row = p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data()
     assert row["minuteEstimatedTime"] == math.inf
     assert row["priceOpen"] == 42000.5
     with pytest.raises(PersistError) as e:
-        p.write_signal_data({**SIGNAL, "priceOpen": "abc"}, "BTCUSDT", "my-strategy", "binance")
+        signal.write_signal_data({**SIGNAL, "priceOpen": "abc"})
     assert e.value.kind == "invalid-input"
     assert 'priceOpen: expected a number, got "abc"' in str(e.value)
+    assert p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data() == row
 
 
-def test_every_domain_by_its_python_names():
-    p = Persist(MemoryStore())
-    risk = p.domain("risk")
-    entries = p.call("records", "risk-from-json", json.dumps([["k", {
-        "strategyName": "s", "exchangeName": "e", "frameName": "", "symbol": "BTCUSDT", "position": "short",
-        "priceOpen": 2.0, "priceStopLoss": 3.0, "priceTakeProfit": 1.0, "minuteEstimatedTime": 5, "openTimestamp": 1}]]))
-    risk.write_position_data(entries, "my-risk", "binance", 0.0)
-    back = risk.read_position_data("my-risk", "binance", 0.0)
-    assert [e.key for e in back] == ["k"]
-    state = p.domain("state")
-    state.write_state_data('{"id":"s1_b","data":{"x":1},"when":1}', "s1", "b", 0.0)
-    assert json.loads(state.read_state_data("s1", "b"))["data"] == {"x": 1}
+POSITION = {"strategyName": "s", "exchangeName": "e", "frameName": "", "symbol": "BTCUSDT", "position": "short",
+            "priceOpen": 2.0, "priceStopLoss": 3.0, "priceTakeProfit": 1.0, "minuteEstimatedTime": math.inf,
+            "openTimestamp": 1}
+
+
+def test_every_domain_has_its_instance_methods_with_plain_values(tmp_path):
+    p = Persist(FileStore(str(tmp_path)))
+    risk = p.risk("my-risk", "binance")
+    risk.write_position_data([["k", POSITION]], 0)
+    assert risk.read_position_data() == [["k", POSITION]]
+    strategy = p.strategy("BTCUSDT", "my-strategy", "binance")
+    strategy.write_strategy_data({"pendingSignalId": None, "lastPendingId": None, "createdSignal": None,
+                                  "commitQueue": [], "closedSignal": {**SIGNAL, "minuteEstimatedTime": math.inf},
+                                  "retryOpenCount": 0, "retryCloseCount": 0, "isPaused": False})
+    assert strategy.read_strategy_data()["closedSignal"]["minuteEstimatedTime"] == math.inf
+    p.schedule("BTCUSDT", "my-strategy", "binance").write_schedule_data(SIGNAL)
+    assert p.schedule("BTCUSDT", "my-strategy", "binance").read_schedule_data() == SIGNAL
+    p.recent("BTCUSDT", "my-strategy", "binance", "", False).write_recent_data(SIGNAL, 1)
+    assert p.recent("BTCUSDT", "my-strategy", "binance", "", False).read_recent_data() == SIGNAL
+    partial = p.partial("BTCUSDT", "my-strategy", "binance")
+    partial.write_partial_data({"s1": {"profitLevels": [10, 20], "lossLevels": []}}, "s1")
+    assert partial.read_partial_data("s1") == {"s1": {"profitLevels": [10, 20], "lossLevels": []}}
+    breakeven = p.breakeven("BTCUSDT", "my-strategy", "binance")
+    breakeven.write_breakeven_data({"s1": {"reached": True}}, "s1")
+    assert breakeven.read_breakeven_data("s1") == {"s1": {"reached": True}}
+    candle = p.candle("BTCUSDT", "1m", "binance")
+    one = {"timestamp": 1704067200000, "open": 1, "high": 2, "low": 0.5, "close": 1.5, "volume": 10}
+    assert candle.write_candles_data([one]) == {"written": 1, "existing": 0, "unclosed": 0}
+    assert candle.read_candles_data(1, 1704067200000) == [one]
+    assert candle.read_candles_data(2, 1704067200000) is None
+    storage = p.storage(False)
+    storage.write_storage_data([{**SIGNAL, "status": "opened", "priority": 1, "createdAt": 1, "updatedAt": 1,
+                                "currentPrice": 42000}])
+    assert [r["id"] for r in storage.read_storage_data()] == ["s1"]
+    notification = p.notification(True)
+    notification.write_notification_data([{"id": "n1", "type": "signal.opened", "timestamp": 1, "backtest": True}])
+    assert notification.read_notification_data()[0]["id"] == "n1"
+    log = p.log()
+    entry = {"id": "l1", "type": "info", "priority": 1, "createdAt": "2024-01-01T00:00:00.000Z", "timestamp": 1,
+             "methodContext": None, "executionContext": None, "topic": "t", "args": []}
+    assert log.write_log_data([entry]) == 1
+    assert log.write_log_data([entry]) == 0
+    assert log.read_log_data() == [entry]
+    for keyed, name in ((p.measure("sma_1h_0"), "Measure"), (p.interval("b"), "Interval")):
+        record = {"id": "k", "data": {"v": 1}, "removed": False}
+        if name == "Interval":
+            record["when"] = "2024-01-01T00:00:00.000Z"
+        getattr(keyed, f"write_{name.lower()}_data")(record, "k")
+        assert getattr(keyed, f"read_{name.lower()}_data")("k") == record
+        assert getattr(keyed, f"list_{name.lower()}_data")() == ["k"]
+        getattr(keyed, f"remove_{name.lower()}_data")("k")
+        assert getattr(keyed, f"read_{name.lower()}_data")("k") is None
+    memory = p.memory("s1", "notes")
+    item = {"priority": 1, "data": {"a": 1}, "removed": False, "index": "a", "when": 1}
+    memory.write_memory_data(item, "m1")
+    assert memory.read_memory_data("m1") == item
+    assert memory.list_memory_data() == [{"memoryId": "m1", "data": item}]
+    memory.remove_memory_data("m1")
+    assert memory.read_memory_data("m1") is None and memory.has_memory_data("m1")
+    memory.dispose()
+    state = p.state("s1", "bucket")
+    state.write_state_data({"id": "s1_bucket", "data": {"x": 1}, "when": 1})
+    assert state.read_state_data()["data"] == {"x": 1}
     with pytest.raises(PersistError) as e:
-        state.write_state_data('{"id":1}', "s1", "b", 0.0)
+        state.write_state_data({"id": 1})
     assert e.value.kind == "invalid-input"
+    session = p.session("my-strategy", "binance", "", "BTCUSDT", False)
+    session.write_session_data({"id": "BTCUSDT:my-strategy:binance:live", "data": {"y": 2}, "when": 1})
+    assert session.read_session_data()["data"] == {"y": 2}
+    assert (tmp_path / "session" / "my-strategy" / "binance" / "BTCUSDT_live.json").exists()
+
+
+def test_handles_of_one_context_share_init_and_clear_revalidates():
+    store = MemoryStore()
+    p = Persist(store)
+    first = p.signal("BTCUSDT", "my-strategy", "binance")
+    assert first.wait_for_init().findings == []
+    store.write("data/signal/BTCUSDT_my-strategy_binance", "BTCUSDT", b"{broken")
+    second = p.signal("BTCUSDT", "my-strategy", "binance")
+    assert second.wait_for_init().findings == [], "the context was validated once already"
+    p.clear("signal")
+    findings = second.wait_for_init().findings
+    assert [f.id for f in findings] == ["BTCUSDT"]
+    assert second.read_signal_data() is None
+    with pytest.raises(ValueError) as e:
+        p.clear("signals")
+    assert "no domain 'signals'" in str(e.value)
+
+
+def test_a_closed_handle_says_so_and_the_store_is_untouched():
+    p = Persist(MemoryStore())
+    with p.signal("BTCUSDT", "my-strategy", "binance") as signal:
+        signal.write_signal_data(SIGNAL)
+    with pytest.raises(ValueError) as e:
+        signal.read_signal_data()
+    assert "this signal-instance was closed; make a new one" in str(e.value)
+    assert p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data() == SIGNAL
 
 
 class DownStore(MemoryStore):
@@ -72,15 +156,15 @@ class DownStore(MemoryStore):
 def test_a_storage_failure_reaches_the_caller_with_its_words():
     p = Persist(DownStore())
     with pytest.raises(PersistError) as e:
-        p.read_value("orders", "1")
+        p.base("orders").read_value("1")
     assert e.value.kind == "storage"
     assert "connection refused; check that the server runs" in str(e.value)
 
 
 def test_files_the_python_file_store_wrote_are_read_by_the_rust_cli(tmp_path):
     p = Persist(FileStore(str(tmp_path)))
-    p.write_value("orders", "42", '{"qty": 1, "price": 42000.5}')
-    p.write_signal_data(SIGNAL, "BTCUSDT", "my-strategy", "binance")
+    p.base("orders").write_value("42", {"qty": 1, "price": 42000.5})
+    p.signal("BTCUSDT", "my-strategy", "binance").write_signal_data(SIGNAL)
     check = cli(tmp_path, "check")
     assert check.returncode == 0, check.stderr
     assert "checked 2 documents: 2 valid, 0 invalid" in check.stdout
@@ -96,6 +180,6 @@ def test_files_the_rust_cli_wrote_are_read_by_the_python_file_store(tmp_path):
             stdin=json.dumps(SIGNAL))
     assert w.returncode == 0, w.stderr
     p = Persist(FileStore(str(tmp_path)))
-    assert json.loads(p.read_value("orders", "7")) == {"qty": 2}
-    assert p.read_signal_data("BTCUSDT", "my-strategy", "binance")["id"] == "s1"
+    assert p.base("orders").read_value("7") == {"qty": 2}
+    assert p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data()["id"] == "s1"
     assert p.check(True).findings == []

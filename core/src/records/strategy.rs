@@ -4,22 +4,66 @@ use super::signal::SignalRow;
 use crate::record::{FieldError, Fields, Result, Writer, array, index};
 use serde_json::{Map, Value};
 
-/// `ICommitRow["action"]`.
-pub const COMMIT_ACTIONS: [&str; 7] = [
-    "partial-profit",
-    "partial-loss",
-    "breakeven",
-    "average-buy",
-    "trailing-stop",
-    "trailing-take",
-    "activate-scheduled",
-];
+/// `ICommitRow["action"]`: what a queued commit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitAction {
+    /// `partial-profit`: close part of the position in profit.
+    PartialProfit,
+    /// `partial-loss`: close part of the position in loss.
+    PartialLoss,
+    /// `breakeven`: move the stop loss to the entry price.
+    Breakeven,
+    /// `average-buy`: add an entry.
+    AverageBuy,
+    /// `trailing-stop`: shift the stop loss.
+    TrailingStop,
+    /// `trailing-take`: shift the take profit.
+    TrailingTake,
+    /// `activate-scheduled`: open a scheduled signal now.
+    ActivateScheduled,
+}
+
+impl CommitAction {
+    /// Every action, in backtest-kit's order.
+    pub const ALL: [CommitAction; 7] = [
+        CommitAction::PartialProfit,
+        CommitAction::PartialLoss,
+        CommitAction::Breakeven,
+        CommitAction::AverageBuy,
+        CommitAction::TrailingStop,
+        CommitAction::TrailingTake,
+        CommitAction::ActivateScheduled,
+    ];
+
+    /// The action as stored (`partial-profit`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitAction::PartialProfit => "partial-profit",
+            CommitAction::PartialLoss => "partial-loss",
+            CommitAction::Breakeven => "breakeven",
+            CommitAction::AverageBuy => "average-buy",
+            CommitAction::TrailingStop => "trailing-stop",
+            CommitAction::TrailingTake => "trailing-take",
+            CommitAction::ActivateScheduled => "activate-scheduled",
+        }
+    }
+
+    /// The member `name` of `f`, which must be one of the actions.
+    fn read(f: &mut Fields, name: &'static str) -> Result<CommitAction> {
+        let names = CommitAction::ALL.map(CommitAction::as_str);
+        let found = f.one_of(name, &names)?;
+        CommitAction::ALL
+            .into_iter()
+            .find(|a| a.as_str() == found)
+            .ok_or_else(|| FieldError::new(name, format!("unknown action \"{found}\"")))
+    }
+}
 
 /// One queued commit (`ICommitRow`): the action and the fields its variant carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Commit {
-    /// One of [`COMMIT_ACTIONS`].
-    pub action: String,
+    /// What the commit does.
+    pub action: CommitAction,
     /// The symbol it is for.
     pub symbol: String,
     /// Whether it is for a backtest.
@@ -46,7 +90,7 @@ impl Commit {
     fn read(path: &str, value: Value) -> Result<Commit> {
         let mut f = Fields::new(path, value)?;
         let commit = Commit {
-            action: f.one_of("action", &COMMIT_ACTIONS)?,
+            action: CommitAction::read(&mut f, "action")?,
             symbol: f.string("symbol")?,
             backtest: f.boolean("backtest")?,
             percent_to_close: f.opt_number("percentToClose")?,
@@ -70,40 +114,33 @@ impl Commit {
             } else {
                 Err(FieldError::new(
                     crate::record::join(path, name),
-                    format!("required by action \"{}\"", self.action),
+                    format!("required by action \"{}\"", self.action.as_str()),
                 ))
             }
         };
-        match self.action.as_str() {
-            "partial-profit" | "partial-loss" => {
+        match self.action {
+            CommitAction::PartialProfit | CommitAction::PartialLoss => {
                 need("percentToClose", self.percent_to_close.is_some())?;
                 need("currentPrice", self.current_price.is_some())
             }
-            "breakeven" => need("currentPrice", self.current_price.is_some()),
-            "average-buy" => {
+            CommitAction::Breakeven => need("currentPrice", self.current_price.is_some()),
+            CommitAction::AverageBuy => {
                 need("currentPrice", self.current_price.is_some())?;
                 need("cost", self.cost.is_some())?;
                 need("totalEntries", self.total_entries.is_some())
             }
-            "trailing-stop" | "trailing-take" => {
+            CommitAction::TrailingStop | CommitAction::TrailingTake => {
                 need("percentShift", self.percent_shift.is_some())?;
                 need("currentPrice", self.current_price.is_some())
             }
-            "activate-scheduled" => need("signalId", self.signal_id.is_some()),
-            other => Err(FieldError::new(
-                format!("{path}.action"),
-                format!("unknown action \"{other}\""),
-            )),
+            CommitAction::ActivateScheduled => need("signalId", self.signal_id.is_some()),
         }
     }
 
     fn write(&self, path: &str) -> Result<String> {
         self.check(path)?;
-        if !COMMIT_ACTIONS.contains(&self.action.as_str()) {
-            return Err(FieldError::new(format!("{path}.action"), "unknown action"));
-        }
         let mut w = Writer::new(path);
-        w.string("action", &self.action)
+        w.string("action", self.action.as_str())
             .string("symbol", &self.symbol)
             .boolean("backtest", self.backtest)
             .opt_number("percentToClose", self.percent_to_close)?

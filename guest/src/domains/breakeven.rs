@@ -4,6 +4,8 @@
 super::levels::domain!(
     breakeven,
     Breakeven,
+    BreakevenInstance,
+    GuestBreakevenInstance,
     BreakevenLevel,
     read_breakeven_data,
     write_breakeven_data,

@@ -2,10 +2,10 @@
 //! write wins, unclosed candles never stored, any gap a cache miss.
 
 use crate::Component;
-use crate::adapter::{self, Instance, invalid_input};
+use crate::adapter::{self, Handle, Instance, invalid_input};
 use crate::backtest::persist::diagnostics::warn;
 use crate::convert::{candle_in, candle_out};
-use crate::exports::backtest::persist::candle::Guest;
+use crate::exports::backtest::persist::candle::{Guest, GuestCandleInstance};
 use crate::exports::backtest::persist::records::{Candle, CandleWrite};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use persist_core::context::Context;
@@ -15,31 +15,26 @@ use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Candle;
 
-/// The instance and the interval's length in ms.
-fn instance(
-    symbol: &str,
-    interval: &str,
-    exchange: &str,
-) -> Result<(Rc<Instance>, f64), PersistError> {
-    let minutes = interval_minutes(interval).ok_or_else(|| {
-        PersistError::InvalidInput(FieldError {
-            path: "interval".to_string(),
-            reason: format!(
-                "expected one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 1d, got {interval:?}"
-            ),
-        })
-    })?;
-    let context = Context {
-        symbol,
-        interval,
-        exchange_name: exchange,
-        ..Context::default()
-    };
-    let inst = adapter::instance(DOMAIN, &context)?;
-    Ok((inst, f64::from(minutes) * 60_000.0))
+/// The resource: one symbol, interval and exchange.
+pub struct CandleInstance(Handle);
+
+impl CandleInstance {
+    /// The context's instance and the interval in milliseconds; an unknown interval is
+    /// `invalid-input`.
+    fn instance(&self) -> Result<(Rc<Instance>, f64), PersistError> {
+        let interval = self.0.context().interval;
+        let minutes = interval_minutes(interval).ok_or_else(|| {
+            PersistError::InvalidInput(FieldError {
+                path: "interval".to_string(),
+                reason: format!(
+                    "expected one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 1d, got {interval:?}"
+                ),
+            })
+        })?;
+        Ok((self.0.instance()?, f64::from(minutes) * 60_000.0))
+    }
 }
 
-/// Milliseconds since the epoch by the WASI wall clock (the host can pin it).
 fn now_ms() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -47,26 +42,36 @@ fn now_ms() -> f64 {
 }
 
 impl Guest for Component {
-    fn wait_for_init(
-        symbol: String,
-        interval: String,
-        exchange_name: String,
-        _initial: bool,
-    ) -> Result<CheckReport, PersistError> {
-        instance(&symbol, &interval, &exchange_name)?
-            .0
-            .wait_for_init()
+    type CandleInstance = CandleInstance;
+
+    fn clear() {
+        adapter::clear(DOMAIN);
+    }
+}
+
+impl GuestCandleInstance for CandleInstance {
+    fn new(symbol: String, interval: String, exchange_name: String) -> Self {
+        let context = Context {
+            symbol: &symbol,
+            interval: &interval,
+            exchange_name: &exchange_name,
+            ..Context::default()
+        };
+        CandleInstance(Handle::new(DOMAIN, &context))
+    }
+
+    fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
+        self.instance()?.0.wait_for_init()
     }
 
     fn read_candles_data(
-        symbol: String,
-        interval: String,
-        exchange_name: String,
+        &self,
         limit: u32,
         since_timestamp: f64,
         _until_timestamp: f64,
     ) -> Result<Option<Vec<Candle>>, PersistError> {
-        let (inst, step) = instance(&symbol, &interval, &exchange_name)?;
+        let (inst, step) = self.instance()?;
+        let c = self.0.context();
         let mut candles = Vec::with_capacity(limit as usize);
         for i in 0..limit {
             let timestamp = since_timestamp + f64::from(i) * step;
@@ -75,7 +80,9 @@ impl Guest for Component {
                 Ok(None) => return Ok(None),
                 Err(PersistError::Corrupt(reason)) => {
                     warn(&format!(
-                        "found invalid candle symbol={symbol} interval={interval} timestamp={}: {reason}",
+                        "found invalid candle symbol={} interval={} timestamp={}: {reason}",
+                        c.symbol,
+                        c.interval,
                         candle_id(timestamp)
                     ));
                     return Ok(None);
@@ -86,14 +93,8 @@ impl Guest for Component {
         Ok(Some(candles))
     }
 
-    fn write_candles_data(
-        candles: Vec<Candle>,
-        symbol: String,
-        interval: String,
-        exchange_name: String,
-    ) -> Result<CandleWrite, PersistError> {
-        let (inst, step) = instance(&symbol, &interval, &exchange_name)?;
-        // Every candle is checked before any is written.
+    fn write_candles_data(&self, candles: Vec<Candle>) -> Result<CandleWrite, PersistError> {
+        let (inst, step) = self.instance()?;
         let values = candles
             .into_iter()
             .enumerate()
@@ -120,9 +121,5 @@ impl Guest for Component {
             }
         }
         Ok(report)
-    }
-
-    fn clear() {
-        adapter::clear(DOMAIN);
     }
 }

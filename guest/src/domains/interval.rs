@@ -3,6 +3,8 @@
 super::soft_delete::keyed_domain!(
     interval,
     Interval,
+    IntervalInstance,
+    GuestIntervalInstance,
     read_interval_data,
     write_interval_data,
     remove_interval_data,

@@ -3,37 +3,46 @@
 //! their names and record types.
 
 macro_rules! domain {
-    ($interface:ident, $domain:ident, $record:ident, $read:ident, $write:ident,
+    ($interface:ident, $domain:ident, $resource:ident, $guest:ident, $record:ident,
+     $read:ident, $write:ident,
      $to_core:ident, $from_core:ident, $read_core:ident, $write_core:ident) => {
         use crate::Component;
-        use crate::adapter::{self, invalid_input};
+        use crate::adapter::{self, Handle, invalid_input};
         use crate::convert::{$from_core, $to_core};
+        use crate::exports::backtest::persist::$interface::{$guest, Guest};
         use crate::exports::backtest::persist::records::$record;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-        use crate::exports::backtest::persist::$interface::Guest;
+        use persist_core::context::Context;
         use persist_core::domain::Domain;
         use persist_core::records::trading::{$read_core, $write_core};
 
         const DOMAIN: Domain = Domain::$domain;
 
+        /// The resource: one symbol, strategy and exchange.
+        pub struct $resource(Handle);
+
         impl Guest for Component {
-            fn wait_for_init(
-                symbol: String,
-                strategy_name: String,
-                exchange_name: String,
-                _initial: bool,
-            ) -> Result<CheckReport, PersistError> {
-                adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?.wait_for_init()
+            type $resource = $resource;
+
+            fn clear() {
+                adapter::clear(DOMAIN);
+            }
+        }
+
+        impl $guest for $resource {
+            fn new(symbol: String, strategy_name: String, exchange_name: String) -> Self {
+                $resource(Handle::new(
+                    DOMAIN,
+                    &Context::triple(&symbol, &strategy_name, &exchange_name),
+                ))
             }
 
-            fn $read(
-                symbol: String,
-                strategy_name: String,
-                signal_id: String,
-                exchange_name: String,
-                _when: f64,
-            ) -> Result<Vec<$record>, PersistError> {
-                let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
+            fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
+                self.0.wait_for_init()
+            }
+
+            fn $read(&self, signal_id: String, _when: f64) -> Result<Vec<$record>, PersistError> {
+                let inst = self.0.instance()?;
                 Ok($from_core(
                     inst.read_record(&signal_id, $read_core)?
                         .unwrap_or_default(),
@@ -41,23 +50,17 @@ macro_rules! domain {
             }
 
             fn $write(
+                &self,
                 data: Vec<$record>,
-                symbol: String,
-                strategy_name: String,
                 signal_id: String,
-                exchange_name: String,
                 _when: f64,
             ) -> Result<(), PersistError> {
-                let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
+                let inst = self.0.instance()?;
                 let path = DOMAIN.name();
                 let json = $to_core(path, data)
                     .and_then(|data| $write_core(path, &data))
                     .map_err(invalid_input)?;
                 inst.write(&signal_id, &json)
-            }
-
-            fn clear() {
-                adapter::clear(DOMAIN);
             }
         }
     };

@@ -3,6 +3,8 @@
 super::soft_delete::keyed_domain!(
     measure,
     Measure,
+    MeasureInstance,
+    GuestMeasureInstance,
     read_measure_data,
     write_measure_data,
     remove_measure_data,

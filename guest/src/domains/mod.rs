@@ -5,9 +5,11 @@
 //! [`state`], [`session`]).
 
 // signal and schedule share signal_rows' adapter, partial and breakeven levels', measure and
-// interval soft_delete's: each pair differs only in names and record types.
+// interval soft_delete's, storage and notification collection's: each pair differs only in
+// names and record types.
 pub mod breakeven;
 pub mod candle;
+pub mod collection;
 pub mod interval;
 pub mod levels;
 pub mod log;

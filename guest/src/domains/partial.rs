@@ -4,6 +4,8 @@
 super::levels::domain!(
     partial,
     Partial,
+    PartialInstance,
+    GuestPartialInstance,
     PartialLevels,
     read_partial_data,
     write_partial_data,

@@ -2,90 +2,58 @@
 
 use super::signal_rows;
 use crate::Component;
-use crate::adapter::{self, Instance};
-use crate::exports::backtest::persist::recent::Guest;
+use crate::adapter::{self, Handle};
+use crate::exports::backtest::persist::recent::{Guest, GuestRecentInstance};
 use crate::exports::backtest::persist::records::SignalRow;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
 use persist_core::domain::Domain;
-use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Recent;
 
-fn instance(
-    symbol: &str,
-    strategy: &str,
-    exchange: &str,
-    frame: &str,
-    backtest: bool,
-) -> Result<Rc<Instance>, PersistError> {
-    let context = Context {
-        symbol,
-        strategy_name: strategy,
-        exchange_name: exchange,
-        frame_name: frame,
-        backtest,
-        ..Context::default()
-    };
-    adapter::instance(DOMAIN, &context)
-}
+/// The resource: one symbol, strategy, exchange, frame and mode.
+pub struct RecentInstance(Handle);
 
 impl Guest for Component {
-    fn wait_for_init(
-        symbol: String,
-        strategy_name: String,
-        exchange_name: String,
-        frame_name: String,
-        backtest: bool,
-        _initial: bool,
-    ) -> Result<CheckReport, PersistError> {
-        instance(
-            &symbol,
-            &strategy_name,
-            &exchange_name,
-            &frame_name,
-            backtest,
-        )?
-        .wait_for_init()
-    }
-
-    fn read_recent_data(
-        symbol: String,
-        strategy_name: String,
-        exchange_name: String,
-        frame_name: String,
-        backtest: bool,
-    ) -> Result<Option<SignalRow>, PersistError> {
-        let inst = instance(
-            &symbol,
-            &strategy_name,
-            &exchange_name,
-            &frame_name,
-            backtest,
-        )?;
-        signal_rows::read(&inst, &symbol)
-    }
-
-    fn write_recent_data(
-        signal_row: Option<SignalRow>,
-        symbol: String,
-        strategy_name: String,
-        exchange_name: String,
-        frame_name: String,
-        backtest: bool,
-        _when: f64,
-    ) -> Result<(), PersistError> {
-        let inst = instance(
-            &symbol,
-            &strategy_name,
-            &exchange_name,
-            &frame_name,
-            backtest,
-        )?;
-        signal_rows::write(&inst, &symbol, signal_row)
-    }
+    type RecentInstance = RecentInstance;
 
     fn clear() {
         adapter::clear(DOMAIN);
+    }
+}
+
+impl GuestRecentInstance for RecentInstance {
+    fn new(
+        symbol: String,
+        strategy_name: String,
+        exchange_name: String,
+        frame_name: String,
+        backtest: bool,
+    ) -> Self {
+        let context = Context {
+            symbol: &symbol,
+            strategy_name: &strategy_name,
+            exchange_name: &exchange_name,
+            frame_name: &frame_name,
+            backtest,
+            ..Context::default()
+        };
+        RecentInstance(Handle::new(DOMAIN, &context))
+    }
+
+    fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
+        self.0.wait_for_init()
+    }
+
+    fn read_recent_data(&self) -> Result<Option<SignalRow>, PersistError> {
+        signal_rows::read(&*self.0.instance()?, self.0.context().symbol)
+    }
+
+    fn write_recent_data(
+        &self,
+        signal_row: Option<SignalRow>,
+        _when: f64,
+    ) -> Result<(), PersistError> {
+        signal_rows::write(&*self.0.instance()?, self.0.context().symbol, signal_row)
     }
 }

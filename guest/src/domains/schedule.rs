@@ -1,3 +1,10 @@
 //! `data/schedule/<symbol>_<strategy>_<exchange>/<symbol>.json`: the scheduled signal.
 
-super::signal_rows::domain!(schedule, Schedule, read_schedule_data, write_schedule_data);
+super::signal_rows::domain!(
+    schedule,
+    Schedule,
+    ScheduleInstance,
+    GuestScheduleInstance,
+    read_schedule_data,
+    write_schedule_data
+);

@@ -1,3 +1,10 @@
 //! `data/signal/<symbol>_<strategy>_<exchange>/<symbol>.json`: the open signal.
 
-super::signal_rows::domain!(signal, Signal, read_signal_data, write_signal_data);
+super::signal_rows::domain!(
+    signal,
+    Signal,
+    SignalInstance,
+    GuestSignalInstance,
+    read_signal_data,
+    write_signal_data
+);

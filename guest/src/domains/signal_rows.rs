@@ -33,53 +33,47 @@ pub fn write(inst: &Instance, id: &str, row: Option<SignalRow>) -> Result<(), Pe
 /// The adapter of a domain that keeps one signal row (or `null`) per symbol, strategy and
 /// exchange, under the symbol: signal and schedule, which differ only in their names.
 macro_rules! domain {
-    ($interface:ident, $domain:ident, $read:ident, $write:ident) => {
+    ($interface:ident, $domain:ident, $resource:ident, $guest:ident, $read:ident, $write:ident) => {
         use super::signal_rows;
         use crate::Component;
-        use crate::adapter;
+        use crate::adapter::{self, Handle};
+        use crate::exports::backtest::persist::$interface::{$guest, Guest};
         use crate::exports::backtest::persist::records::SignalRow;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-        use crate::exports::backtest::persist::$interface::Guest;
+        use persist_core::context::Context;
         use persist_core::domain::Domain;
 
         const DOMAIN: Domain = Domain::$domain;
 
+        /// The resource: one symbol, strategy and exchange.
+        pub struct $resource(Handle);
+
         impl Guest for Component {
-            fn wait_for_init(
-                symbol: String,
-                strategy_name: String,
-                exchange_name: String,
-                _initial: bool,
-            ) -> Result<CheckReport, PersistError> {
-                adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?.wait_for_init()
-            }
-
-            fn $read(
-                symbol: String,
-                strategy_name: String,
-                exchange_name: String,
-            ) -> Result<Option<SignalRow>, PersistError> {
-                signal_rows::read(
-                    &*adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?,
-                    &symbol,
-                )
-            }
-
-            fn $write(
-                signal_row: Option<SignalRow>,
-                symbol: String,
-                strategy_name: String,
-                exchange_name: String,
-            ) -> Result<(), PersistError> {
-                signal_rows::write(
-                    &*adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?,
-                    &symbol,
-                    signal_row,
-                )
-            }
+            type $resource = $resource;
 
             fn clear() {
                 adapter::clear(DOMAIN);
+            }
+        }
+
+        impl $guest for $resource {
+            fn new(symbol: String, strategy_name: String, exchange_name: String) -> Self {
+                $resource(Handle::new(
+                    DOMAIN,
+                    &Context::triple(&symbol, &strategy_name, &exchange_name),
+                ))
+            }
+
+            fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
+                self.0.wait_for_init()
+            }
+
+            fn $read(&self) -> Result<Option<SignalRow>, PersistError> {
+                signal_rows::read(&*self.0.instance()?, self.0.context().symbol)
+            }
+
+            fn $write(&self, signal_row: Option<SignalRow>) -> Result<(), PersistError> {
+                signal_rows::write(&*self.0.instance()?, self.0.context().symbol, signal_row)
             }
         }
     };

@@ -59,59 +59,61 @@ pub fn list(inst: &Instance, payload: Payload) -> Result<Vec<(String, String)>, 
 /// The adapter of a domain of soft-deleted records by bucket and key: measure and interval,
 /// which differ only in their names.
 macro_rules! keyed_domain {
-    ($interface:ident, $domain:ident, $read:ident, $write:ident, $remove:ident, $list:ident) => {
+    ($interface:ident, $domain:ident, $resource:ident, $guest:ident,
+     $read:ident, $write:ident, $remove:ident, $list:ident) => {
         use super::soft_delete;
         use crate::Component;
-        use crate::adapter::{self, Instance};
+        use crate::adapter::{self, Handle};
+        use crate::exports::backtest::persist::$interface::{$guest, Guest};
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
-        use crate::exports::backtest::persist::$interface::Guest;
         use persist_core::context::Context;
         use persist_core::domain::Domain;
         use persist_core::records::payloads::Payload;
-        use std::rc::Rc;
 
         const DOMAIN: Domain = Domain::$domain;
         const PAYLOAD: Payload = Payload::$domain;
 
-        fn instance(bucket: &str) -> Result<Rc<Instance>, PersistError> {
-            let context = Context {
-                bucket,
-                ..Context::default()
-            };
-            adapter::instance(DOMAIN, &context)
-        }
+        /// The resource: one bucket.
+        pub struct $resource(Handle);
 
         impl Guest for Component {
-            fn wait_for_init(bucket: String, _initial: bool) -> Result<CheckReport, PersistError> {
-                instance(&bucket)?.wait_for_init()
-            }
-
-            fn $read(bucket: String, key: String) -> Result<Option<String>, PersistError> {
-                soft_delete::read(&*instance(&bucket)?, PAYLOAD, &key)
-            }
-
-            fn $write(
-                data: String,
-                bucket: String,
-                key: String,
-                _when: f64,
-            ) -> Result<(), PersistError> {
-                soft_delete::write(&*instance(&bucket)?, PAYLOAD, &key, &data)
-            }
-
-            fn $remove(bucket: String, key: String) -> Result<(), PersistError> {
-                soft_delete::remove(&*instance(&bucket)?, PAYLOAD, &key)
-            }
-
-            fn $list(bucket: String) -> Result<Vec<String>, PersistError> {
-                Ok(soft_delete::list(&*instance(&bucket)?, PAYLOAD)?
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect())
-            }
+            type $resource = $resource;
 
             fn clear() {
                 adapter::clear(DOMAIN);
+            }
+        }
+
+        impl $guest for $resource {
+            fn new(bucket: String) -> Self {
+                let context = Context {
+                    bucket: &bucket,
+                    ..Context::default()
+                };
+                $resource(Handle::new(DOMAIN, &context))
+            }
+
+            fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
+                self.0.wait_for_init()
+            }
+
+            fn $read(&self, key: String) -> Result<Option<String>, PersistError> {
+                soft_delete::read(&*self.0.instance()?, PAYLOAD, &key)
+            }
+
+            fn $write(&self, data: String, key: String, _when: f64) -> Result<(), PersistError> {
+                soft_delete::write(&*self.0.instance()?, PAYLOAD, &key, &data)
+            }
+
+            fn $remove(&self, key: String) -> Result<(), PersistError> {
+                soft_delete::remove(&*self.0.instance()?, PAYLOAD, &key)
+            }
+
+            fn $list(&self) -> Result<Vec<String>, PersistError> {
+                Ok(soft_delete::list(&*self.0.instance()?, PAYLOAD)?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect())
             }
         }
     };

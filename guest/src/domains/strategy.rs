@@ -1,11 +1,12 @@
 //! `data/strategy/<symbol>_<strategy>_<exchange>/strategy.json`.
 
 use crate::Component;
-use crate::adapter::{self, invalid_input};
+use crate::adapter::{self, Handle, invalid_input};
 use crate::convert::{strategy_in, strategy_out};
 use crate::exports::backtest::persist::records::StrategyData;
-use crate::exports::backtest::persist::strategy::Guest;
+use crate::exports::backtest::persist::strategy::{Guest, GuestStrategyInstance};
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use persist_core::record::optional;
 use persist_core::records::strategy::StrategyData as CoreData;
@@ -13,35 +14,40 @@ use persist_core::records::strategy::StrategyData as CoreData;
 const DOMAIN: Domain = Domain::Strategy;
 const ID: &str = "strategy";
 
+/// The resource: one symbol, strategy and exchange.
+pub struct StrategyInstance(Handle);
+
 impl Guest for Component {
-    fn wait_for_init(
-        symbol: String,
-        strategy_name: String,
-        exchange_name: String,
-        _initial: bool,
-    ) -> Result<CheckReport, PersistError> {
-        adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?.wait_for_init()
+    type StrategyInstance = StrategyInstance;
+
+    fn clear() {
+        adapter::clear(DOMAIN);
+    }
+}
+
+impl GuestStrategyInstance for StrategyInstance {
+    fn new(symbol: String, strategy_name: String, exchange_name: String) -> Self {
+        StrategyInstance(Handle::new(
+            DOMAIN,
+            &Context::triple(&symbol, &strategy_name, &exchange_name),
+        ))
     }
 
-    fn read_strategy_data(
-        symbol: String,
-        strategy_name: String,
-        exchange_name: String,
-    ) -> Result<Option<StrategyData>, PersistError> {
-        let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
-        Ok(inst
+    fn wait_for_init(&self, _initial: bool) -> Result<CheckReport, PersistError> {
+        self.0.wait_for_init()
+    }
+
+    fn read_strategy_data(&self) -> Result<Option<StrategyData>, PersistError> {
+        Ok(self
+            .0
+            .instance()?
             .read_record(ID, |p, v| optional(p, v, CoreData::read))?
             .flatten()
             .map(strategy_out))
     }
 
-    fn write_strategy_data(
-        data: Option<StrategyData>,
-        symbol: String,
-        strategy_name: String,
-        exchange_name: String,
-    ) -> Result<(), PersistError> {
-        let inst = adapter::triple(DOMAIN, &symbol, &strategy_name, &exchange_name)?;
+    fn write_strategy_data(&self, data: Option<StrategyData>) -> Result<(), PersistError> {
+        let inst = self.0.instance()?;
         let path = DOMAIN.name();
         let json = match data {
             None => "null".to_string(),
@@ -50,9 +56,5 @@ impl Guest for Component {
                 .map_err(invalid_input)?,
         };
         inst.write(ID, &json)
-    }
-
-    fn clear() {
-        adapter::clear(DOMAIN);
     }
 }

@@ -104,27 +104,29 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
     let mut p = runtime.open(memory)?;
     let n = args.memory_ops;
     for i in 0..1000 {
-        p.write_value("bench", &format!("{}", i % 100), &doc)?;
-        p.read_value("bench", &format!("{}", i % 100))?;
+        p.base("bench").write_value(&format!("{}", i % 100), &doc)?;
+        p.base("bench").read_value(&format!("{}", i % 100))?;
     }
-    let has = best_of(BATCHES, n, |_| p.has_value("bench", "absent").map(drop))?;
+    let has = best_of(BATCHES, n, |_| {
+        p.base("bench").has_value("absent").map(drop)
+    })?;
     report.row(
         "memory",
         "has of an absent id (cost of one call into the guest)",
         format!("{has:.2} µs/op"),
     );
     let write = best_of(BATCHES, n, |i| {
-        p.write_value("bench", &(i % 100).to_string(), &doc)
+        p.base("bench").write_value(&(i % 100).to_string(), &doc)
     })?;
     report.row("memory", "write", format!("{write:.2} µs/op"));
     let read = best_of(BATCHES, n, |i| {
-        p.read_value("bench", &(i % 100).to_string()).map(drop)
+        p.base("bench").read_value(&(i % 100).to_string()).map(drop)
     })?;
     report.row("memory", "read", format!("{read:.2} µs/op"));
     let round_trip = best_of(BATCHES, n, |i| {
         let id = (i % 100).to_string();
-        p.write_value("bench", &id, &doc)?;
-        p.read_value("bench", &id).map(drop)
+        p.base("bench").write_value(&id, &doc)?;
+        p.base("bench").read_value(&id).map(drop)
     })?;
     report.row(
         "memory",
@@ -158,7 +160,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
     )
     .map_err(setup)?;
     let mut p = runtime.open(file)?;
-    p.write_value("bench", "warm", &doc)?;
+    p.base("bench").write_value("warm", &doc)?;
     native_write(&native_dir, "warm", doc.as_bytes()).map_err(setup)?;
     // fsync latency drifts by several times within seconds, so native and component writes
     // alternate op by op and each side reports its median.
@@ -170,7 +172,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
         native_write(&native_dir, &id, doc.as_bytes()).map_err(setup)?;
         native.push(t.elapsed());
         let t = Instant::now();
-        p.write_value("bench", &id, &doc)?;
+        p.base("bench").write_value(&id, &doc)?;
         component.push(t.elapsed());
     }
     let (floor, ours) = (
@@ -189,7 +191,8 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
     );
     let t = Instant::now();
     for i in 0..args.memory_ops {
-        p.read_value("bench", &format!("{}", i % ops.min(100)))?;
+        p.base("bench")
+            .read_value(&format!("{}", i % ops.min(100)))?;
     }
     report.row(
         "file",
@@ -232,12 +235,16 @@ fn domains(
     let mut p = runtime.open(memory)?;
     let row = p.signal_row_from_json(&signal_document(0))?;
     for _ in 0..1000 {
-        p.write_signal_data(Some(&row), "BTCUSDT", "my-strategy", "binance")?;
-        p.read_signal_data("BTCUSDT", "my-strategy", "binance")?;
+        p.signal("BTCUSDT", "my-strategy", "binance")
+            .write_signal_data(Some(&row))?;
+        p.signal("BTCUSDT", "my-strategy", "binance")
+            .read_signal_data()?;
     }
     let round_trip = best_of(BATCHES, args.memory_ops, |_| {
-        p.write_signal_data(Some(&row), "BTCUSDT", "my-strategy", "binance")?;
-        p.read_signal_data("BTCUSDT", "my-strategy", "binance")
+        p.signal("BTCUSDT", "my-strategy", "binance")
+            .write_signal_data(Some(&row))?;
+        p.signal("BTCUSDT", "my-strategy", "binance")
+            .read_signal_data()
             .map(drop)
     })?;
     report.row(
@@ -267,7 +274,9 @@ fn domains(
             extra: String::new(),
         })
         .collect();
-    let written = p.write_candles_data(&candles, "BTCUSDT", "1m", "binance")?;
+    let written = p
+        .candle("BTCUSDT", "1m", "binance")
+        .write_candles_data(&candles)?;
     if written.written != CANDLES {
         return Err(setup(format!(
             "wrote {} of {CANDLES} candles",
@@ -275,11 +284,14 @@ fn domains(
         )));
     }
     let mut p = runtime.open(file)?;
-    p.read_candles_data("BTCUSDT", "1m", "binance", CANDLES, T0, 0.0)?;
+    p.candle("BTCUSDT", "1m", "binance")
+        .read_candles_data(CANDLES, T0, 0.0)?;
     let mut reads = Vec::new();
     for _ in 0..9 {
         let t = Instant::now();
-        let got = p.read_candles_data("BTCUSDT", "1m", "binance", CANDLES, T0, 0.0)?;
+        let got = p
+            .candle("BTCUSDT", "1m", "binance")
+            .read_candles_data(CANDLES, T0, 0.0)?;
         reads.push(t.elapsed());
         if got.map(|c| c.len()) != Some(CANDLES as usize) {
             return Err(setup("the candles did not read back"));
@@ -303,7 +315,9 @@ fn domains(
     let file = open_url(&StoreUrl::File(store_dir), DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
     let mut fresh = runtime.open(file)?;
     let t = Instant::now();
-    let init = fresh.signal_wait_for_init("BTCUSDT", "my-strategy", "binance")?;
+    let init = fresh
+        .signal("BTCUSDT", "my-strategy", "binance")
+        .wait_for_init(true)?;
     let took = t.elapsed();
     if init.valid != args.docs {
         return Err(setup(format!(
@@ -331,7 +345,7 @@ fn timed_init(
 ) -> Result<Duration, Error> {
     let mut fresh = runtime.open(store)?;
     let t = Instant::now();
-    let report = fresh.wait_for_init("init")?;
+    let report = fresh.base("init").wait_for_init(true)?;
     let took = t.elapsed();
     if report.valid != docs {
         return Err(setup(format!(

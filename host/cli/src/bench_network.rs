@@ -182,7 +182,7 @@ fn store(
     let mut p = runtime.open(backend.clone())?;
     let doc = signal_document(0);
     let n = args.network_ops.max(1);
-    p.write_value("bench", "warm", &doc)?;
+    p.base("bench").write_value("warm", &doc)?;
     raw.write("warm", doc.as_bytes())?;
     // Op by op, alternating, so that both sides see the same server and machine load; each
     // side reports its median.
@@ -199,7 +199,7 @@ fn store(
             let t = Instant::now();
             match which {
                 0 => raw.write(&id, doc.as_bytes())?,
-                1 => p.write_value("bench", &id, &doc)?,
+                1 => p.base("bench").write_value(&id, &doc)?,
                 _ => backend.write("bench", &id, doc.as_bytes()).map_err(setup)?,
             }
             times[[0, 1, 4][which]].push(t.elapsed());
@@ -212,7 +212,7 @@ fn store(
             let t = Instant::now();
             match which {
                 0 => raw.read(&id)?,
-                1 => p.read_value("bench", &id).map(drop)?,
+                1 => p.base("bench").read_value(&id).map(drop)?,
                 _ => backend.read("bench", &id).map(drop).map_err(setup)?,
             }
             times[[2, 3, 5][which]].push(t.elapsed());
@@ -223,7 +223,7 @@ fn store(
     // same read again at once (caches warm).
     let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
     let mut in_memory = runtime.open(memory)?;
-    in_memory.write_value("bench", "0", &doc)?;
+    in_memory.base("bench").write_value("0", &doc)?;
     let (mut cold, mut warm) = (Vec::new(), Vec::new());
     for i in 0..n {
         backend
@@ -231,7 +231,7 @@ fn store(
             .map_err(setup)?;
         for times in [&mut cold, &mut warm] {
             let t = Instant::now();
-            in_memory.read_value("bench", "0")?;
+            in_memory.base("bench").read_value("0")?;
             times.push(t.elapsed().as_secs_f64());
         }
     }

@@ -1,16 +1,16 @@
 //! [`Persist`]: one guest instance on one store, with backtest-kit's `PersistBase` per
 //! entity and the whole-store check, as a Rust API.
 
-use crate::bindings::{self, CheckReport};
+use crate::bindings::exports::backtest::persist::base::GuestPersistBase;
+use crate::bindings::{self, CheckReport, PersistError};
 use crate::error::Error;
 use crate::host_storage::HostState;
 use std::collections::HashMap;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
-/// A guest instance on a store. Like backtest-kit's `Persist<X>Utils`, it keeps one
-/// `persist-base` per entity name and runs its `wait-for-init` (validation and quarantine of
-/// the entity's documents) before the first operation on it.
+/// A guest instance on a store: the handles of the domains' contexts ([`crate::domains`]),
+/// [`Persist::base`] for entities of your own, and the whole-store check.
 pub struct Persist {
     pub(crate) store: Store<HostState>,
     pub(crate) guest: bindings::Persist,
@@ -54,9 +54,20 @@ impl Persist {
         self.store.data().routes.describe()
     }
 
+    /// backtest-kit's `PersistBase` of an entity of your own. Like backtest-kit's
+    /// `Persist<X>Utils`, the Persist keeps one guest `persist-base` per entity name and runs
+    /// its `wait-for-init` (validation and quarantine of the entity's documents, each finding
+    /// logged with `tracing`) before the first operation on it.
+    pub fn base(&mut self, entity_name: &str) -> PersistBase<'_> {
+        PersistBase {
+            persist: self,
+            entity: entity_name.to_string(),
+        }
+    }
+
     /// The entity's `persist-base`, created and initialised on first use. An init that fails
     /// (storage down) is not remembered: the next call tries again.
-    fn base(&mut self, entity: &str) -> Result<ResourceAny, Error> {
+    fn base_resource(&mut self, entity: &str) -> Result<ResourceAny, Error> {
         if let Some(base) = self.bases.get(entity) {
             return Ok(*base);
         }
@@ -97,73 +108,6 @@ impl Persist {
         }
     }
 
-    /// Validates the entity's documents once (quarantining bad ones) and returns what was
-    /// found; later calls return the first report.
-    pub fn wait_for_init(&mut self, entity: &str) -> Result<CheckReport, Error> {
-        let base = self.base(entity)?;
-        let r = self
-            .guest
-            .backtest_persist_base()
-            .persist_base()
-            .call_wait_for_init(&mut self.store, base, false);
-        Ok(r.map_err(Error::guest)??)
-    }
-
-    /// The document as compact JSON text.
-    pub fn read_value(&mut self, entity: &str, id: &str) -> Result<String, Error> {
-        let base = self.base(entity)?;
-        let r = self
-            .guest
-            .backtest_persist_base()
-            .persist_base()
-            .call_read_value(&mut self.store, base, id);
-        Ok(r.map_err(Error::guest)??)
-    }
-
-    /// Whether the entity holds a document under `id`.
-    pub fn has_value(&mut self, entity: &str, id: &str) -> Result<bool, Error> {
-        let base = self.base(entity)?;
-        let r = self
-            .guest
-            .backtest_persist_base()
-            .persist_base()
-            .call_has_value(&mut self.store, base, id);
-        Ok(r.map_err(Error::guest)??)
-    }
-
-    /// Stores JSON text (re-serialised compactly), durable when it returns `Ok`.
-    pub fn write_value(&mut self, entity: &str, id: &str, json: &str) -> Result<(), Error> {
-        let base = self.base(entity)?;
-        let r = self
-            .guest
-            .backtest_persist_base()
-            .persist_base()
-            .call_write_value(&mut self.store, base, id, json);
-        Ok(r.map_err(Error::guest)??)
-    }
-
-    /// The entity's ids in natural order.
-    pub fn keys(&mut self, entity: &str) -> Result<Vec<String>, Error> {
-        let base = self.base(entity)?;
-        let r = self
-            .guest
-            .backtest_persist_base()
-            .persist_base()
-            .call_keys(&mut self.store, base);
-        Ok(r.map_err(Error::guest)??)
-    }
-
-    /// Removes the document (no error if absent).
-    pub fn remove_value(&mut self, entity: &str, id: &str) -> Result<(), Error> {
-        let base = self.base(entity)?;
-        let r = self
-            .guest
-            .backtest_persist_base()
-            .persist_base()
-            .call_remove_value(&mut self.store, base, id);
-        Ok(r.map_err(Error::guest)??)
-    }
-
     /// Validates every document in the store; quarantines the invalid ones unless `dry_run`.
     pub fn check(&mut self, dry_run: bool) -> Result<CheckReport, Error> {
         let r = self
@@ -171,5 +115,59 @@ impl Persist {
             .backtest_persist_admin()
             .call_check(&mut self.store, dry_run);
         Ok(r.map_err(Error::guest)??)
+    }
+}
+
+/// backtest-kit's `PersistBase` of one entity: a folder of JSON documents, one per id. Made by
+/// [`Persist::base`].
+pub struct PersistBase<'p> {
+    persist: &'p mut Persist,
+    entity: String,
+}
+
+impl PersistBase<'_> {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(
+            &GuestPersistBase,
+            &mut Store<HostState>,
+            ResourceAny,
+        ) -> wasmtime::Result<Result<T, PersistError>>,
+    ) -> Result<T, Error> {
+        let base = self.persist.base_resource(&self.entity)?;
+        let p = &mut *self.persist;
+        let guest = p.guest.backtest_persist_base().persist_base();
+        Ok(f(&guest, &mut p.store, base).map_err(Error::guest)??)
+    }
+
+    /// Validates the entity's documents once (quarantining bad ones) and returns what was
+    /// found; later calls return the first report.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.call(|b, s, r| b.call_wait_for_init(s, r, initial))
+    }
+
+    /// The document as compact JSON text.
+    pub fn read_value(&mut self, id: &str) -> Result<String, Error> {
+        self.call(|b, s, r| b.call_read_value(s, r, id))
+    }
+
+    /// Whether the entity holds a document under `id`.
+    pub fn has_value(&mut self, id: &str) -> Result<bool, Error> {
+        self.call(|b, s, r| b.call_has_value(s, r, id))
+    }
+
+    /// Stores JSON text (re-serialised compactly), durable when it returns `Ok`.
+    pub fn write_value(&mut self, id: &str, json: &str) -> Result<(), Error> {
+        self.call(|b, s, r| b.call_write_value(s, r, id, json))
+    }
+
+    /// The entity's ids in natural order.
+    pub fn keys(&mut self) -> Result<Vec<String>, Error> {
+        self.call(|b, s, r| b.call_keys(s, r))
+    }
+
+    /// Removes the document (no error if absent).
+    pub fn remove_value(&mut self, id: &str) -> Result<(), Error> {
+        self.call(|b, s, r| b.call_remove_value(s, r, id))
     }
 }

@@ -49,22 +49,22 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
                 Some(text) => text.clone(),
                 None => read_stdin()?,
             };
-            persist.write_value(entity, id, &text)?;
+            persist.base(entity).write_value(id, &text)?;
         }
-        Command::Get { entity, id } => writeln!(out, "{}", persist.read_value(entity, id)?)?,
+        Command::Get { entity, id } => writeln!(out, "{}", persist.base(entity).read_value(id)?)?,
         Command::Has { entity, id } => {
-            let found = persist.has_value(entity, id)?;
+            let found = persist.base(entity).has_value(id)?;
             writeln!(out, "{found}")?;
             if !found {
                 return Ok(NOT_FOUND);
             }
         }
         Command::Ls { entity } => {
-            for id in persist.keys(entity)? {
+            for id in persist.base(entity).keys()? {
                 writeln!(out, "{id}")?;
             }
         }
-        Command::Rm { entity, id } => persist.remove_value(entity, id)?,
+        Command::Rm { entity, id } => persist.base(entity).remove_value(id)?,
         Command::Check { json, dry_run } => return check(&mut persist, *json, *dry_run, &mut out),
         _ => unreachable!("bench and the domain commands are handled above"),
     }

@@ -220,19 +220,21 @@ fn run_op(
     match (domain, op) {
         (D::Signal | D::Schedule | D::Recent, Op::Read) => {
             let row = match domain {
-                D::Signal => {
-                    p.read_signal_data(ctx.symbol, ctx.strategy_name, ctx.exchange_name)?
-                }
-                D::Schedule => {
-                    p.read_schedule_data(ctx.symbol, ctx.strategy_name, ctx.exchange_name)?
-                }
-                _ => p.read_recent_data(
-                    ctx.symbol,
-                    ctx.strategy_name,
-                    ctx.exchange_name,
-                    ctx.frame_name,
-                    ctx.backtest,
-                )?,
+                D::Signal => p
+                    .signal(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                    .read_signal_data()?,
+                D::Schedule => p
+                    .schedule(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                    .read_schedule_data()?,
+                _ => p
+                    .recent(
+                        ctx.symbol,
+                        ctx.strategy_name,
+                        ctx.exchange_name,
+                        ctx.frame_name,
+                        ctx.backtest,
+                    )
+                    .read_recent_data()?,
             };
             let json = row.map(|r| p.signal_row_to_json(&r)).transpose()?;
             print(out, json)
@@ -244,31 +246,27 @@ fn run_op(
                 text => Some(p.signal_row_from_json(text)?),
             };
             match domain {
-                D::Signal => Ok(p.write_signal_data(
-                    row.as_ref(),
-                    ctx.symbol,
-                    ctx.strategy_name,
-                    ctx.exchange_name,
-                )?),
-                D::Schedule => Ok(p.write_schedule_data(
-                    row.as_ref(),
-                    ctx.symbol,
-                    ctx.strategy_name,
-                    ctx.exchange_name,
-                )?),
-                _ => Ok(p.write_recent_data(
-                    row.as_ref(),
-                    ctx.symbol,
-                    ctx.strategy_name,
-                    ctx.exchange_name,
-                    ctx.frame_name,
-                    ctx.backtest,
-                    c.when,
-                )?),
+                D::Signal => Ok(p
+                    .signal(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                    .write_signal_data(row.as_ref())?),
+                D::Schedule => Ok(p
+                    .schedule(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                    .write_schedule_data(row.as_ref())?),
+                _ => Ok(p
+                    .recent(
+                        ctx.symbol,
+                        ctx.strategy_name,
+                        ctx.exchange_name,
+                        ctx.frame_name,
+                        ctx.backtest,
+                    )
+                    .write_recent_data(row.as_ref(), c.when)?),
             }
         }
         (D::Strategy, Op::Read) => {
-            let data = p.read_strategy_data(ctx.symbol, ctx.strategy_name, ctx.exchange_name)?;
+            let data = p
+                .strategy(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                .read_strategy_data()?;
             let json = data.map(|d| p.strategy_data_to_json(&d)).transpose()?;
             print(out, json)
         }
@@ -278,80 +276,64 @@ fn run_op(
                 "null" => None,
                 text => Some(p.strategy_data_from_json(text)?),
             };
-            Ok(p.write_strategy_data(
-                data.as_ref(),
-                ctx.symbol,
-                ctx.strategy_name,
-                ctx.exchange_name,
-            )?)
+            Ok(p.strategy(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                .write_strategy_data(data.as_ref())?)
         }
         (D::Risk, Op::Read) => {
-            let rows = p.read_position_data(ctx.risk_name, ctx.exchange_name, c.when)?;
+            let rows = p
+                .risk(ctx.risk_name, ctx.exchange_name)
+                .read_position_data(c.when)?;
             let json = p.risk_to_json(&rows)?;
             print(out, Some(json))
         }
         (D::Risk, Op::Write) => {
             let rows = p.risk_from_json(&input()?)?;
-            Ok(p.write_position_data(&rows, ctx.risk_name, ctx.exchange_name, c.when)?)
+            Ok(p.risk(ctx.risk_name, ctx.exchange_name)
+                .write_position_data(&rows, c.when)?)
         }
         (D::Partial, Op::Read) => {
-            let data = p.read_partial_data(
-                ctx.symbol,
-                ctx.strategy_name,
-                signal_id()?,
-                ctx.exchange_name,
-                c.when,
-            )?;
+            let data = p
+                .partial(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                .read_partial_data(signal_id()?, c.when)?;
             let json = p.partial_to_json(&data)?;
             print(out, Some(json))
         }
         (D::Partial, Op::Write) => {
             let data = p.partial_from_json(&input()?)?;
-            Ok(p.write_partial_data(
-                &data,
-                ctx.symbol,
-                ctx.strategy_name,
-                signal_id()?,
-                ctx.exchange_name,
-                c.when,
-            )?)
+            Ok(p.partial(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                .write_partial_data(&data, signal_id()?, c.when)?)
         }
         (D::Breakeven, Op::Read) => {
-            let data = p.read_breakeven_data(
-                ctx.symbol,
-                ctx.strategy_name,
-                signal_id()?,
-                ctx.exchange_name,
-                c.when,
-            )?;
+            let data = p
+                .breakeven(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                .read_breakeven_data(signal_id()?, c.when)?;
             let json = p.breakeven_to_json(&data)?;
             print(out, Some(json))
         }
         (D::Breakeven, Op::Write) => {
             let data = p.breakeven_from_json(&input()?)?;
-            Ok(p.write_breakeven_data(
-                &data,
-                ctx.symbol,
-                ctx.strategy_name,
-                signal_id()?,
-                ctx.exchange_name,
-                c.when,
-            )?)
+            Ok(
+                p.breakeven(ctx.symbol, ctx.strategy_name, ctx.exchange_name)
+                    .write_breakeven_data(&data, signal_id()?, c.when)?,
+            )
         }
         (D::Candle, Op::Read) => {
             let interval = ctx.interval;
             let since = c
                 .since
                 .ok_or_else(|| Error::Usage("candle read needs --since".into()))?;
-            let candles =
-                p.read_candles_data(ctx.symbol, interval, ctx.exchange_name, c.limit, since, 0.0)?;
+            let candles = p
+                .candle(ctx.symbol, interval, ctx.exchange_name)
+                .read_candles_data(c.limit, since, 0.0)?;
             let json = candles.map(|cs| p.candles_to_json(&cs)).transpose()?;
             print(out, json)
         }
         (D::Candle, Op::Write) => {
             let candles = p.candles_from_json(&input()?)?;
             let interval = ctx.interval;
-            let w = p.write_candles_data(&candles, ctx.symbol, interval, ctx.exchange_name)?;
+            let w = p
+                .candle(ctx.symbol, interval, ctx.exchange_name)
+                .write_candles_data(&candles)?;
             writeln!(
                 out,
                 "{} written, {} already stored, {} not closed yet",
@@ -359,77 +341,94 @@ fn run_op(
             )?;
             Ok(())
         }
-        (D::Storage, Op::Read) => print(out, Some(array(&p.read_storage_data(ctx.backtest)?))),
-        (D::Storage, Op::Write) => {
-            Ok(p.write_storage_data(&items(&input()?, "storage")?, ctx.backtest)?)
-        }
-        (D::Notification, Op::Read) => {
-            print(out, Some(array(&p.read_notification_data(ctx.backtest)?)))
-        }
-        (D::Notification, Op::Write) => {
-            Ok(p.write_notification_data(&items(&input()?, "notification")?, ctx.backtest)?)
-        }
-        (D::Log, Op::Read) => print(out, Some(array(&p.read_log_data()?))),
+        (D::Storage, Op::Read) => print(
+            out,
+            Some(array(&p.storage(ctx.backtest).read_storage_data()?)),
+        ),
+        (D::Storage, Op::Write) => Ok(p
+            .storage(ctx.backtest)
+            .write_storage_data(&items(&input()?, "storage")?)?),
+        (D::Notification, Op::Read) => print(
+            out,
+            Some(array(
+                &p.notification(ctx.backtest).read_notification_data()?,
+            )),
+        ),
+        (D::Notification, Op::Write) => Ok(p
+            .notification(ctx.backtest)
+            .write_notification_data(&items(&input()?, "notification")?)?),
+        (D::Log, Op::Read) => print(out, Some(array(&p.log().read_log_data()?))),
         (D::Log, Op::Write) => {
-            let written = p.write_log_data(&items(&input()?, "log")?)?;
+            let written = p.log().write_log_data(&items(&input()?, "log")?)?;
             writeln!(out, "{written} new entries written")?;
             Ok(())
         }
         (D::Measure, Op::Read) => {
-            let json = p.read_measure_data(ctx.bucket, key()?)?;
+            let json = p.measure(ctx.bucket).read_measure_data(key()?)?;
             print(out, json)
         }
         (D::Measure, Op::Write) => {
-            Ok(p.write_measure_data(&input()?, ctx.bucket, key()?, c.when)?)
+            Ok(p.measure(ctx.bucket)
+                .write_measure_data(&input()?, key()?, c.when)?)
         }
-        (D::Measure, Op::Rm) => Ok(p.remove_measure_data(ctx.bucket, key()?)?),
+        (D::Measure, Op::Rm) => Ok(p.measure(ctx.bucket).remove_measure_data(key()?)?),
         (D::Interval, Op::Read) => {
-            let json = p.read_interval_data(ctx.bucket, key()?)?;
+            let json = p.interval(ctx.bucket).read_interval_data(key()?)?;
             print(out, json)
         }
         (D::Interval, Op::Write) => {
-            Ok(p.write_interval_data(&input()?, ctx.bucket, key()?, c.when)?)
+            Ok(p.interval(ctx.bucket)
+                .write_interval_data(&input()?, key()?, c.when)?)
         }
-        (D::Interval, Op::Rm) => Ok(p.remove_interval_data(ctx.bucket, key()?)?),
+        (D::Interval, Op::Rm) => Ok(p.interval(ctx.bucket).remove_interval_data(key()?)?),
         (D::Memory, Op::Read) => {
             let memory_id = need(&c.memory_id, "--memory-id", domain)?;
-            let json = p.read_memory_data(signal_id()?, ctx.bucket, memory_id)?;
+            let json = p
+                .memory(signal_id()?, ctx.bucket)
+                .read_memory_data(memory_id)?;
             print(out, json)
         }
         (D::Memory, Op::Write) => {
             let memory_id = need(&c.memory_id, "--memory-id", domain)?;
-            Ok(p.write_memory_data(&input()?, signal_id()?, ctx.bucket, memory_id, c.when)?)
+            Ok(p.memory(signal_id()?, ctx.bucket).write_memory_data(
+                &input()?,
+                memory_id,
+                c.when,
+            )?)
         }
         (D::Memory, Op::Rm) => {
             let memory_id = need(&c.memory_id, "--memory-id", domain)?;
-            Ok(p.remove_memory_data(signal_id()?, ctx.bucket, memory_id)?)
+            Ok(p.memory(signal_id()?, ctx.bucket)
+                .remove_memory_data(memory_id)?)
         }
         (D::State, Op::Read) => {
-            let json = p.read_state_data(signal_id()?, ctx.bucket)?;
+            let json = p.state(signal_id()?, ctx.bucket).read_state_data()?;
             print(out, json)
         }
-        (D::State, Op::Write) => {
-            Ok(p.write_state_data(&input()?, signal_id()?, ctx.bucket, c.when)?)
-        }
+        (D::State, Op::Write) => Ok(p
+            .state(signal_id()?, ctx.bucket)
+            .write_state_data(&input()?, c.when)?),
         (D::Session, Op::Read) => {
-            let json = p.read_session_data(
+            let json = p
+                .session(
+                    ctx.strategy_name,
+                    ctx.exchange_name,
+                    ctx.frame_name,
+                    ctx.symbol,
+                    ctx.backtest,
+                )
+                .read_session_data()?;
+            print(out, json)
+        }
+        (D::Session, Op::Write) => Ok(p
+            .session(
                 ctx.strategy_name,
                 ctx.exchange_name,
                 ctx.frame_name,
                 ctx.symbol,
                 ctx.backtest,
-            )?;
-            print(out, json)
-        }
-        (D::Session, Op::Write) => Ok(p.write_session_data(
-            &input()?,
-            ctx.strategy_name,
-            ctx.exchange_name,
-            ctx.frame_name,
-            c.when,
-            ctx.symbol,
-            ctx.backtest,
-        )?),
+            )
+            .write_session_data(&input()?, c.when)?),
         (_, Op::Ls | Op::Rm) => unreachable!("handled above"),
     }
 }

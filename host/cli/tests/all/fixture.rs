@@ -32,7 +32,8 @@ fn every_domain_reads_back_what_backtest_kit_wrote() {
     let (s, st, ex) = ("BTCUSDT", "my-strategy", "binance");
 
     let signal = p
-        .read_signal_data(s, st, ex)
+        .signal(s, st, ex)
+        .read_signal_data()
         .unwrap()
         .expect("a pending signal");
     assert_eq!(signal.id, "sig-1");
@@ -54,7 +55,7 @@ fn every_domain_reads_back_what_backtest_kit_wrote() {
     );
     assert_eq!(signal.entry.as_ref().unwrap().len(), 1);
     assert_eq!(
-        p.read_signal_data("ETHUSDT", st, ex).unwrap(),
+        p.signal("ETHUSDT", st, ex).read_signal_data().unwrap(),
         None,
         "a null document"
     );
@@ -64,13 +65,14 @@ fn every_domain_reads_back_what_backtest_kit_wrote() {
     );
 
     assert_eq!(
-        p.read_schedule_data(s, st, ex)
+        p.schedule(s, st, ex)
+            .read_schedule_data()
             .unwrap()
             .unwrap()
             .minute_estimated_time,
         120.0
     );
-    let strategy = p.read_strategy_data(s, st, ex).unwrap().unwrap();
+    let strategy = p.strategy(s, st, ex).read_strategy_data().unwrap().unwrap();
     assert_eq!(strategy.commit_queue.len(), 2);
     assert_eq!(strategy.commit_queue[1].signal_id.as_deref(), Some("sig-2"));
     let closed = strategy.closed_signal.unwrap();
@@ -80,17 +82,26 @@ fn every_domain_reads_back_what_backtest_kit_wrote() {
     );
     assert_eq!(closed.minute_estimated_time, f64::INFINITY);
 
-    let risk = p.read_position_data("my-risk", ex, 0.0).unwrap();
+    let risk = p.risk("my-risk", ex).read_position_data(0.0).unwrap();
     assert_eq!(risk[0].key, "my-strategy_binance_BTCUSDT");
     assert_eq!(risk[0].position.minute_estimated_time, f64::INFINITY);
     assert_eq!(
-        p.read_partial_data(s, st, "sig-1", ex, 0.0).unwrap()[0].profit_levels,
+        p.partial(s, st, ex)
+            .read_partial_data("sig-1", 0.0)
+            .unwrap()[0]
+            .profit_levels,
         [10, 20]
     );
-    assert!(p.read_breakeven_data(s, st, "sig-1", ex, 0.0).unwrap()[0].reached);
+    assert!(
+        p.breakeven(s, st, ex)
+            .read_breakeven_data("sig-1", 0.0)
+            .unwrap()[0]
+            .reached
+    );
 
     let candles = p
-        .read_candles_data(s, "1m", ex, 3, T0, 0.0)
+        .candle(s, "1m", ex)
+        .read_candles_data(3, T0, 0.0)
         .unwrap()
         .expect("three candles");
     assert_eq!(
@@ -98,51 +109,66 @@ fn every_domain_reads_back_what_backtest_kit_wrote() {
         [42050.5, 42150.25, 42100.0]
     );
 
-    let storage = p.read_storage_data(false).unwrap();
+    let storage = p.storage(false).read_storage_data().unwrap();
     assert_eq!(storage.len(), 1);
     assert!(storage[0].contains(r#""closeReason":"take_profit""#));
-    assert_eq!(p.read_notification_data(false).unwrap().len(), 1);
-    assert!(p.read_log_data().unwrap()[0].contains(r#""topic":"signal opened""#));
+    assert_eq!(
+        p.notification(false)
+            .read_notification_data()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(p.log().read_log_data().unwrap()[0].contains(r#""topic":"signal opened""#));
 
     assert_eq!(
-        p.read_measure_data("sma_1h_0", "BTCUSDT_1704063600000")
+        p.measure("sma_1h_0")
+            .read_measure_data("BTCUSDT_1704063600000")
             .unwrap(),
         None,
         "soft-deleted"
     );
     assert!(
-        p.read_measure_data("sma_1h_0", "BTCUSDT_1704067200000")
+        p.measure("sma_1h_0")
+            .read_measure_data("BTCUSDT_1704067200000")
             .unwrap()
             .unwrap()
             .contains("42075.3")
     );
     assert_eq!(
-        p.list_measure_data("sma_1h_0").unwrap(),
+        p.measure("sma_1h_0").list_measure_data().unwrap(),
         ["BTCUSDT_1704067200000"]
     );
     assert!(
-        p.read_interval_data("daily_1d_0", "BTCUSDT_1704067200000")
+        p.interval("daily_1d_0")
+            .read_interval_data("BTCUSDT_1704067200000")
             .unwrap()
             .is_some()
     );
     assert_eq!(
-        p.list_memory_data("sig-1", "notes").unwrap()[0].memory_id,
+        p.memory("sig-1", "notes").list_memory_data().unwrap()[0].memory_id,
         "m-1"
     );
-    let recent = p.read_recent_data(s, st, ex, "", false).unwrap().unwrap();
+    let recent = p
+        .recent(s, st, ex, "", false)
+        .read_recent_data()
+        .unwrap()
+        .unwrap();
     assert!(
         recent.extra.contains(r#""originalPriceOpen":42150.25"#),
         "{}",
         recent.extra
     );
     assert!(
-        p.read_state_data("sig-1", "trail")
+        p.state("sig-1", "trail")
+            .read_state_data()
             .unwrap()
             .unwrap()
             .contains(r#""stop":41500"#)
     );
     assert!(
-        p.read_session_data(st, ex, "", s, false)
+        p.session(st, ex, "", s, false)
+            .read_session_data()
             .unwrap()
             .unwrap()
             .contains(r#""trades":3"#)
@@ -150,7 +176,10 @@ fn every_domain_reads_back_what_backtest_kit_wrote() {
 
     // The truncated candle was quarantined by its context's init; a read across it misses.
     assert!(!dir.path().join(TRUNCATED).exists());
-    assert_eq!(p.read_candles_data(s, "1m", ex, 4, T0, 0.0).unwrap(), None);
+    assert_eq!(
+        p.candle(s, "1m", ex).read_candles_data(4, T0, 0.0).unwrap(),
+        None
+    );
 }
 
 #[test]

@@ -20,11 +20,14 @@ fn store(url: &str) -> Persist {
 /// acknowledged write is there.
 fn survive_a_server_kill(url: &str, kill: impl FnOnce(), restart: impl FnOnce()) {
     let mut p = store(url);
-    p.write_value("orders", "warm", "0").unwrap();
+    p.base("orders").write_value("warm", "0").unwrap();
     let writer = std::thread::spawn(move || {
         let mut acked = Vec::new();
         for i in 0.. {
-            match p.write_value("orders", &format!("o{i}"), &format!("{{\"n\":{i}}}")) {
+            match p
+                .base("orders")
+                .write_value(&format!("o{i}"), &format!("{{\"n\":{i}}}"))
+            {
                 Ok(()) => acked.push(i),
                 Err(e) => return (p, acked, e),
             }
@@ -49,17 +52,17 @@ fn survive_a_server_kill(url: &str, kill: impl FnOnce(), restart: impl FnOnce())
         other => panic!("expected a storage error, got {other:?}"),
     }
     assert!(matches!(
-        p.read_value("orders", "o0"),
+        p.base("orders").read_value("o0"),
         Err(Error::Storage {
             retryable: true,
             ..
         })
     ));
     restart();
-    p.write_value("orders", "after-restart", "2").unwrap();
+    p.base("orders").write_value("after-restart", "2").unwrap();
     for i in &acked {
         assert_eq!(
-            p.read_value("orders", &format!("o{i}")).unwrap(),
+            p.base("orders").read_value(&format!("o{i}")).unwrap(),
             format!("{{\"n\":{i}}}"),
             "o{i}"
         );
@@ -265,8 +268,10 @@ fn one_built_guest_file_runs_unchanged_on_every_store() {
         "the same bytes as the one cargo built"
     );
     let mut p = from_file.open(memory_backend()).unwrap();
-    p.write_value("orders", "42", r#"{"qty": 1.0}"#).unwrap();
-    assert_eq!(p.read_value("orders", "42").unwrap(), r#"{"qty":1}"#);
+    p.base("orders")
+        .write_value("42", r#"{"qty": 1.0}"#)
+        .unwrap();
+    assert_eq!(p.base("orders").read_value("42").unwrap(), r#"{"qty":1}"#);
     // memory: lives in one process, so the CLI runs on the others.
     for fresh in persist_test_support::services::Fresh::all()
         .into_iter()

@@ -316,7 +316,7 @@ fn a_plugin_importing_what_plugins_are_not_given_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     for import in [
         "wasi:sockets/tcp@0.2.6",
-        "backtest:persist/storage@0.1.0",
+        "backtest:persist/storage@0.2.0",
         "evil:net/socket",
     ] {
         let wasm =

@@ -1,154 +1,178 @@
-//! The domains of keyed values: measures, intervals, memory, state and sessions.
+//! The domains of keyed values: measures (measure), intervals (interval), memory (memory), state (state) and sessions (session).
 
+use super::Handle;
 use crate::bindings::CheckReport;
 use crate::bindings::records::MemoryItem;
 use crate::error::Error;
 use crate::session::Persist;
 
-impl Persist {
-    // measure: data/measure/<bucket>/<key>.json, soft delete
+/// backtest-kit's `PersistMeasureInstance`: one bucket of cached measures. Made by [`Persist::measure`]; the guest's resource
+/// is dropped with it.
+pub struct MeasureInstance<'p>(Handle<'p>);
 
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn measure_wait_for_init(&mut self, bucket: &str) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+impl Persist {
+    /// The `PersistMeasureInstance` of the context.
+    pub fn measure(&mut self, bucket: &str) -> MeasureInstance<'_> {
+        MeasureInstance(Handle::new(self, |g, s| {
             g.backtest_persist_measure()
-                .call_wait_for_init(s, bucket, true)
+                .measure_instance()
+                .call_constructor(s, bucket)
+        }))
+    }
+}
+
+impl MeasureInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_measure()
+                .measure_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads the measure of the key (`readMeasureData`).
-    pub fn read_measure_data(&mut self, bucket: &str, key: &str) -> Result<Option<String>, Error> {
-        self.call(|g, s| {
+    /// Reads the measure of the key (`readMeasureData`); None when missing or removed.
+    pub fn read_measure_data(&mut self, key: &str) -> Result<Option<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_measure()
-                .call_read_measure_data(s, bucket, key)
+                .measure_instance()
+                .call_read_measure_data(s, r, key)
         })
     }
 
     /// Writes the measure of the key (`writeMeasureData`); durable when it returns.
-    pub fn write_measure_data(
-        &mut self,
-        data: &str,
-        bucket: &str,
-        key: &str,
-        when: f64,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
+    pub fn write_measure_data(&mut self, data: &str, key: &str, when: f64) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_measure()
-                .call_write_measure_data(s, data, bucket, key, when)
+                .measure_instance()
+                .call_write_measure_data(s, r, data, key, when)
         })
     }
 
     /// Removes the measure of the key (a soft delete: `removed: true`).
-    pub fn remove_measure_data(&mut self, bucket: &str, key: &str) -> Result<(), Error> {
-        self.call(|g, s| {
+    pub fn remove_measure_data(&mut self, key: &str) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_measure()
-                .call_remove_measure_data(s, bucket, key)
+                .measure_instance()
+                .call_remove_measure_data(s, r, key)
         })
     }
 
-    /// Lists the keys of the context that are not removed.
-    pub fn list_measure_data(&mut self, bucket: &str) -> Result<Vec<String>, Error> {
-        self.call(|g, s| {
+    /// Lists the keys that are not removed, in natural order.
+    pub fn list_measure_data(&mut self) -> Result<Vec<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_measure()
-                .call_list_measure_data(s, bucket)
+                .measure_instance()
+                .call_list_measure_data(s, r)
+        })
+    }
+}
+
+/// backtest-kit's `PersistIntervalInstance`: one bucket of values cached per interval. Made by [`Persist::interval`]; the guest's resource
+/// is dropped with it.
+pub struct IntervalInstance<'p>(Handle<'p>);
+
+impl Persist {
+    /// The `PersistIntervalInstance` of the context.
+    pub fn interval(&mut self, bucket: &str) -> IntervalInstance<'_> {
+        IntervalInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_interval()
+                .interval_instance()
+                .call_constructor(s, bucket)
+        }))
+    }
+}
+
+impl IntervalInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_interval()
+                .interval_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn measure_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_measure().call_clear(s))
-    }
-
-    // interval: data/interval/<bucket>/<key>.json, soft delete
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn interval_wait_for_init(&mut self, bucket: &str) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+    /// Reads the value of the key (`readIntervalData`); None when missing or removed.
+    pub fn read_interval_data(&mut self, key: &str) -> Result<Option<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_interval()
-                .call_wait_for_init(s, bucket, true)
-        })
-    }
-
-    /// Reads the value of the key (`readIntervalData`).
-    pub fn read_interval_data(&mut self, bucket: &str, key: &str) -> Result<Option<String>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_interval()
-                .call_read_interval_data(s, bucket, key)
+                .interval_instance()
+                .call_read_interval_data(s, r, key)
         })
     }
 
     /// Writes the value of the key (`writeIntervalData`); durable when it returns.
-    pub fn write_interval_data(
-        &mut self,
-        data: &str,
-        bucket: &str,
-        key: &str,
-        when: f64,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
+    pub fn write_interval_data(&mut self, data: &str, key: &str, when: f64) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_interval()
-                .call_write_interval_data(s, data, bucket, key, when)
+                .interval_instance()
+                .call_write_interval_data(s, r, data, key, when)
         })
     }
 
     /// Removes the value of the key (a soft delete: `removed: true`).
-    pub fn remove_interval_data(&mut self, bucket: &str, key: &str) -> Result<(), Error> {
-        self.call(|g, s| {
+    pub fn remove_interval_data(&mut self, key: &str) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_interval()
-                .call_remove_interval_data(s, bucket, key)
+                .interval_instance()
+                .call_remove_interval_data(s, r, key)
         })
     }
 
-    /// Lists the keys of the context that are not removed.
-    pub fn list_interval_data(&mut self, bucket: &str) -> Result<Vec<String>, Error> {
-        self.call(|g, s| {
+    /// Lists the keys that are not removed, in natural order.
+    pub fn list_interval_data(&mut self) -> Result<Vec<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_interval()
-                .call_list_interval_data(s, bucket)
+                .interval_instance()
+                .call_list_interval_data(s, r)
+        })
+    }
+}
+
+/// backtest-kit's `PersistMemoryInstance`: one bucket of a signal's memory entries. Made by [`Persist::memory`]; the guest's resource
+/// is dropped with it.
+pub struct MemoryInstance<'p>(Handle<'p>);
+
+impl Persist {
+    /// The `PersistMemoryInstance` of the context.
+    pub fn memory(&mut self, signal_id: &str, bucket_name: &str) -> MemoryInstance<'_> {
+        MemoryInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_memory()
+                .memory_instance()
+                .call_constructor(s, signal_id, bucket_name)
+        }))
+    }
+}
+
+impl MemoryInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_memory()
+                .memory_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn interval_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_interval().call_clear(s))
-    }
-
-    // memory: memory/<signal-id>/<bucket-name>/<memory-id>.json, soft delete
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn memory_wait_for_init(
-        &mut self,
-        signal_id: &str,
-        bucket_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+    /// Reads the memory entry (`readMemoryData`); None when missing or removed.
+    pub fn read_memory_data(&mut self, memory_id: &str) -> Result<Option<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_memory()
-                .call_wait_for_init(s, signal_id, bucket_name, true)
+                .memory_instance()
+                .call_read_memory_data(s, r, memory_id)
         })
     }
 
-    /// Reads the memory entry (`readMemoryData`).
-    pub fn read_memory_data(
-        &mut self,
-        signal_id: &str,
-        bucket_name: &str,
-        memory_id: &str,
-    ) -> Result<Option<String>, Error> {
-        self.call(|g, s| {
+    /// Whether the memory entry exists, removed or not (`hasMemoryData`).
+    pub fn has_memory_data(&mut self, memory_id: &str) -> Result<bool, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_memory()
-                .call_read_memory_data(s, signal_id, bucket_name, memory_id)
-        })
-    }
-
-    /// Whether the memory entry exists, removed or not.
-    pub fn has_memory_data(
-        &mut self,
-        signal_id: &str,
-        bucket_name: &str,
-        memory_id: &str,
-    ) -> Result<bool, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_memory()
-                .call_has_memory_data(s, signal_id, bucket_name, memory_id)
+                .memory_instance()
+                .call_has_memory_data(s, r, memory_id)
         })
     }
 
@@ -156,212 +180,168 @@ impl Persist {
     pub fn write_memory_data(
         &mut self,
         data: &str,
-        signal_id: &str,
-        bucket_name: &str,
         memory_id: &str,
         when: f64,
     ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_memory().call_write_memory_data(
-                s,
-                data,
-                signal_id,
-                bucket_name,
-                memory_id,
-                when,
-            )
+        self.0.call(|g, s, r| {
+            g.backtest_persist_memory()
+                .memory_instance()
+                .call_write_memory_data(s, r, data, memory_id, when)
         })
     }
 
     /// Removes the memory entry (a soft delete: `removed: true`).
-    pub fn remove_memory_data(
-        &mut self,
-        signal_id: &str,
-        bucket_name: &str,
-        memory_id: &str,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_memory().call_remove_memory_data(
-                s,
-                signal_id,
-                bucket_name,
-                memory_id,
-            )
-        })
-    }
-
-    /// Lists the memory entries of the context that are not removed.
-    pub fn list_memory_data(
-        &mut self,
-        signal_id: &str,
-        bucket_name: &str,
-    ) -> Result<Vec<MemoryItem>, Error> {
-        self.call(|g, s| {
+    pub fn remove_memory_data(&mut self, memory_id: &str) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_memory()
-                .call_list_memory_data(s, signal_id, bucket_name)
+                .memory_instance()
+                .call_remove_memory_data(s, r, memory_id)
         })
     }
 
-    /// Drops the memo of one context: its next call re-reads and re-validates.
-    pub fn memory_dispose(&mut self, signal_id: &str, bucket_name: &str) -> Result<(), Error> {
-        self.call_infallible(|g, s| {
+    /// Lists the entries that are not removed, in natural id order.
+    pub fn list_memory_data(&mut self) -> Result<Vec<MemoryItem>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_memory()
-                .call_dispose(s, signal_id, bucket_name)
+                .memory_instance()
+                .call_list_memory_data(s, r)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn memory_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_memory().call_clear(s))
+    /// Drops the context from the guest's memo (`dispose`): the next call re-reads and
+    /// re-validates.
+    pub fn dispose(&mut self) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_memory()
+                .memory_instance()
+                .call_dispose(s, r)
+                .map(Ok)
+        })
     }
+}
 
-    // state: state/<signal-id>/<bucket-name>/<bucket-name>.json
+/// backtest-kit's `PersistStateInstance`: one state value of a signal. Made by [`Persist::state`]; the guest's resource
+/// is dropped with it.
+pub struct StateInstance<'p>(Handle<'p>);
 
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn state_wait_for_init(
-        &mut self,
-        signal_id: &str,
-        bucket_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+impl Persist {
+    /// The `PersistStateInstance` of the context.
+    pub fn state(&mut self, signal_id: &str, bucket_name: &str) -> StateInstance<'_> {
+        StateInstance(Handle::new(self, |g, s| {
             g.backtest_persist_state()
-                .call_wait_for_init(s, signal_id, bucket_name, true)
-        })
+                .state_instance()
+                .call_constructor(s, signal_id, bucket_name)
+        }))
     }
+}
 
-    /// Reads the signal's state value (`readStateData`).
-    pub fn read_state_data(
-        &mut self,
-        signal_id: &str,
-        bucket_name: &str,
-    ) -> Result<Option<String>, Error> {
-        self.call(|g, s| {
+impl StateInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_state()
-                .call_read_state_data(s, signal_id, bucket_name)
+                .state_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Writes the signal's state value (`writeStateData`); durable when it returns.
-    pub fn write_state_data(
-        &mut self,
-        data: &str,
-        signal_id: &str,
-        bucket_name: &str,
-        when: f64,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
+    /// Reads the state value (`readStateData`); None when missing.
+    pub fn read_state_data(&mut self) -> Result<Option<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_state()
-                .call_write_state_data(s, data, signal_id, bucket_name, when)
+                .state_instance()
+                .call_read_state_data(s, r)
         })
     }
 
-    /// Drops the memo of one context: its next call re-reads and re-validates.
-    pub fn state_dispose(&mut self, signal_id: &str, bucket_name: &str) -> Result<(), Error> {
-        self.call_infallible(|g, s| {
+    /// Writes the state value (`writeStateData`); durable when it returns.
+    pub fn write_state_data(&mut self, data: &str, when: f64) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_state()
-                .call_dispose(s, signal_id, bucket_name)
+                .state_instance()
+                .call_write_state_data(s, r, data, when)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn state_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_state().call_clear(s))
+    /// Drops the context from the guest's memo (`dispose`): the next call re-reads and
+    /// re-validates.
+    pub fn dispose(&mut self) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_state()
+                .state_instance()
+                .call_dispose(s, r)
+                .map(Ok)
+        })
     }
+}
 
-    // session: session/<strategy>/<exchange>[/<frame>]/<symbol>_<mode>.json
+/// backtest-kit's `PersistSessionInstance`: the session data of a strategy, exchange, frame, symbol and mode. Made by [`Persist::session`]; the guest's resource
+/// is dropped with it.
+pub struct SessionInstance<'p>(Handle<'p>);
 
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn session_wait_for_init(
+impl Persist {
+    /// The `PersistSessionInstance` of the context.
+    pub fn session(
         &mut self,
         strategy_name: &str,
         exchange_name: &str,
         frame_name: &str,
         symbol: &str,
         backtest: bool,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_session().call_wait_for_init(
-                s,
-                strategy_name,
-                exchange_name,
-                frame_name,
-                true,
-                symbol,
-                backtest,
-            )
+    ) -> SessionInstance<'_> {
+        SessionInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_session()
+                .session_instance()
+                .call_constructor(
+                    s,
+                    strategy_name,
+                    exchange_name,
+                    frame_name,
+                    symbol,
+                    backtest,
+                )
+        }))
+    }
+}
+
+impl SessionInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_session()
+                .session_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads the session's data (`readSessionData`).
-    pub fn read_session_data(
-        &mut self,
-        strategy_name: &str,
-        exchange_name: &str,
-        frame_name: &str,
-        symbol: &str,
-        backtest: bool,
-    ) -> Result<Option<String>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_session().call_read_session_data(
-                s,
-                strategy_name,
-                exchange_name,
-                frame_name,
-                symbol,
-                backtest,
-            )
+    /// Reads the session data (`readSessionData`); None when missing or when the stored record is another session's (with a warning).
+    pub fn read_session_data(&mut self) -> Result<Option<String>, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_session()
+                .session_instance()
+                .call_read_session_data(s, r)
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    /// Writes the session's data (`writeSessionData`); durable when it returns.
-    pub fn write_session_data(
-        &mut self,
-        data: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-        frame_name: &str,
-        when: f64,
-        symbol: &str,
-        backtest: bool,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_session().call_write_session_data(
-                s,
-                data,
-                strategy_name,
-                exchange_name,
-                frame_name,
-                when,
-                symbol,
-                backtest,
-            )
+    /// Writes the session data (`writeSessionData`); durable when it returns.
+    pub fn write_session_data(&mut self, data: &str, when: f64) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_session()
+                .session_instance()
+                .call_write_session_data(s, r, data, when)
         })
     }
 
-    /// Drops the memo of one context: its next call re-reads and re-validates.
-    pub fn session_dispose(
-        &mut self,
-        strategy_name: &str,
-        exchange_name: &str,
-        frame_name: &str,
-        symbol: &str,
-        backtest: bool,
-    ) -> Result<(), Error> {
-        self.call_infallible(|g, s| {
-            g.backtest_persist_session().call_dispose(
-                s,
-                strategy_name,
-                exchange_name,
-                frame_name,
-                symbol,
-                backtest,
-            )
+    /// Drops the context from the guest's memo (`dispose`): the next call re-reads and
+    /// re-validates.
+    pub fn dispose(&mut self) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_session()
+                .session_instance()
+                .call_dispose(s, r)
+                .map(Ok)
         })
-    }
-
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn session_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_session().call_clear(s))
     }
 }

@@ -1,99 +1,139 @@
-//! The domains that are lists: the signals store, notifications and the append-only log.
+//! The domains that are lists: the signals store (storage), notifications (notification) and the append-only log (log).
 
+use super::Handle;
 use crate::bindings::CheckReport;
 use crate::error::Error;
 use crate::session::Persist;
 
+/// backtest-kit's `PersistStorageInstance`: the signals store of backtest or live data. Made by [`Persist::storage`]; the guest's resource
+/// is dropped with it.
+pub struct StorageInstance<'p>(Handle<'p>);
+
 impl Persist {
-    // storage (the signals store): data/storage/<backtest|live>/<signal-id>.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn storage_wait_for_init(&mut self, backtest: bool) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+    /// The `PersistStorageInstance` of the context.
+    pub fn storage(&mut self, backtest: bool) -> StorageInstance<'_> {
+        StorageInstance(Handle::new(self, |g, s| {
             g.backtest_persist_storage_signals()
-                .call_wait_for_init(s, backtest, true)
-        })
+                .storage_instance()
+                .call_constructor(s, backtest)
+        }))
     }
+}
 
-    /// Reads the signals store (`readStorageData`).
-    pub fn read_storage_data(&mut self, backtest: bool) -> Result<Vec<String>, Error> {
-        self.call(|g, s| {
+impl StorageInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_storage_signals()
-                .call_read_storage_data(s, backtest)
+                .storage_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Writes the signals store (`writeStorageData`); durable when it returns.
-    pub fn write_storage_data(
-        &mut self,
-        signal_data: &[String],
-        backtest: bool,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
+    /// Reads every stored row, in natural id order (`readStorageData`).
+    pub fn read_storage_data(&mut self) -> Result<Vec<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_storage_signals()
-                .call_write_storage_data(s, signal_data, backtest)
+                .storage_instance()
+                .call_read_storage_data(s, r)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn storage_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_storage_signals().call_clear(s))
+    /// Writes each row under its id (`writeStorageData`); durable when it returns.
+    pub fn write_storage_data(&mut self, signal_data: &[String]) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_storage_signals()
+                .storage_instance()
+                .call_write_storage_data(s, r, signal_data)
+        })
     }
+}
 
-    // notification: data/notification/<backtest|live>/<id>.json
+/// backtest-kit's `PersistNotificationInstance`: the notifications of backtest or live data. Made by [`Persist::notification`]; the guest's resource
+/// is dropped with it.
+pub struct NotificationInstance<'p>(Handle<'p>);
 
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn notification_wait_for_init(&mut self, backtest: bool) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+impl Persist {
+    /// The `PersistNotificationInstance` of the context.
+    pub fn notification(&mut self, backtest: bool) -> NotificationInstance<'_> {
+        NotificationInstance(Handle::new(self, |g, s| {
             g.backtest_persist_notification()
-                .call_wait_for_init(s, backtest, true)
-        })
+                .notification_instance()
+                .call_constructor(s, backtest)
+        }))
     }
+}
 
-    /// Reads the notifications (`readNotificationData`).
-    pub fn read_notification_data(&mut self, backtest: bool) -> Result<Vec<String>, Error> {
-        self.call(|g, s| {
+impl NotificationInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_notification()
-                .call_read_notification_data(s, backtest)
+                .notification_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Writes the notifications (`writeNotificationData`); durable when it returns.
-    pub fn write_notification_data(
-        &mut self,
-        notification_data: &[String],
-        backtest: bool,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
+    /// Reads every stored notification, in natural id order (`readNotificationData`).
+    pub fn read_notification_data(&mut self) -> Result<Vec<String>, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_notification()
-                .call_write_notification_data(s, notification_data, backtest)
+                .notification_instance()
+                .call_read_notification_data(s, r)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn notification_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_notification().call_clear(s))
+    /// Writes each notification under its id (`writeNotificationData`); durable when it returns.
+    pub fn write_notification_data(&mut self, notification_data: &[String]) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_notification()
+                .notification_instance()
+                .call_write_notification_data(s, r, notification_data)
+        })
+    }
+}
+
+/// backtest-kit's `PersistLogInstance`: the one log. Made by [`Persist::log`]; the guest's resource
+/// is dropped with it.
+pub struct LogInstance<'p>(Handle<'p>);
+
+impl Persist {
+    /// The `PersistLogInstance` of the context.
+    pub fn log(&mut self) -> LogInstance<'_> {
+        LogInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_log().log_instance().call_constructor(s)
+        }))
+    }
+}
+
+impl LogInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_log()
+                .log_instance()
+                .call_wait_for_init(s, r, initial)
+        })
     }
 
-    // log: data/log/log/<id>.json, append-only
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn log_wait_for_init(&mut self) -> Result<CheckReport, Error> {
-        self.call(|g, s| g.backtest_persist_log().call_wait_for_init(s, true))
-    }
-
-    /// Reads the log (`readLogData`).
+    /// Reads every entry, in natural id order (`readLogData`).
     pub fn read_log_data(&mut self) -> Result<Vec<String>, Error> {
-        self.call(|g, s| g.backtest_persist_log().call_read_log_data(s))
+        self.0.call(|g, s, r| {
+            g.backtest_persist_log()
+                .log_instance()
+                .call_read_log_data(s, r)
+        })
     }
 
-    /// Returns how many entries were new.
+    /// Writes the entries whose id is not stored yet (`writeLogData`); returns how many were new.
     pub fn write_log_data(&mut self, log_data: &[String]) -> Result<u32, Error> {
-        self.call(|g, s| g.backtest_persist_log().call_write_log_data(s, log_data))
-    }
-
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn log_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_log().call_clear(s))
+        self.0.call(|g, s, r| {
+            g.backtest_persist_log()
+                .log_instance()
+                .call_write_log_data(s, r, log_data)
+        })
     }
 }

@@ -1,5 +1,6 @@
-//! The domain adapters as a Rust API: backtest-kit's `Persist<X>Utils` operations, same
-//! names and argument order, on a [`Persist`] session. The records are the WIT records of
+//! The domain adapters as a Rust API, in the shape of the WIT: one handle per context, made by
+//! [`Persist`] (`persist.signal("BTCUSDT", "my-strategy", "binance")`), with backtest-kit's
+//! `Persist<X>Instance` operations and names. The records are the WIT records of
 //! [`crate::bindings::records`]; the JSON-text domains take and return backtest-kit's JSON.
 //! One module per family of domains, as in `wit/persist/`.
 
@@ -9,15 +10,64 @@ mod lists;
 mod signals;
 mod trading;
 
+pub use keyed::{
+    IntervalInstance, MeasureInstance, MemoryInstance, SessionInstance, StateInstance,
+};
+pub use lists::{LogInstance, NotificationInstance, StorageInstance};
+pub use signals::{RecentInstance, ScheduleInstance, SignalInstance, StrategyInstance};
+pub use trading::{BreakevenInstance, CandleInstance, PartialInstance, RiskInstance};
+
 use crate::bindings::{self, PersistError};
 use crate::error::Error;
 use crate::host_storage::HostState;
 use crate::session::Persist;
+use persist_core::domain::Domain;
 use wasmtime::Store;
+use wasmtime::component::ResourceAny;
 
 type Guest = bindings::Persist;
 
+/// One context's resource in the guest, borrowed from its [`Persist`] and dropped with it.
+/// Making it cannot fail: a constructor that trapped is reported by the first call.
+struct Handle<'p> {
+    persist: &'p mut Persist,
+    resource: Result<ResourceAny, String>,
+}
+
+impl<'p> Handle<'p> {
+    fn new(
+        persist: &'p mut Persist,
+        new: impl FnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<ResourceAny>,
+    ) -> Self {
+        let resource = new(&persist.guest, &mut persist.store).map_err(|e| format!("{e:#}"));
+        Handle { persist, resource }
+    }
+
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(
+            &Guest,
+            &mut Store<HostState>,
+            ResourceAny,
+        ) -> wasmtime::Result<Result<T, PersistError>>,
+    ) -> Result<T, Error> {
+        let resource = self.resource.clone().map_err(Error::Guest)?;
+        let p = &mut *self.persist;
+        Ok(f(&p.guest, &mut p.store, resource).map_err(Error::guest)??)
+    }
+}
+
+impl Drop for Handle<'_> {
+    fn drop(&mut self) {
+        if let Ok(resource) = self.resource {
+            // A guest that trapped cannot drop anything; nothing else can fail here.
+            let _ = resource.resource_drop(&mut self.persist.store);
+        }
+    }
+}
+
 impl Persist {
+    /// Calls a function of the guest that is not a method of a context (the records' JSON).
     pub(crate) fn call<T>(
         &mut self,
         f: impl FnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<Result<T, PersistError>>,
@@ -25,10 +75,28 @@ impl Persist {
         Ok(f(&self.guest, &mut self.store).map_err(Error::guest)??)
     }
 
-    pub(crate) fn call_infallible(
-        &mut self,
-        f: impl FnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<()>,
-    ) -> Result<(), Error> {
-        f(&self.guest, &mut self.store).map_err(Error::guest)
+    /// Drops the domain's memo of contexts (`clear`): the next call through any handle
+    /// re-reads and re-validates.
+    pub fn clear(&mut self, domain: Domain) -> Result<(), Error> {
+        let (g, s) = (&self.guest, &mut self.store);
+        match domain {
+            Domain::Signal => g.backtest_persist_signal().call_clear(s),
+            Domain::Schedule => g.backtest_persist_schedule().call_clear(s),
+            Domain::Strategy => g.backtest_persist_strategy().call_clear(s),
+            Domain::Risk => g.backtest_persist_risk().call_clear(s),
+            Domain::Partial => g.backtest_persist_partial().call_clear(s),
+            Domain::Breakeven => g.backtest_persist_breakeven().call_clear(s),
+            Domain::Candle => g.backtest_persist_candle().call_clear(s),
+            Domain::Storage => g.backtest_persist_storage_signals().call_clear(s),
+            Domain::Notification => g.backtest_persist_notification().call_clear(s),
+            Domain::Log => g.backtest_persist_log().call_clear(s),
+            Domain::Measure => g.backtest_persist_measure().call_clear(s),
+            Domain::Interval => g.backtest_persist_interval().call_clear(s),
+            Domain::Memory => g.backtest_persist_memory().call_clear(s),
+            Domain::Recent => g.backtest_persist_recent().call_clear(s),
+            Domain::State => g.backtest_persist_state().call_clear(s),
+            Domain::Session => g.backtest_persist_session().call_clear(s),
+        }
+        .map_err(Error::guest)
     }
 }

@@ -1,267 +1,220 @@
 //! The domains of one signal: open (signal), scheduled (schedule), most recent (recent), and the strategy's state (strategy).
 
+use super::Handle;
 use crate::bindings::CheckReport;
 use crate::bindings::records::{SignalRow, StrategyData};
 use crate::error::Error;
 use crate::session::Persist;
 
+/// backtest-kit's `PersistSignalInstance`: the open signal of a symbol, strategy and exchange. Made by [`Persist::signal`]; the guest's resource
+/// is dropped with it.
+pub struct SignalInstance<'p>(Handle<'p>);
+
 impl Persist {
-    // signal: data/signal/<symbol>_<strategy>_<exchange>/<symbol>.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn signal_wait_for_init(
+    /// The `PersistSignalInstance` of the context.
+    pub fn signal(
         &mut self,
         symbol: &str,
         strategy_name: &str,
         exchange_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_signal().call_wait_for_init(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-                true,
-            )
+    ) -> SignalInstance<'_> {
+        SignalInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_signal()
+                .signal_instance()
+                .call_constructor(s, symbol, strategy_name, exchange_name)
+        }))
+    }
+}
+
+impl SignalInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_signal()
+                .signal_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads the open signal (`readSignalData`).
-    pub fn read_signal_data(
+    /// Reads the open signal (`readSignalData`); None when nothing or `null` is stored.
+    pub fn read_signal_data(&mut self) -> Result<Option<SignalRow>, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_signal()
+                .signal_instance()
+                .call_read_signal_data(s, r)
+        })
+    }
+
+    /// Writes the open signal (`writeSignalData`), None as `null`; durable when it returns.
+    pub fn write_signal_data(&mut self, signal_row: Option<&SignalRow>) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_signal()
+                .signal_instance()
+                .call_write_signal_data(s, r, signal_row)
+        })
+    }
+}
+
+/// backtest-kit's `PersistScheduleInstance`: the scheduled signal of a symbol, strategy and exchange. Made by [`Persist::schedule`]; the guest's resource
+/// is dropped with it.
+pub struct ScheduleInstance<'p>(Handle<'p>);
+
+impl Persist {
+    /// The `PersistScheduleInstance` of the context.
+    pub fn schedule(
         &mut self,
         symbol: &str,
         strategy_name: &str,
         exchange_name: &str,
-    ) -> Result<Option<SignalRow>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_signal().call_read_signal_data(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-            )
+    ) -> ScheduleInstance<'_> {
+        ScheduleInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_schedule()
+                .schedule_instance()
+                .call_constructor(s, symbol, strategy_name, exchange_name)
+        }))
+    }
+}
+
+impl ScheduleInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_schedule()
+                .schedule_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Writes the open signal (`writeSignalData`); durable when it returns.
-    pub fn write_signal_data(
-        &mut self,
-        signal_row: Option<&SignalRow>,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_signal().call_write_signal_data(
-                s,
-                signal_row,
-                symbol,
-                strategy_name,
-                exchange_name,
-            )
+    /// Reads the scheduled signal (`readScheduleData`); None when nothing or `null` is stored.
+    pub fn read_schedule_data(&mut self) -> Result<Option<SignalRow>, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_schedule()
+                .schedule_instance()
+                .call_read_schedule_data(s, r)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn signal_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_signal().call_clear(s))
-    }
-
-    // schedule: data/schedule/<symbol>_<strategy>_<exchange>/<symbol>.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn schedule_wait_for_init(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_schedule().call_wait_for_init(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-                true,
-            )
+    /// Writes the scheduled signal (`writeScheduleData`), None as `null`; durable when it returns.
+    pub fn write_schedule_data(&mut self, signal_row: Option<&SignalRow>) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_schedule()
+                .schedule_instance()
+                .call_write_schedule_data(s, r, signal_row)
         })
     }
+}
 
-    /// Reads the scheduled signal (`readScheduleData`).
-    pub fn read_schedule_data(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> Result<Option<SignalRow>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_schedule().call_read_schedule_data(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-            )
-        })
-    }
+/// backtest-kit's `PersistRecentInstance`: the most recent signal of a symbol, strategy, exchange, frame and mode. Made by [`Persist::recent`]; the guest's resource
+/// is dropped with it.
+pub struct RecentInstance<'p>(Handle<'p>);
 
-    /// Writes the scheduled signal (`writeScheduleData`); durable when it returns.
-    pub fn write_schedule_data(
-        &mut self,
-        signal_row: Option<&SignalRow>,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_schedule().call_write_schedule_data(
-                s,
-                signal_row,
-                symbol,
-                strategy_name,
-                exchange_name,
-            )
-        })
-    }
-
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn schedule_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_schedule().call_clear(s))
-    }
-
-    // recent: data/recent/<symbol>_<strategy>_<exchange>[_<frame>]_<mode>/<symbol>.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn recent_wait_for_init(
+impl Persist {
+    /// The `PersistRecentInstance` of the context.
+    pub fn recent(
         &mut self,
         symbol: &str,
         strategy_name: &str,
         exchange_name: &str,
         frame_name: &str,
         backtest: bool,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_recent().call_wait_for_init(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-                frame_name,
-                backtest,
-                true,
-            )
+    ) -> RecentInstance<'_> {
+        RecentInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_recent()
+                .recent_instance()
+                .call_constructor(
+                    s,
+                    symbol,
+                    strategy_name,
+                    exchange_name,
+                    frame_name,
+                    backtest,
+                )
+        }))
+    }
+}
+
+impl RecentInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_recent()
+                .recent_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads the most recent signal (`readRecentData`).
-    pub fn read_recent_data(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-        frame_name: &str,
-        backtest: bool,
-    ) -> Result<Option<SignalRow>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_recent().call_read_recent_data(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-                frame_name,
-                backtest,
-            )
+    /// Reads the most recent signal (`readRecentData`); None when nothing or `null` is stored.
+    pub fn read_recent_data(&mut self) -> Result<Option<SignalRow>, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_recent()
+                .recent_instance()
+                .call_read_recent_data(s, r)
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    /// Writes the most recent signal (`writeRecentData`); durable when it returns.
+    /// Writes the most recent signal (`writeRecentData`), None as `null`; durable when it returns.
     pub fn write_recent_data(
         &mut self,
         signal_row: Option<&SignalRow>,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-        frame_name: &str,
-        backtest: bool,
         when: f64,
     ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_recent().call_write_recent_data(
-                s,
-                signal_row,
-                symbol,
-                strategy_name,
-                exchange_name,
-                frame_name,
-                backtest,
-                when,
-            )
+        self.0.call(|g, s, r| {
+            g.backtest_persist_recent()
+                .recent_instance()
+                .call_write_recent_data(s, r, signal_row, when)
         })
     }
+}
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn recent_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_recent().call_clear(s))
-    }
+/// backtest-kit's `PersistStrategyInstance`: the strategy's state for a symbol, strategy and exchange. Made by [`Persist::strategy`]; the guest's resource
+/// is dropped with it.
+pub struct StrategyInstance<'p>(Handle<'p>);
 
-    // strategy: data/strategy/<symbol>_<strategy>_<exchange>/strategy.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn strategy_wait_for_init(
+impl Persist {
+    /// The `PersistStrategyInstance` of the context.
+    pub fn strategy(
         &mut self,
         symbol: &str,
         strategy_name: &str,
         exchange_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_strategy().call_wait_for_init(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-                true,
-            )
+    ) -> StrategyInstance<'_> {
+        StrategyInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_strategy()
+                .strategy_instance()
+                .call_constructor(s, symbol, strategy_name, exchange_name)
+        }))
+    }
+}
+
+impl StrategyInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_strategy()
+                .strategy_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads the strategy's state (`readStrategyData`).
-    pub fn read_strategy_data(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> Result<Option<StrategyData>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_strategy().call_read_strategy_data(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-            )
+    /// Reads the strategy's state (`readStrategyData`); None when nothing or `null` is stored.
+    pub fn read_strategy_data(&mut self) -> Result<Option<StrategyData>, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_strategy()
+                .strategy_instance()
+                .call_read_strategy_data(s, r)
         })
     }
 
-    /// Writes the strategy's state (`writeStrategyData`); durable when it returns.
-    pub fn write_strategy_data(
-        &mut self,
-        data: Option<&StrategyData>,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_strategy().call_write_strategy_data(
-                s,
-                data,
-                symbol,
-                strategy_name,
-                exchange_name,
-            )
+    /// Writes the strategy's state (`writeStrategyData`), None as `null`; durable when it returns.
+    pub fn write_strategy_data(&mut self, data: Option<&StrategyData>) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_strategy()
+                .strategy_instance()
+                .call_write_strategy_data(s, r, data)
         })
-    }
-
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn strategy_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_strategy().call_clear(s))
     }
 }

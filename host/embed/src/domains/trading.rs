@@ -1,259 +1,225 @@
-//! The domains of positions and prices: risk slots, partial-profit and breakeven levels, candles.
+//! The domains of positions and prices: risk slots (risk), partial-profit and breakeven levels (partial, breakeven), candles (candle).
 
+use super::Handle;
 use crate::bindings::CheckReport;
 use crate::bindings::records::{BreakevenLevel, Candle, CandleWrite, PartialLevels, RiskEntry};
 use crate::error::Error;
 use crate::session::Persist;
 
+/// backtest-kit's `PersistRiskInstance`: a risk profile's open positions on an exchange. Made by [`Persist::risk`]; the guest's resource
+/// is dropped with it.
+pub struct RiskInstance<'p>(Handle<'p>);
+
 impl Persist {
-    // risk: data/risk/<risk>_<exchange>/positions.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn risk_wait_for_init(
-        &mut self,
-        risk_name: &str,
-        exchange_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+    /// The `PersistRiskInstance` of the context.
+    pub fn risk(&mut self, risk_name: &str, exchange_name: &str) -> RiskInstance<'_> {
+        RiskInstance(Handle::new(self, |g, s| {
             g.backtest_persist_risk()
-                .call_wait_for_init(s, risk_name, exchange_name, true)
-        })
+                .risk_instance()
+                .call_constructor(s, risk_name, exchange_name)
+        }))
     }
+}
 
-    /// Reads the risk profile's open positions (`readPositionData`).
-    pub fn read_position_data(
-        &mut self,
-        risk_name: &str,
-        exchange_name: &str,
-        when: f64,
-    ) -> Result<Vec<RiskEntry>, Error> {
-        self.call(|g, s| {
+impl RiskInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
             g.backtest_persist_risk()
-                .call_read_position_data(s, risk_name, exchange_name, when)
+                .risk_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Writes the risk profile's open positions (`writePositionData`); durable when it returns.
-    pub fn write_position_data(
-        &mut self,
-        risk_row: &[RiskEntry],
-        risk_name: &str,
-        exchange_name: &str,
-        when: f64,
-    ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_risk().call_write_position_data(
-                s,
-                risk_row,
-                risk_name,
-                exchange_name,
-                when,
-            )
+    /// Reads the open positions (`readPositionData`); empty when nothing is stored.
+    pub fn read_position_data(&mut self, when: f64) -> Result<Vec<RiskEntry>, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_risk()
+                .risk_instance()
+                .call_read_position_data(s, r, when)
         })
     }
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn risk_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_risk().call_clear(s))
+    /// Writes the open positions (`writePositionData`); durable when it returns.
+    pub fn write_position_data(&mut self, risk_row: &[RiskEntry], when: f64) -> Result<(), Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_risk()
+                .risk_instance()
+                .call_write_position_data(s, r, risk_row, when)
+        })
     }
+}
 
-    // partial: data/partial/<symbol>_<strategy>_<exchange>/<signal-id>.json
+/// backtest-kit's `PersistPartialInstance`: the partial-profit and partial-loss levels each signal of a symbol, strategy and exchange reached. Made by [`Persist::partial`]; the guest's resource
+/// is dropped with it.
+pub struct PartialInstance<'p>(Handle<'p>);
 
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn partial_wait_for_init(
+impl Persist {
+    /// The `PersistPartialInstance` of the context.
+    pub fn partial(
         &mut self,
         symbol: &str,
         strategy_name: &str,
         exchange_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_partial().call_wait_for_init(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-                true,
-            )
+    ) -> PartialInstance<'_> {
+        PartialInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_partial()
+                .partial_instance()
+                .call_constructor(s, symbol, strategy_name, exchange_name)
+        }))
+    }
+}
+
+impl PartialInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_partial()
+                .partial_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads the partial levels of the signal (`readPartialData`).
+    /// Reads the levels stored under the signal's id (`readPartialData`); empty when nothing is stored.
     pub fn read_partial_data(
         &mut self,
-        symbol: &str,
-        strategy_name: &str,
         signal_id: &str,
-        exchange_name: &str,
         when: f64,
     ) -> Result<Vec<PartialLevels>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_partial().call_read_partial_data(
-                s,
-                symbol,
-                strategy_name,
-                signal_id,
-                exchange_name,
-                when,
-            )
+        self.0.call(|g, s, r| {
+            g.backtest_persist_partial()
+                .partial_instance()
+                .call_read_partial_data(s, r, signal_id, when)
         })
     }
 
-    /// Writes the partial levels of the signal (`writePartialData`); durable when it returns.
+    /// Writes the levels under the signal's id (`writePartialData`); durable when it returns.
     pub fn write_partial_data(
         &mut self,
         partial_data: &[PartialLevels],
-        symbol: &str,
-        strategy_name: &str,
         signal_id: &str,
-        exchange_name: &str,
         when: f64,
     ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_partial().call_write_partial_data(
-                s,
-                partial_data,
-                symbol,
-                strategy_name,
-                signal_id,
-                exchange_name,
-                when,
-            )
+        self.0.call(|g, s, r| {
+            g.backtest_persist_partial()
+                .partial_instance()
+                .call_write_partial_data(s, r, partial_data, signal_id, when)
         })
     }
+}
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn partial_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_partial().call_clear(s))
-    }
+/// backtest-kit's `PersistBreakevenInstance`: whether each signal of a symbol, strategy and exchange reached breakeven. Made by [`Persist::breakeven`]; the guest's resource
+/// is dropped with it.
+pub struct BreakevenInstance<'p>(Handle<'p>);
 
-    // breakeven: data/breakeven/<symbol>_<strategy>_<exchange>/<signal-id>.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn breakeven_wait_for_init(
+impl Persist {
+    /// The `PersistBreakevenInstance` of the context.
+    pub fn breakeven(
         &mut self,
         symbol: &str,
         strategy_name: &str,
         exchange_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_breakeven().call_wait_for_init(
-                s,
-                symbol,
-                strategy_name,
-                exchange_name,
-                true,
-            )
+    ) -> BreakevenInstance<'_> {
+        BreakevenInstance(Handle::new(self, |g, s| {
+            g.backtest_persist_breakeven()
+                .breakeven_instance()
+                .call_constructor(s, symbol, strategy_name, exchange_name)
+        }))
+    }
+}
+
+impl BreakevenInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_breakeven()
+                .breakeven_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads the breakeven state of the signal (`readBreakevenData`).
+    /// Reads the levels stored under the signal's id (`readBreakevenData`); empty when nothing is stored.
     pub fn read_breakeven_data(
         &mut self,
-        symbol: &str,
-        strategy_name: &str,
         signal_id: &str,
-        exchange_name: &str,
         when: f64,
     ) -> Result<Vec<BreakevenLevel>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_breakeven().call_read_breakeven_data(
-                s,
-                symbol,
-                strategy_name,
-                signal_id,
-                exchange_name,
-                when,
-            )
+        self.0.call(|g, s, r| {
+            g.backtest_persist_breakeven()
+                .breakeven_instance()
+                .call_read_breakeven_data(s, r, signal_id, when)
         })
     }
 
-    /// Writes the breakeven state of the signal (`writeBreakevenData`); durable when it returns.
+    /// Writes the levels under the signal's id (`writeBreakevenData`); durable when it returns.
     pub fn write_breakeven_data(
         &mut self,
         breakeven_data: &[BreakevenLevel],
-        symbol: &str,
-        strategy_name: &str,
         signal_id: &str,
-        exchange_name: &str,
         when: f64,
     ) -> Result<(), Error> {
-        self.call(|g, s| {
-            g.backtest_persist_breakeven().call_write_breakeven_data(
-                s,
-                breakeven_data,
-                symbol,
-                strategy_name,
-                signal_id,
-                exchange_name,
-                when,
-            )
+        self.0.call(|g, s, r| {
+            g.backtest_persist_breakeven()
+                .breakeven_instance()
+                .call_write_breakeven_data(s, r, breakeven_data, signal_id, when)
         })
     }
+}
 
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn breakeven_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_breakeven().call_clear(s))
-    }
+/// backtest-kit's `PersistCandleInstance`: the cached candles of a symbol, interval and exchange. Made by [`Persist::candle`]; the guest's resource
+/// is dropped with it.
+pub struct CandleInstance<'p>(Handle<'p>);
 
-    // candle: data/candle/<exchange>/<symbol>/<interval>/<timestamp>.json
-
-    /// Validates the context's documents once (backtest-kit's `waitForInit`), moving invalid ones to the quarantine; returns the report of that pass.
-    pub fn candle_wait_for_init(
+impl Persist {
+    /// The `PersistCandleInstance` of the context.
+    pub fn candle(
         &mut self,
         symbol: &str,
         interval: &str,
         exchange_name: &str,
-    ) -> Result<CheckReport, Error> {
-        self.call(|g, s| {
+    ) -> CandleInstance<'_> {
+        CandleInstance(Handle::new(self, |g, s| {
             g.backtest_persist_candle()
-                .call_wait_for_init(s, symbol, interval, exchange_name, true)
+                .candle_instance()
+                .call_constructor(s, symbol, interval, exchange_name)
+        }))
+    }
+}
+
+impl CandleInstance<'_> {
+    /// Validates the context's documents once for all its handles (`waitForInit`), moving
+    /// invalid ones to the quarantine; returns the report of that pass.
+    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_candle()
+                .candle_instance()
+                .call_wait_for_init(s, r, initial)
         })
     }
 
-    /// Reads candles (`readCandlesData`).
+    /// Reads `limit` candles one interval apart from `since_timestamp` (`readCandlesData`); None (a cache miss) when one is missing or unreadable.
     pub fn read_candles_data(
         &mut self,
-        symbol: &str,
-        interval: &str,
-        exchange_name: &str,
         limit: u32,
         since_timestamp: f64,
         until_timestamp: f64,
     ) -> Result<Option<Vec<Candle>>, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_candle().call_read_candles_data(
-                s,
-                symbol,
-                interval,
-                exchange_name,
-                limit,
-                since_timestamp,
-                until_timestamp,
-            )
+        self.0.call(|g, s, r| {
+            g.backtest_persist_candle()
+                .candle_instance()
+                .call_read_candles_data(s, r, limit, since_timestamp, until_timestamp)
         })
     }
 
-    /// Writes candles (`writeCandlesData`); durable when it returns.
-    pub fn write_candles_data(
-        &mut self,
-        candles: &[Candle],
-        symbol: &str,
-        interval: &str,
-        exchange_name: &str,
-    ) -> Result<CandleWrite, Error> {
-        self.call(|g, s| {
-            g.backtest_persist_candle().call_write_candles_data(
-                s,
-                candles,
-                symbol,
-                interval,
-                exchange_name,
-            )
+    /// Stores each closed candle not stored yet (`writeCandlesData`); durable when it returns.
+    pub fn write_candles_data(&mut self, candles: &[Candle]) -> Result<CandleWrite, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_candle()
+                .candle_instance()
+                .call_write_candles_data(s, r, candles)
         })
-    }
-
-    /// Drops the domain's memo of contexts: the next call re-reads and re-validates.
-    pub fn candle_clear(&mut self) -> Result<(), Error> {
-        self.call_infallible(|g, s| g.backtest_persist_candle().call_clear(s))
     }
 }

@@ -38,14 +38,17 @@ fn step(
     let (entity, id) = (text("entity"), text("id"));
     let (symbol, strategy, exchange) = CONTEXT;
     Ok(match s["op"].as_str().unwrap() {
-        "base-write" => p.write_value(&entity, &id, &text("json")).map(|()| None)?,
-        "base-read" => Some(p.read_value(&entity, &id)?),
-        "base-has" => Some(p.has_value(&entity, &id)?.to_string()),
-        "base-keys" => Some(serde_json::to_string(&p.keys(&entity)?).unwrap()),
-        "base-remove" => p.remove_value(&entity, &id).map(|()| None)?,
+        "base-write" => p
+            .base(&entity)
+            .write_value(&id, &text("json"))
+            .map(|()| None)?,
+        "base-read" => Some(p.base(&entity).read_value(&id)?),
+        "base-has" => Some(p.base(&entity).has_value(&id)?.to_string()),
+        "base-keys" => Some(serde_json::to_string(&p.base(&entity).keys()?).unwrap()),
+        "base-remove" => p.base(&entity).remove_value(&id).map(|()| None)?,
         "base-init" => Some(format!(
             "{} invalid",
-            p.wait_for_init(&entity)?.findings.len()
+            p.base(&entity).wait_for_init(true)?.findings.len()
         )),
         "signal-write" => {
             let json = text("json");
@@ -53,21 +56,28 @@ fn step(
                 "null" => None,
                 j => Some(p.signal_row_from_json(j)?),
             };
-            p.write_signal_data(row.as_ref(), symbol, strategy, exchange)
+            p.signal(symbol, strategy, exchange)
+                .write_signal_data(row.as_ref())
                 .map(|()| None)?
         }
-        "signal-read" => Some(match p.read_signal_data(symbol, strategy, exchange)? {
-            Some(row) => p.signal_row_to_json(&row)?,
-            None => "null".into(),
-        }),
-        "signal-minutes" => p.read_signal_data(symbol, strategy, exchange)?.map(|row| {
-            let m = row.minute_estimated_time;
-            if m.is_infinite() {
-                "Infinity".to_string()
-            } else {
-                m.to_string()
-            }
-        }),
+        "signal-read" => {
+            let row = p.signal(symbol, strategy, exchange).read_signal_data()?;
+            Some(match row {
+                Some(row) => p.signal_row_to_json(&row)?,
+                None => "null".into(),
+            })
+        }
+        "signal-minutes" => p
+            .signal(symbol, strategy, exchange)
+            .read_signal_data()?
+            .map(|row| {
+                let m = row.minute_estimated_time;
+                if m.is_infinite() {
+                    "Infinity".to_string()
+                } else {
+                    m.to_string()
+                }
+            }),
         "check" => Some(format!("{} invalid", p.check(false)?.findings.len())),
         "call" => call(p, s)?,
         "raw-put" => store
@@ -80,12 +90,15 @@ fn step(
     })
 }
 
-/// A `call` step: one export by its WIT names, with the Rust API's typed calls.
+/// A `call` step: one method of a context's resource by its WIT names, with the Rust API's
+/// typed calls.
 fn call(p: &mut Persist, s: &Value) -> Result<Option<String>, Error> {
+    let context = s["context"].as_array().unwrap();
     let args = s["args"].as_array().unwrap();
+    let c = |i: usize| context[i].as_str().unwrap();
+    let cb = |i: usize| context[i].as_bool().unwrap();
     let st = |i: usize| args[i].as_str().unwrap();
     let f = |i: usize| args[i]["f64"].as_f64().unwrap();
-    let b = |i: usize| args[i].as_bool().unwrap();
     let json = |i: usize| args[i]["json"].as_str().unwrap();
     let texts = |i: usize| -> Vec<String> {
         args[i]
@@ -99,108 +112,135 @@ fn call(p: &mut Persist, s: &Value) -> Result<Option<String>, Error> {
     Ok(match s["function"].as_str().unwrap() {
         "write-signal-data" => {
             let row = p.signal_row_from_json(json(0))?;
-            p.write_signal_data(Some(&row), st(1), st(2), st(3))
+            p.signal(c(0), c(1), c(2))
+                .write_signal_data(Some(&row))
                 .map(|()| None)?
         }
-        "read-signal-data" => match p.read_signal_data(st(0), st(1), st(2))? {
-            Some(row) => Some(p.signal_row_to_json(&row)?),
-            None => None,
-        },
+        "read-signal-data" => {
+            let row = p.signal(c(0), c(1), c(2)).read_signal_data()?;
+            row.map(|row| p.signal_row_to_json(&row)).transpose()?
+        }
         "write-schedule-data" => {
             let row = p.signal_row_from_json(json(0))?;
-            p.write_schedule_data(Some(&row), st(1), st(2), st(3))
+            p.schedule(c(0), c(1), c(2))
+                .write_schedule_data(Some(&row))
                 .map(|()| None)?
         }
-        "read-schedule-data" => match p.read_schedule_data(st(0), st(1), st(2))? {
-            Some(row) => Some(p.signal_row_to_json(&row)?),
-            None => None,
-        },
+        "read-schedule-data" => {
+            let row = p.schedule(c(0), c(1), c(2)).read_schedule_data()?;
+            row.map(|row| p.signal_row_to_json(&row)).transpose()?
+        }
         "write-strategy-data" => {
             let data = p.strategy_data_from_json(json(0))?;
-            p.write_strategy_data(Some(&data), st(1), st(2), st(3))
+            p.strategy(c(0), c(1), c(2))
+                .write_strategy_data(Some(&data))
                 .map(|()| None)?
         }
-        "read-strategy-data" => match p.read_strategy_data(st(0), st(1), st(2))? {
-            Some(data) => Some(p.strategy_data_to_json(&data)?),
-            None => None,
-        },
+        "read-strategy-data" => {
+            let data = p.strategy(c(0), c(1), c(2)).read_strategy_data()?;
+            data.map(|data| p.strategy_data_to_json(&data))
+                .transpose()?
+        }
         "write-position-data" => {
             let rows = p.risk_from_json(json(0))?;
-            p.write_position_data(&rows, st(1), st(2), f(3))
+            p.risk(c(0), c(1))
+                .write_position_data(&rows, f(1))
                 .map(|()| None)?
         }
         "read-position-data" => {
-            let rows = p.read_position_data(st(0), st(1), f(2))?;
+            let rows = p.risk(c(0), c(1)).read_position_data(f(0))?;
             Some(p.risk_to_json(&rows)?)
         }
         "write-partial-data" => {
             let levels = p.partial_from_json(json(0))?;
-            p.write_partial_data(&levels, st(1), st(2), st(3), st(4), f(5))
+            p.partial(c(0), c(1), c(2))
+                .write_partial_data(&levels, st(1), f(2))
                 .map(|()| None)?
         }
         "read-partial-data" => {
-            let levels = p.read_partial_data(st(0), st(1), st(2), st(3), f(4))?;
+            let levels = p.partial(c(0), c(1), c(2)).read_partial_data(st(0), f(1))?;
             Some(p.partial_to_json(&levels)?)
         }
         "write-breakeven-data" => {
             let levels = p.breakeven_from_json(json(0))?;
-            p.write_breakeven_data(&levels, st(1), st(2), st(3), st(4), f(5))
+            p.breakeven(c(0), c(1), c(2))
+                .write_breakeven_data(&levels, st(1), f(2))
                 .map(|()| None)?
         }
         "read-breakeven-data" => {
-            let levels = p.read_breakeven_data(st(0), st(1), st(2), st(3), f(4))?;
+            let levels = p
+                .breakeven(c(0), c(1), c(2))
+                .read_breakeven_data(st(0), f(1))?;
             Some(p.breakeven_to_json(&levels)?)
         }
         "write-candles-data" => {
             let candles = p.candles_from_json(json(0))?;
-            p.write_candles_data(&candles, st(1), st(2), st(3))
+            p.candle(c(0), c(1), c(2))
+                .write_candles_data(&candles)
                 .map(|_| None)?
         }
         "read-candles-data" => {
-            let limit = args[3]["u32"].as_u64().unwrap() as u32;
-            match p.read_candles_data(st(0), st(1), st(2), limit, f(4), f(5))? {
-                Some(candles) => Some(p.candles_to_json(&candles)?),
-                None => None,
-            }
+            let limit = args[0]["u32"].as_u64().unwrap() as u32;
+            let candles = p
+                .candle(c(0), c(1), c(2))
+                .read_candles_data(limit, f(1), f(2))?;
+            candles.map(|c| p.candles_to_json(&c)).transpose()?
         }
-        "write-storage-data" => p.write_storage_data(&texts(0), b(1)).map(|()| None)?,
-        "read-storage-data" => list(p.read_storage_data(b(0))?),
-        "write-notification-data" => p.write_notification_data(&texts(0), b(1)).map(|()| None)?,
-        "read-notification-data" => list(p.read_notification_data(b(0))?),
-        "write-log-data" => p.write_log_data(&texts(0)).map(|n| Some(n.to_string()))?,
-        "read-log-data" => list(p.read_log_data()?),
+        "write-storage-data" => p
+            .storage(cb(0))
+            .write_storage_data(&texts(0))
+            .map(|()| None)?,
+        "read-storage-data" => list(p.storage(cb(0)).read_storage_data()?),
+        "write-notification-data" => p
+            .notification(cb(0))
+            .write_notification_data(&texts(0))
+            .map(|()| None)?,
+        "read-notification-data" => list(p.notification(cb(0)).read_notification_data()?),
+        "write-log-data" => p
+            .log()
+            .write_log_data(&texts(0))
+            .map(|n| Some(n.to_string()))?,
+        "read-log-data" => list(p.log().read_log_data()?),
         "write-measure-data" => p
-            .write_measure_data(st(0), st(1), st(2), f(3))
+            .measure(c(0))
+            .write_measure_data(st(0), st(1), f(2))
             .map(|()| None)?,
-        "read-measure-data" => p.read_measure_data(st(0), st(1))?,
-        "list-measure-data" => list(p.list_measure_data(st(0))?),
-        "remove-measure-data" => p.remove_measure_data(st(0), st(1)).map(|()| None)?,
+        "read-measure-data" => p.measure(c(0)).read_measure_data(st(0))?,
+        "list-measure-data" => list(p.measure(c(0)).list_measure_data()?),
+        "remove-measure-data" => p.measure(c(0)).remove_measure_data(st(0)).map(|()| None)?,
         "write-interval-data" => p
-            .write_interval_data(st(0), st(1), st(2), f(3))
+            .interval(c(0))
+            .write_interval_data(st(0), st(1), f(2))
             .map(|()| None)?,
-        "read-interval-data" => p.read_interval_data(st(0), st(1))?,
+        "read-interval-data" => p.interval(c(0)).read_interval_data(st(0))?,
         "write-memory-data" => p
-            .write_memory_data(st(0), st(1), st(2), st(3), f(4))
+            .memory(c(0), c(1))
+            .write_memory_data(st(0), st(1), f(2))
             .map(|()| None)?,
-        "read-memory-data" => p.read_memory_data(st(0), st(1), st(2))?,
-        "has-memory-data" => Some(p.has_memory_data(st(0), st(1), st(2))?.to_string()),
+        "read-memory-data" => p.memory(c(0), c(1)).read_memory_data(st(0))?,
+        "has-memory-data" => Some(p.memory(c(0), c(1)).has_memory_data(st(0))?.to_string()),
         "write-recent-data" => {
             let row = p.signal_row_from_json(json(0))?;
-            p.write_recent_data(Some(&row), st(1), st(2), st(3), st(4), b(5), f(6))
+            p.recent(c(0), c(1), c(2), c(3), cb(4))
+                .write_recent_data(Some(&row), f(1))
                 .map(|()| None)?
         }
-        "read-recent-data" => match p.read_recent_data(st(0), st(1), st(2), st(3), b(4))? {
-            Some(row) => Some(p.signal_row_to_json(&row)?),
-            None => None,
-        },
+        "read-recent-data" => {
+            let row = p.recent(c(0), c(1), c(2), c(3), cb(4)).read_recent_data()?;
+            row.map(|row| p.signal_row_to_json(&row)).transpose()?
+        }
         "write-state-data" => p
-            .write_state_data(st(0), st(1), st(2), f(3))
+            .state(c(0), c(1))
+            .write_state_data(st(0), f(1))
             .map(|()| None)?,
-        "read-state-data" => p.read_state_data(st(0), st(1))?,
+        "read-state-data" => p.state(c(0), c(1)).read_state_data()?,
         "write-session-data" => p
-            .write_session_data(st(0), st(1), st(2), st(3), f(4), st(5), b(6))
+            .session(c(0), c(1), c(2), c(3), cb(4))
+            .write_session_data(st(0), f(1))
             .map(|()| None)?,
-        "read-session-data" => p.read_session_data(st(0), st(1), st(2), st(3), b(4))?,
+        "read-session-data" => p
+            .session(c(0), c(1), c(2), c(3), cb(4))
+            .read_session_data()?,
         other => panic!("no call for {other} in tests/behaviour.rs"),
     })
 }

@@ -84,8 +84,8 @@ fn check_quarantines_each_kind_of_bad_document_with_its_reason() {
     }
     // The good ones are untouched and readable.
     let mut p = open(file_backend(root));
-    assert_eq!(p.read_value("orders", "good").unwrap(), r#"{"qty":1}"#);
-    assert_eq!(p.read_value("orders", "null").unwrap(), "null");
+    assert_eq!(p.base("orders").read_value("good").unwrap(), r#"{"qty":1}"#);
+    assert_eq!(p.base("orders").read_value("null").unwrap(), "null");
     assert_eq!(
         std::fs::read_to_string(root.join(SIGNAL).join("BTCUSDT.json")).unwrap(),
         signal_row("ok")
@@ -123,13 +123,13 @@ fn wait_for_init_quarantines_the_entitys_bad_documents_and_never_fails() {
     seed(root);
     let truncated = std::fs::read(root.join("orders/truncated.json")).unwrap();
     let mut p = open(file_backend(root));
-    let report = p.wait_for_init("orders").unwrap();
+    let report = p.base("orders").wait_for_init(true).unwrap();
     assert_eq!(
         (report.checked, report.valid, report.findings.len()),
         (5, 2, 3)
     );
     assert_quarantined(root, "orders", "truncated", &truncated);
-    assert_eq!(p.keys("orders").unwrap(), ["good", "null"]);
+    assert_eq!(p.base("orders").keys().unwrap(), ["good", "null"]);
     // Other entities are not touched by this entity's init.
     assert!(root.join(SIGNAL).join("ETHUSDT.json").exists());
 }
@@ -138,9 +138,9 @@ fn wait_for_init_quarantines_the_entitys_bad_documents_and_never_fails() {
 fn reading_a_document_corrupted_after_init_is_a_corrupt_error() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = open(file_backend(dir.path()));
-    p.write_value("orders", "a", "1").unwrap();
+    p.base("orders").write_value("a", "1").unwrap();
     std::fs::write(dir.path().join("orders/a.json"), "{").unwrap();
-    match p.read_value("orders", "a") {
+    match p.base("orders").read_value("a") {
         Err(Error::Corrupt(m)) => assert!(
             m.starts_with("Failed to read entity orders:a: not valid JSON"),
             "{m}"

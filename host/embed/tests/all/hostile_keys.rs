@@ -27,16 +27,17 @@ fn hostile_ids_are_stored_inside_the_root_or_refused() {
     ];
     for (n, id) in stored.iter().enumerate() {
         let doc = format!(r#"{{"n":{n}}}"#);
-        p.write_value("hostile", id, &doc)
+        p.base("hostile")
+            .write_value(id, &doc)
             .unwrap_or_else(|e| panic!("{id:?}: {e}"));
         assert_eq!(
-            p.read_value("hostile", id).unwrap(),
+            p.base("hostile").read_value(id).unwrap(),
             doc,
             "{id:?} reads back equal"
         );
-        assert!(p.has_value("hostile", id).unwrap());
+        assert!(p.base("hostile").has_value(id).unwrap());
     }
-    let mut keys = p.keys("hostile").unwrap();
+    let mut keys = p.base("hostile").keys().unwrap();
     keys.sort();
     let mut expected: Vec<String> = stored.iter().map(|s| s.to_string()).collect();
     expected.sort();
@@ -47,16 +48,19 @@ fn hostile_ids_are_stored_inside_the_root_or_refused() {
 
     for id in [long.as_str(), ""] {
         assert!(
-            matches!(p.write_value("hostile", id, "1"), Err(Error::InvalidKey(_))),
+            matches!(
+                p.base("hostile").write_value(id, "1"),
+                Err(Error::InvalidKey(_))
+            ),
             "{:.20?}",
             id
         );
         assert!(matches!(
-            p.read_value("hostile", id),
+            p.base("hostile").read_value(id),
             Err(Error::InvalidKey(_))
         ));
     }
-    match p.write_value("hostile", &long, "1") {
+    match p.base("hostile").write_value(&long, "1") {
         Err(Error::InvalidKey(m)) => assert!(
             m.contains("cannot be stored: it is 10000 bytes long; at most 200"),
             "{m}"
@@ -99,18 +103,22 @@ fn hostile_entity_names_are_escaped_per_segment_or_refused() {
     .iter()
     .enumerate()
     {
-        p.write_value(entity, "id", &n.to_string())
+        p.base(entity)
+            .write_value("id", &n.to_string())
             .unwrap_or_else(|e| panic!("{entity:?}: {e}"));
         assert_eq!(
-            p.read_value(entity, "id").unwrap(),
+            p.base(entity).read_value("id").unwrap(),
             n.to_string(),
             "{entity:?}"
         );
-        assert_eq!(p.keys(entity).unwrap(), ["id"]);
+        assert_eq!(p.base(entity).keys().unwrap(), ["id"]);
     }
     for entity in ["/etc/passwd", "a//b", "trailing/", "", &"e/".repeat(20)] {
         assert!(
-            matches!(p.write_value(entity, "id", "1"), Err(Error::InvalidKey(_))),
+            matches!(
+                p.base(entity).write_value("id", "1"),
+                Err(Error::InvalidKey(_))
+            ),
             "{entity:?}"
         );
     }

@@ -36,7 +36,7 @@ fn kill_child_writer() {
     for i in 0.. {
         let v = run * 1_000_000 + i;
         for doc in DOCS {
-            p.write_value(ENTITY, doc, &content(doc, v)).unwrap();
+            p.base(ENTITY).write_value(doc, &content(doc, v)).unwrap();
             println!("ack {doc} {v}");
         }
     }
@@ -113,12 +113,12 @@ fn verify(store: &Path, acked_ever: &HashMap<String, u64>, kill: usize) {
         }
     }
     let mut fresh = open(file_backend(store));
-    let keys = fresh.keys(ENTITY).unwrap();
+    let keys = fresh.base(ENTITY).keys().unwrap();
     assert!(
         keys.iter().all(|k| DOCS.contains(&k.as_str())),
         "kill {kill}: temp files listed: {keys:?}"
     );
-    let report = fresh.wait_for_init(ENTITY).unwrap();
+    let report = fresh.base(ENTITY).wait_for_init(true).unwrap();
     assert!(
         report.findings.is_empty(),
         "kill {kill}: a fresh init found {:?}",

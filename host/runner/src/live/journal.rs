@@ -146,13 +146,15 @@ fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, RunError>
 /// Reads the progress of `ctx`'s run, and makes the writes of its last candle again (they
 /// may have been cut short by a crash).
 pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, RunError> {
-    let Some(text) = persist.read_session_data(
-        &ctx.strategy_name,
-        &ctx.exchange_name,
-        "",
-        &ctx.symbol,
-        false,
-    )?
+    let Some(text) = persist
+        .session(
+            &ctx.strategy_name,
+            &ctx.exchange_name,
+            "",
+            &ctx.symbol,
+            false,
+        )
+        .read_session_data()?
     else {
         return Ok(Progress::default());
     };
@@ -201,15 +203,15 @@ pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Resu
         "data": stored,
         "when": when,
     });
-    persist.write_session_data(
-        &record.to_string(),
-        &ctx.strategy_name,
-        &ctx.exchange_name,
-        "",
-        when,
-        &ctx.symbol,
-        false,
-    )?;
+    persist
+        .session(
+            &ctx.strategy_name,
+            &ctx.exchange_name,
+            "",
+            &ctx.symbol,
+            false,
+        )
+        .write_session_data(&record.to_string(), when)?;
     apply(persist, ctx, &progress.writes)
 }
 
@@ -217,27 +219,27 @@ fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), R
     let (symbol, strategy, exchange) = (&ctx.symbol, &ctx.strategy_name, &ctx.exchange_name);
     for write in writes {
         match write {
-            Write::Strategy(data) => {
-                persist.write_strategy_data(Some(data), symbol, strategy, exchange)?
-            }
-            Write::Signal(row) => {
-                persist.write_signal_data(row.as_ref(), symbol, strategy, exchange)?
-            }
-            Write::Schedule(row) => {
-                persist.write_schedule_data(row.as_ref(), symbol, strategy, exchange)?
-            }
-            Write::Risk(entries) => {
-                persist.write_position_data(entries, &ctx.risk_name, exchange, 0.0)?
-            }
-            Write::Partial { signal_id, levels } => {
-                persist.write_partial_data(levels, symbol, strategy, signal_id, exchange, 0.0)?
-            }
-            Write::Breakeven { signal_id, levels } => {
-                persist.write_breakeven_data(levels, symbol, strategy, signal_id, exchange, 0.0)?
-            }
-            Write::Storage(text) => {
-                persist.write_storage_data(std::slice::from_ref(text), false)?
-            }
+            Write::Strategy(data) => persist
+                .strategy(symbol, strategy, exchange)
+                .write_strategy_data(Some(data))?,
+            Write::Signal(row) => persist
+                .signal(symbol, strategy, exchange)
+                .write_signal_data(row.as_ref())?,
+            Write::Schedule(row) => persist
+                .schedule(symbol, strategy, exchange)
+                .write_schedule_data(row.as_ref())?,
+            Write::Risk(entries) => persist
+                .risk(&ctx.risk_name, exchange)
+                .write_position_data(entries, 0.0)?,
+            Write::Partial { signal_id, levels } => persist
+                .partial(symbol, strategy, exchange)
+                .write_partial_data(levels, signal_id, 0.0)?,
+            Write::Breakeven { signal_id, levels } => persist
+                .breakeven(symbol, strategy, exchange)
+                .write_breakeven_data(levels, signal_id, 0.0)?,
+            Write::Storage(text) => persist
+                .storage(false)
+                .write_storage_data(std::slice::from_ref(text))?,
         }
     }
     Ok(())

@@ -49,16 +49,22 @@ impl Book {
     /// The book as persisted.
     pub fn restore(persist: &mut Persist, ctx: &Context) -> Result<Book, RunError> {
         let (symbol, strategy, exchange) = (&ctx.symbol, &ctx.strategy_name, &ctx.exchange_name);
-        let pending = persist.read_signal_data(symbol, strategy, exchange)?;
-        let scheduled = persist.read_schedule_data(symbol, strategy, exchange)?;
+        let pending = persist
+            .signal(symbol, strategy, exchange)
+            .read_signal_data()?;
+        let scheduled = persist
+            .schedule(symbol, strategy, exchange)
+            .read_schedule_data()?;
         let (mut partial, mut breakeven) = (None, false);
         if let Some(p) = &pending {
             partial = persist
-                .read_partial_data(symbol, strategy, &p.id, exchange, 0.0)?
+                .partial(symbol, strategy, exchange)
+                .read_partial_data(&p.id, 0.0)?
                 .into_iter()
                 .find(|l| l.signal_id == p.id);
             breakeven = persist
-                .read_breakeven_data(symbol, strategy, &p.id, exchange, 0.0)?
+                .breakeven(symbol, strategy, exchange)
+                .read_breakeven_data(&p.id, 0.0)?
                 .iter()
                 .any(|l| l.signal_id == p.id && l.reached);
         }
@@ -288,7 +294,9 @@ fn risk_key(ctx: &Context) -> String {
 }
 
 fn risk_full(persist: &mut Persist, ctx: &Context) -> Result<bool, RunError> {
-    let positions = persist.read_position_data(&ctx.risk_name, &ctx.exchange_name, 0.0)?;
+    let positions = persist
+        .risk(&ctx.risk_name, &ctx.exchange_name)
+        .read_position_data(0.0)?;
     let key = risk_key(ctx);
     Ok(positions.iter().filter(|e| e.key != key).count() >= ctx.max_positions)
 }
@@ -316,7 +324,9 @@ fn open(
         book.scheduled = None;
     }
     let key = risk_key(ctx);
-    let mut positions = persist.read_position_data(&ctx.risk_name, &ctx.exchange_name, now)?;
+    let mut positions = persist
+        .risk(&ctx.risk_name, &ctx.exchange_name)
+        .read_position_data(now)?;
     positions.retain(|e| e.key != key);
     positions.push(RiskEntry {
         key,
@@ -411,7 +421,9 @@ fn close(
     )?);
     writes.push(Write::Signal(None));
     let key = risk_key(ctx);
-    let mut positions = persist.read_position_data(&ctx.risk_name, &ctx.exchange_name, now)?;
+    let mut positions = persist
+        .risk(&ctx.risk_name, &ctx.exchange_name)
+        .read_position_data(now)?;
     positions.retain(|e| e.key != key);
     writes.push(Write::Risk(positions));
     writes.push(Write::Partial {

@@ -73,7 +73,7 @@ fn text(row: &Value, key: &str) -> String {
 /// The report of `ctx`'s run over `candles` candles, from the persisted rows.
 pub fn build(persist: &mut Persist, ctx: &Context, candles: usize) -> Result<Report, RunError> {
     let mut rows = Vec::new();
-    for json in persist.read_storage_data(false)? {
+    for json in persist.storage(false).read_storage_data()? {
         let row: Value = serde_json::from_str(&json)
             .map_err(|e| Error::Guest(format!("a signals-store row: {e}")))?;
         let ours = text(&row, "symbol") == ctx.symbol

@@ -326,8 +326,8 @@ fn stale_temp_files_are_swept_at_open_and_fresh_ones_kept_and_neither_listed() {
     );
 
     let mut p = open(file_backend(dir.path()));
-    assert_eq!(p.keys("tmp-sweep").unwrap(), ["real"]);
-    let report = p.wait_for_init("tmp-sweep").unwrap();
+    assert_eq!(p.base("tmp-sweep").keys().unwrap(), ["real"]);
+    let report = p.base("tmp-sweep").wait_for_init(true).unwrap();
     assert_eq!(
         (report.checked, report.valid, report.findings.len()),
         (1, 1, 0)

@@ -5,12 +5,14 @@ use super::*;
 #[test]
 fn every_domain_writes_where_backtest_kit_does() {
     let (dir, mut p) = file_store();
-    p.write_signal_data(Some(&row("a", "BTCUSDT")), "BTCUSDT", "s", "binance")
+    p.signal("BTCUSDT", "s", "binance")
+        .write_signal_data(Some(&row("a", "BTCUSDT")))
         .unwrap();
-    p.write_schedule_data(None, "BTCUSDT", "s", "binance")
+    p.schedule("BTCUSDT", "s", "binance")
+        .write_schedule_data(None)
         .unwrap();
-    p.write_strategy_data(
-        Some(&StrategyData {
+    p.strategy("BTCUSDT", "s", "binance")
+        .write_strategy_data(Some(&StrategyData {
             pending_signal_id: None,
             last_pending_id: None,
             created_signal: None,
@@ -25,70 +27,58 @@ fn every_domain_writes_where_backtest_kit_does() {
             retry_close_count: 0.0,
             is_paused: false,
             extra: String::new(),
-        }),
-        "BTCUSDT",
-        "s",
-        "binance",
-    )
-    .unwrap();
-    p.write_position_data(&[], "my-risk", "binance", 0.0)
+        }))
         .unwrap();
-    p.write_partial_data(&[], "BTCUSDT", "s", "sig-1", "binance", 0.0)
+    p.risk("my-risk", "binance")
+        .write_position_data(&[], 0.0)
         .unwrap();
-    p.write_breakeven_data(&[], "BTCUSDT", "s", "sig-1", "binance", 0.0)
+    p.partial("BTCUSDT", "s", "binance")
+        .write_partial_data(&[], "sig-1", 0.0)
         .unwrap();
-    p.write_candles_data(&[candle(1_704_067_200_000.0)], "BTCUSDT", "1m", "binance")
+    p.breakeven("BTCUSDT", "s", "binance")
+        .write_breakeven_data(&[], "sig-1", 0.0)
         .unwrap();
-    p.write_storage_data(&[storage_row("sig-1", "opened")], false)
+    p.candle("BTCUSDT", "1m", "binance")
+        .write_candles_data(&[candle(1_704_067_200_000.0)])
         .unwrap();
-    p.write_notification_data(&[notification("n-1")], true)
+    p.storage(false)
+        .write_storage_data(&[storage_row("sig-1", "opened")])
         .unwrap();
-    p.write_log_data(&[log_entry("l-1")]).unwrap();
-    p.write_measure_data(
-        r#"{"id":"k","data":1,"removed":false}"#,
-        "m_1h_0",
-        "BTCUSDT_0",
-        0.0,
-    )
-    .unwrap();
-    p.write_interval_data(
-        r#"{"id":"k","data":1,"when":"2024-01-01T00:00:00.000Z","removed":false}"#,
-        "i_1h_0",
-        "k",
-        0.0,
-    )
-    .unwrap();
-    p.write_memory_data(&memory_record(), "sig-1", "notes", "m-1", 0.0)
+    p.notification(true)
+        .write_notification_data(&[notification("n-1")])
         .unwrap();
-    p.write_recent_data(None, "BTCUSDT", "s", "binance", "", false, 0.0)
+    p.log().write_log_data(&[log_entry("l-1")]).unwrap();
+    p.measure("m_1h_0")
+        .write_measure_data(r#"{"id":"k","data":1,"removed":false}"#, "BTCUSDT_0", 0.0)
         .unwrap();
-    p.write_state_data(
-        r#"{"id":"sig-1_st","data":{},"when":1}"#,
-        "sig-1",
-        "st",
-        0.0,
-    )
-    .unwrap();
-    p.write_session_data(
-        r#"{"id":"BTCUSDT:s:binance:live","data":null,"when":1}"#,
-        "s",
-        "binance",
-        "",
-        0.0,
-        "BTCUSDT",
-        false,
-    )
-    .unwrap();
-    p.write_session_data(
-        r#"{"id":"BTCUSDT:s:binance:f1:backtest","data":{},"when":1}"#,
-        "s",
-        "binance",
-        "f1",
-        0.0,
-        "BTCUSDT",
-        true,
-    )
-    .unwrap();
+    p.interval("i_1h_0")
+        .write_interval_data(
+            r#"{"id":"k","data":1,"when":"2024-01-01T00:00:00.000Z","removed":false}"#,
+            "k",
+            0.0,
+        )
+        .unwrap();
+    p.memory("sig-1", "notes")
+        .write_memory_data(&memory_record(), "m-1", 0.0)
+        .unwrap();
+    p.recent("BTCUSDT", "s", "binance", "", false)
+        .write_recent_data(None, 0.0)
+        .unwrap();
+    p.state("sig-1", "st")
+        .write_state_data(r#"{"id":"sig-1_st","data":{},"when":1}"#, 0.0)
+        .unwrap();
+    p.session("s", "binance", "", "BTCUSDT", false)
+        .write_session_data(
+            r#"{"id":"BTCUSDT:s:binance:live","data":null,"when":1}"#,
+            0.0,
+        )
+        .unwrap();
+    p.session("s", "binance", "f1", "BTCUSDT", true)
+        .write_session_data(
+            r#"{"id":"BTCUSDT:s:binance:f1:backtest","data":{},"when":1}"#,
+            0.0,
+        )
+        .unwrap();
     assert_eq!(
         files_under(dir.path()),
         [
@@ -129,9 +119,11 @@ fn every_domain_writes_where_backtest_kit_does() {
 #[test]
 fn a_context_part_that_is_not_a_safe_name_is_escaped_inside_the_root() {
     let (dir, mut p) = file_store();
-    p.write_signal_data(Some(&row("a", "../../etc")), "../../etc", "s", "binance")
+    p.signal("../../etc", "s", "binance")
+        .write_signal_data(Some(&row("a", "../../etc")))
         .unwrap();
-    p.write_candles_data(&[candle(T0)], "a/b", "1m", "..")
+    p.candle("a/b", "1m", "..")
+        .write_candles_data(&[candle(T0)])
         .unwrap();
     assert_eq!(
         files_under(dir.path()),
@@ -141,7 +133,8 @@ fn a_context_part_that_is_not_a_safe_name_is_escaped_inside_the_root() {
         ]
     );
     assert_eq!(
-        p.read_signal_data("../../etc", "s", "binance")
+        p.signal("../../etc", "s", "binance")
+            .read_signal_data()
             .unwrap()
             .unwrap()
             .symbol,
@@ -170,9 +163,11 @@ fn every_domain_keeps_its_contexts_apart() {
         is_paused: false,
         extra: "{}".into(),
     };
-    p.write_strategy_data(Some(&strategy), "BTCUSDT", "s1", "binance")
+    p.strategy("BTCUSDT", "s1", "binance")
+        .write_strategy_data(Some(&strategy))
         .unwrap();
-    p.write_position_data(&[risk_entry("BTCUSDT")], "r", "binance", 0.0)
+    p.risk("r", "binance")
+        .write_position_data(&[risk_entry("BTCUSDT")], 0.0)
         .unwrap();
     let levels = vec![PartialLevels {
         signal_id: "sig-1".into(),
@@ -180,45 +175,42 @@ fn every_domain_keeps_its_contexts_apart() {
         loss_levels: vec![],
         extra: String::new(),
     }];
-    p.write_partial_data(&levels, "BTCUSDT", "s1", "sig-1", "binance", 0.0)
+    p.partial("BTCUSDT", "s1", "binance")
+        .write_partial_data(&levels, "sig-1", 0.0)
         .unwrap();
     let reached = vec![BreakevenLevel {
         signal_id: "sig-1".into(),
         reached: true,
         extra: String::new(),
     }];
-    p.write_breakeven_data(&reached, "BTCUSDT", "s1", "sig-1", "binance", 0.0)
+    p.breakeven("BTCUSDT", "s1", "binance")
+        .write_breakeven_data(&reached, "sig-1", 0.0)
         .unwrap();
-    p.write_candles_data(&[candle(T0)], "BTCUSDT", "1m", "binance")
+    p.candle("BTCUSDT", "1m", "binance")
+        .write_candles_data(&[candle(T0)])
         .unwrap();
-    p.write_measure_data(r#"{"id":"k","data":1,"removed":false}"#, "b1", "k", 0.0)
+    p.measure("b1")
+        .write_measure_data(r#"{"id":"k","data":1,"removed":false}"#, "k", 0.0)
         .unwrap();
-    p.write_interval_data(
-        r#"{"id":"k","data":1,"when":"2024-01-01T00:00:00.000Z","removed":false}"#,
-        "b1",
-        "k",
-        0.0,
-    )
-    .unwrap();
-    p.write_memory_data(&memory_record(), "sig-1", "notes", "m", 0.0)
+    p.interval("b1")
+        .write_interval_data(
+            r#"{"id":"k","data":1,"when":"2024-01-01T00:00:00.000Z","removed":false}"#,
+            "k",
+            0.0,
+        )
         .unwrap();
-    p.write_state_data(
-        r#"{"id":"sig-1_st","data":{},"when":1}"#,
-        "sig-1",
-        "st",
-        0.0,
-    )
-    .unwrap();
-    p.write_session_data(
-        r#"{"id":"BTCUSDT:s1:binance:live","data":{},"when":1}"#,
-        "s1",
-        "binance",
-        "",
-        0.0,
-        "BTCUSDT",
-        false,
-    )
-    .unwrap();
+    p.memory("sig-1", "notes")
+        .write_memory_data(&memory_record(), "m", 0.0)
+        .unwrap();
+    p.state("sig-1", "st")
+        .write_state_data(r#"{"id":"sig-1_st","data":{},"when":1}"#, 0.0)
+        .unwrap();
+    p.session("s1", "binance", "", "BTCUSDT", false)
+        .write_session_data(
+            r#"{"id":"BTCUSDT:s1:binance:live","data":{},"when":1}"#,
+            0.0,
+        )
+        .unwrap();
 
     for (symbol, strat, exchange) in [
         ("ETHUSDT", "s1", "binance"),
@@ -226,64 +218,88 @@ fn every_domain_keeps_its_contexts_apart() {
         ("BTCUSDT", "s1", "bybit"),
     ] {
         assert_eq!(
-            p.read_strategy_data(symbol, strat, exchange).unwrap(),
+            p.strategy(symbol, strat, exchange)
+                .read_strategy_data()
+                .unwrap(),
             None,
             "{symbol} {strat} {exchange}"
         );
         assert_eq!(
-            p.read_partial_data(symbol, strat, "sig-1", exchange, 0.0)
+            p.partial(symbol, strat, exchange)
+                .read_partial_data("sig-1", 0.0)
                 .unwrap(),
             vec![]
         );
         assert_eq!(
-            p.read_breakeven_data(symbol, strat, "sig-1", exchange, 0.0)
+            p.breakeven(symbol, strat, exchange)
+                .read_breakeven_data("sig-1", 0.0)
                 .unwrap(),
             vec![]
         );
         assert_eq!(
-            p.read_session_data(strat, exchange, "", symbol, false)
+            p.session(strat, exchange, "", symbol, false)
+                .read_session_data()
                 .unwrap(),
             None
         );
     }
     assert_eq!(
-        p.read_partial_data("BTCUSDT", "s1", "sig-2", "binance", 0.0)
+        p.partial("BTCUSDT", "s1", "binance")
+            .read_partial_data("sig-2", 0.0)
             .unwrap(),
         vec![],
         "another signal id"
     );
-    assert_eq!(p.read_position_data("r", "bybit", 0.0).unwrap(), vec![]);
-    assert_eq!(p.read_position_data("r2", "binance", 0.0).unwrap(), vec![]);
     assert_eq!(
-        p.read_candles_data("BTCUSDT", "1m", "bybit", 1, T0, 0.0)
+        p.risk("r", "bybit").read_position_data(0.0).unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        p.risk("r2", "binance").read_position_data(0.0).unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        p.candle("BTCUSDT", "1m", "bybit")
+            .read_candles_data(1, T0, 0.0)
             .unwrap(),
         None
     );
     assert_eq!(
-        p.read_candles_data("ETHUSDT", "1m", "binance", 1, T0, 0.0)
+        p.candle("ETHUSDT", "1m", "binance")
+            .read_candles_data(1, T0, 0.0)
             .unwrap(),
         None
     );
-    assert_eq!(p.read_measure_data("b2", "k").unwrap(), None);
-    assert_eq!(p.read_interval_data("b2", "k").unwrap(), None);
-    assert!(p.read_measure_data("b1", "k").unwrap().is_some());
-    assert_eq!(p.read_memory_data("sig-2", "notes", "m").unwrap(), None);
-    assert_eq!(p.read_memory_data("sig-1", "other", "m").unwrap(), None);
-    assert_eq!(p.read_state_data("sig-1", "other").unwrap(), None);
+    assert_eq!(p.measure("b2").read_measure_data("k").unwrap(), None);
+    assert_eq!(p.interval("b2").read_interval_data("k").unwrap(), None);
+    assert!(p.measure("b1").read_measure_data("k").unwrap().is_some());
     assert_eq!(
-        p.read_session_data("s1", "binance", "", "BTCUSDT", true)
+        p.memory("sig-2", "notes").read_memory_data("m").unwrap(),
+        None
+    );
+    assert_eq!(
+        p.memory("sig-1", "other").read_memory_data("m").unwrap(),
+        None
+    );
+    assert_eq!(p.state("sig-1", "other").read_state_data().unwrap(), None);
+    assert_eq!(
+        p.session("s1", "binance", "", "BTCUSDT", true)
+            .read_session_data()
             .unwrap(),
         None,
         "backtest and live are apart"
     );
     assert_eq!(
-        p.read_session_data("s1", "binance", "f1", "BTCUSDT", false)
+        p.session("s1", "binance", "f1", "BTCUSDT", false)
+            .read_session_data()
             .unwrap(),
         None,
         "frames are apart"
     );
     assert_eq!(
-        p.read_strategy_data("BTCUSDT", "s1", "binance").unwrap(),
+        p.strategy("BTCUSDT", "s1", "binance")
+            .read_strategy_data()
+            .unwrap(),
         Some(strategy)
     );
 }

@@ -11,10 +11,10 @@ mod trading;
 mod validation;
 
 use persist_embed::records::{
-    BreakevenLevel, Candle, Commit, Extreme, PartialLevels, Pnl, Position, RiskEntry, RiskPosition,
-    SignalRow, StrategyData,
+    BreakevenLevel, Candle, Commit, CommitAction, Extreme, PartialLevels, Pnl, Position, RiskEntry,
+    RiskPosition, SignalRow, StrategyData,
 };
-use persist_embed::{Backend, Error, Persist, StorageError};
+use persist_embed::{Backend, Domain, Error, Persist, StorageError};
 use persist_test_support::*;
 use std::path::Path;
 use std::sync::Arc;

@@ -6,12 +6,14 @@ use super::*;
 fn a_signal_round_trips_with_infinity_stored_as_null_and_unknown_fields_kept() {
     let (dir, mut p) = file_store();
     assert_eq!(
-        p.read_signal_data("BTCUSDT", "my-strategy", "binance")
+        p.signal("BTCUSDT", "my-strategy", "binance")
+            .read_signal_data()
             .unwrap(),
         None
     );
     let signal = row("sig-1", "BTCUSDT");
-    p.write_signal_data(Some(&signal), "BTCUSDT", "my-strategy", "binance")
+    p.signal("BTCUSDT", "my-strategy", "binance")
+        .write_signal_data(Some(&signal))
         .unwrap();
     let on_disk = read(
         dir.path(),
@@ -33,14 +35,16 @@ fn a_signal_round_trips_with_infinity_stored_as_null_and_unknown_fields_kept() {
     // A fresh instance reads what the file says.
     let mut fresh = open(file_backend(dir.path()));
     let back = fresh
-        .read_signal_data("BTCUSDT", "my-strategy", "binance")
+        .signal("BTCUSDT", "my-strategy", "binance")
+        .read_signal_data()
         .unwrap()
         .unwrap();
     assert_eq!(back.minute_estimated_time, f64::INFINITY);
     assert_eq!(back, signal);
     // None stores a null document; the file stays.
     fresh
-        .write_signal_data(None, "BTCUSDT", "my-strategy", "binance")
+        .signal("BTCUSDT", "my-strategy", "binance")
+        .write_signal_data(None)
         .unwrap();
     assert_eq!(
         read(
@@ -51,7 +55,8 @@ fn a_signal_round_trips_with_infinity_stored_as_null_and_unknown_fields_kept() {
     );
     assert_eq!(
         fresh
-            .read_signal_data("BTCUSDT", "my-strategy", "binance")
+            .signal("BTCUSDT", "my-strategy", "binance")
+            .read_signal_data()
             .unwrap(),
         None
     );
@@ -64,9 +69,11 @@ fn contexts_never_see_each_others_data() {
         file_backend(tempfile::tempdir().unwrap().keep().as_path()),
     ] {
         let mut p = open(backend);
-        p.write_signal_data(Some(&row("a", "BTCUSDT")), "BTCUSDT", "s1", "binance")
+        p.signal("BTCUSDT", "s1", "binance")
+            .write_signal_data(Some(&row("a", "BTCUSDT")))
             .unwrap();
-        p.write_schedule_data(Some(&row("b", "BTCUSDT")), "BTCUSDT", "s1", "binance")
+        p.schedule("BTCUSDT", "s1", "binance")
+            .write_schedule_data(Some(&row("b", "BTCUSDT")))
             .unwrap();
         for (symbol, strategy, exchange) in [
             ("ETHUSDT", "s1", "binance"),
@@ -74,52 +81,54 @@ fn contexts_never_see_each_others_data() {
             ("BTCUSDT", "s1", "bybit"),
         ] {
             assert_eq!(
-                p.read_signal_data(symbol, strategy, exchange).unwrap(),
+                p.signal(symbol, strategy, exchange)
+                    .read_signal_data()
+                    .unwrap(),
                 None,
                 "{symbol} {strategy} {exchange}"
             );
             assert_eq!(
-                p.read_schedule_data(symbol, strategy, exchange).unwrap(),
+                p.schedule(symbol, strategy, exchange)
+                    .read_schedule_data()
+                    .unwrap(),
                 None
             );
         }
         assert_eq!(
-            p.read_signal_data("BTCUSDT", "s1", "binance")
+            p.signal("BTCUSDT", "s1", "binance")
+                .read_signal_data()
                 .unwrap()
                 .unwrap()
                 .id,
             "a"
         );
         assert_eq!(
-            p.read_schedule_data("BTCUSDT", "s1", "binance")
+            p.schedule("BTCUSDT", "s1", "binance")
+                .read_schedule_data()
                 .unwrap()
                 .unwrap()
                 .id,
             "b"
         );
         assert_eq!(
-            p.read_recent_data("BTCUSDT", "s1", "binance", "", false)
+            p.recent("BTCUSDT", "s1", "binance", "", false)
+                .read_recent_data()
                 .unwrap(),
             None
         );
-        p.write_recent_data(
-            Some(&row("r", "BTCUSDT")),
-            "BTCUSDT",
-            "s1",
-            "binance",
-            "",
-            false,
-            0.0,
-        )
-        .unwrap();
+        p.recent("BTCUSDT", "s1", "binance", "", false)
+            .write_recent_data(Some(&row("r", "BTCUSDT")), 0.0)
+            .unwrap();
         assert_eq!(
-            p.read_recent_data("BTCUSDT", "s1", "binance", "", true)
+            p.recent("BTCUSDT", "s1", "binance", "", true)
+                .read_recent_data()
                 .unwrap(),
             None,
             "backtest and live are apart"
         );
         assert_eq!(
-            p.read_recent_data("BTCUSDT", "s1", "binance", "", false)
+            p.recent("BTCUSDT", "s1", "binance", "", false)
+                .read_recent_data()
                 .unwrap()
                 .unwrap()
                 .id,
@@ -140,7 +149,7 @@ fn strategy_data_keeps_its_commit_queue_and_deferred_rows() {
             r#"{"position":"short","priceTakeProfit":1,"priceStopLoss":2}"#.to_string(),
         ),
         commit_queue: vec![Commit {
-            action: "partial-profit".to_string(),
+            action: CommitAction::PartialProfit,
             symbol: "BTCUSDT".to_string(),
             backtest: false,
             percent_to_close: Some(25.0),
@@ -163,13 +172,15 @@ fn strategy_data_keeps_its_commit_queue_and_deferred_rows() {
         is_paused: true,
         extra: String::new(),
     };
-    p.write_strategy_data(Some(&data), "BTCUSDT", "s", "binance")
+    p.strategy("BTCUSDT", "s", "binance")
+        .write_strategy_data(Some(&data))
         .unwrap();
     let text = read(dir.path(), "data/strategy/BTCUSDT_s_binance/strategy.json");
     assert!(text.contains(r#""commitQueue":[{"action":"partial-profit","symbol":"BTCUSDT","backtest":false,"percentToClose":25,"currentPrice":43000}]"#), "{text}");
     assert!(text.contains(r#""closeId":"c-1""#), "{text}");
     let back = open(file_backend(dir.path()))
-        .read_strategy_data("BTCUSDT", "s", "binance")
+        .strategy("BTCUSDT", "s", "binance")
+        .read_strategy_data()
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -186,7 +197,8 @@ fn strategy_data_keeps_its_commit_queue_and_deferred_rows() {
     )
     .unwrap();
     let old = open(file_backend(dir.path()))
-        .read_strategy_data("BTCUSDT", "s", "binance")
+        .strategy("BTCUSDT", "s", "binance")
+        .read_strategy_data()
         .unwrap()
         .unwrap();
     assert_eq!(

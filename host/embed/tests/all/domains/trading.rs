@@ -6,11 +6,14 @@ use super::*;
 fn risk_positions_live_under_the_id_positions() {
     let (dir, mut p) = file_store();
     assert_eq!(
-        p.read_position_data("my-risk", "binance", 0.0).unwrap(),
+        p.risk("my-risk", "binance")
+            .read_position_data(0.0)
+            .unwrap(),
         vec![]
     );
     let rows = vec![risk_entry("BTCUSDT"), risk_entry("ETHUSDT")];
-    p.write_position_data(&rows, "my-risk", "binance", 0.0)
+    p.risk("my-risk", "binance")
+        .write_position_data(&rows, 0.0)
         .unwrap();
     let text = read(dir.path(), "data/risk/my-risk_binance/positions.json");
     assert!(
@@ -20,12 +23,15 @@ fn risk_positions_live_under_the_id_positions() {
     assert!(text.contains(r#""minuteEstimatedTime":null"#));
     assert_eq!(
         open(file_backend(dir.path()))
-            .read_position_data("my-risk", "binance", 0.0)
+            .risk("my-risk", "binance")
+            .read_position_data(0.0)
             .unwrap(),
         rows
     );
     assert_eq!(
-        p.read_position_data("other-risk", "binance", 0.0).unwrap(),
+        p.risk("other-risk", "binance")
+            .read_position_data(0.0)
+            .unwrap(),
         vec![]
     );
 }
@@ -39,19 +45,22 @@ fn partial_and_breakeven_levels_are_stored_per_signal_id() {
         loss_levels: vec![],
         extra: "{}".into(),
     }];
-    p.write_partial_data(&levels, "BTCUSDT", "s", "sig-1", "binance", 0.0)
+    p.partial("BTCUSDT", "s", "binance")
+        .write_partial_data(&levels, "sig-1", 0.0)
         .unwrap();
     assert_eq!(
         read(dir.path(), "data/partial/BTCUSDT_s_binance/sig-1.json"),
         r#"{"sig-1":{"profitLevels":[10,20],"lossLevels":[]}}"#
     );
     assert_eq!(
-        p.read_partial_data("BTCUSDT", "s", "sig-1", "binance", 0.0)
+        p.partial("BTCUSDT", "s", "binance")
+            .read_partial_data("sig-1", 0.0)
             .unwrap(),
         levels
     );
     assert_eq!(
-        p.read_partial_data("BTCUSDT", "s", "sig-2", "binance", 0.0)
+        p.partial("BTCUSDT", "s", "binance")
+            .read_partial_data("sig-2", 0.0)
             .unwrap(),
         vec![]
     );
@@ -60,14 +69,16 @@ fn partial_and_breakeven_levels_are_stored_per_signal_id() {
         reached: true,
         extra: "{}".into(),
     }];
-    p.write_breakeven_data(&reached, "BTCUSDT", "s", "sig-1", "binance", 0.0)
+    p.breakeven("BTCUSDT", "s", "binance")
+        .write_breakeven_data(&reached, "sig-1", 0.0)
         .unwrap();
     assert_eq!(
         read(dir.path(), "data/breakeven/BTCUSDT_s_binance/sig-1.json"),
         r#"{"sig-1":{"reached":true}}"#
     );
     assert_eq!(
-        p.read_breakeven_data("BTCUSDT", "s", "sig-1", "binance", 0.0)
+        p.breakeven("BTCUSDT", "s", "binance")
+            .read_breakeven_data("sig-1", 0.0)
             .unwrap(),
         reached
     );
@@ -80,12 +91,8 @@ fn candles_are_first_write_wins_skip_unclosed_and_miss_on_any_gap() {
     let now = UNIX_EPOCH + Duration::from_millis((T0 + 3.5 * MINUTE) as u64);
     let mut p = runtime().open_at(file_backend(dir.path()), now).unwrap();
     let written = p
-        .write_candles_data(
-            &[candle(T0), candle(T0 + MINUTE), candle(T0 + 3.0 * MINUTE)],
-            "BTCUSDT",
-            "1m",
-            "binance",
-        )
+        .candle("BTCUSDT", "1m", "binance")
+        .write_candles_data(&[candle(T0), candle(T0 + MINUTE), candle(T0 + 3.0 * MINUTE)])
         .unwrap();
     assert_eq!(
         (written.written, written.existing, written.unclosed),
@@ -94,16 +101,13 @@ fn candles_are_first_write_wins_skip_unclosed_and_miss_on_any_gap() {
     let mut changed = candle(T0);
     changed.close = 9.0;
     let again = p
-        .write_candles_data(
-            &[changed, candle(T0 + 2.0 * MINUTE)],
-            "BTCUSDT",
-            "1m",
-            "binance",
-        )
+        .candle("BTCUSDT", "1m", "binance")
+        .write_candles_data(&[changed, candle(T0 + 2.0 * MINUTE)])
         .unwrap();
     assert_eq!((again.written, again.existing, again.unclosed), (1, 1, 0));
     let three = p
-        .read_candles_data("BTCUSDT", "1m", "binance", 3, T0, 0.0)
+        .candle("BTCUSDT", "1m", "binance")
+        .read_candles_data(3, T0, 0.0)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -112,13 +116,15 @@ fn candles_are_first_write_wins_skip_unclosed_and_miss_on_any_gap() {
         "never overwritten"
     );
     assert_eq!(
-        p.read_candles_data("BTCUSDT", "1m", "binance", 4, T0, 0.0)
+        p.candle("BTCUSDT", "1m", "binance")
+            .read_candles_data(4, T0, 0.0)
             .unwrap(),
         None,
         "a gap is a miss"
     );
     assert_eq!(
-        p.read_candles_data("BTCUSDT", "5m", "binance", 1, T0, 0.0)
+        p.candle("BTCUSDT", "5m", "binance")
+            .read_candles_data(1, T0, 0.0)
             .unwrap(),
         None,
         "intervals are apart"
@@ -131,7 +137,8 @@ fn candles_are_first_write_wins_skip_unclosed_and_miss_on_any_gap() {
     )
     .unwrap();
     assert_eq!(
-        p.read_candles_data("BTCUSDT", "1m", "binance", 3, T0, 0.0)
+        p.candle("BTCUSDT", "1m", "binance")
+            .read_candles_data(3, T0, 0.0)
             .unwrap(),
         None
     );
@@ -143,7 +150,8 @@ fn candles_are_first_write_wins_skip_unclosed_and_miss_on_any_gap() {
         "{warnings:?}"
     );
     let bad = p
-        .write_candles_data(&[], "BTCUSDT", "7m", "binance")
+        .candle("BTCUSDT", "7m", "binance")
+        .write_candles_data(&[])
         .unwrap_err();
     assert_eq!(invalid(bad).0, "interval");
 }

@@ -9,7 +9,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     nan.price_open = f64::NAN;
     assert_eq!(
         invalid(
-            p.write_signal_data(Some(&nan), "BTCUSDT", "s", "binance")
+            p.signal("BTCUSDT", "s", "binance")
+                .write_signal_data(Some(&nan))
                 .unwrap_err()
         ),
         (
@@ -21,7 +22,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     inf.price_take_profit = f64::INFINITY;
     assert_eq!(
         invalid(
-            p.write_signal_data(Some(&inf), "BTCUSDT", "s", "binance")
+            p.signal("BTCUSDT", "s", "binance")
+                .write_signal_data(Some(&inf))
                 .unwrap_err()
         )
         .0,
@@ -31,7 +33,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     eta.minute_estimated_time = -5.0;
     assert_eq!(
         invalid(
-            p.write_signal_data(Some(&eta), "BTCUSDT", "s", "binance")
+            p.signal("BTCUSDT", "s", "binance")
+                .write_signal_data(Some(&eta))
                 .unwrap_err()
         )
         .0,
@@ -41,7 +44,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     twice.extra = r#"{"priceOpen":1}"#.into();
     assert_eq!(
         invalid(
-            p.write_signal_data(Some(&twice), "BTCUSDT", "s", "binance")
+            p.signal("BTCUSDT", "s", "binance")
+                .write_signal_data(Some(&twice))
                 .unwrap_err()
         ),
         (
@@ -53,7 +57,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     not_object.extra = "[1]".into();
     assert_eq!(
         invalid(
-            p.write_signal_data(Some(&not_object), "BTCUSDT", "s", "binance")
+            p.signal("BTCUSDT", "s", "binance")
+                .write_signal_data(Some(&not_object))
                 .unwrap_err()
         ),
         (
@@ -70,7 +75,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     }]);
     assert_eq!(
         invalid(
-            p.write_signal_data(Some(&bad_entry), "BTCUSDT", "s", "binance")
+            p.signal("BTCUSDT", "s", "binance")
+                .write_signal_data(Some(&bad_entry))
                 .unwrap_err()
         )
         .0,
@@ -84,7 +90,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     }];
     assert_eq!(
         invalid(
-            p.write_partial_data(&levels, "BTCUSDT", "s", "sig-1", "binance", 0.0)
+            p.partial("BTCUSDT", "s", "binance")
+                .write_partial_data(&levels, "sig-1", 0.0)
                 .unwrap_err()
         ),
         (
@@ -109,7 +116,7 @@ fn invalid_input_names_the_field_and_writes_nothing() {
         extra: String::new(),
     };
     commit_data.commit_queue.push(Commit {
-        action: "average-buy".into(),
+        action: CommitAction::AverageBuy,
         symbol: "X".into(),
         backtest: false,
         percent_to_close: None,
@@ -123,7 +130,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     });
     assert_eq!(
         invalid(
-            p.write_strategy_data(Some(&commit_data), "X", "s", "binance")
+            p.strategy("X", "s", "binance")
+                .write_strategy_data(Some(&commit_data))
                 .unwrap_err()
         ),
         (
@@ -135,7 +143,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     bad_candle.high = f64::NAN;
     assert_eq!(
         invalid(
-            p.write_candles_data(&[candle(T0), bad_candle], "BTCUSDT", "1m", "binance")
+            p.candle("BTCUSDT", "1m", "binance")
+                .write_candles_data(&[candle(T0), bad_candle])
                 .unwrap_err()
         )
         .0,
@@ -143,7 +152,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     );
     assert_eq!(
         invalid(
-            p.write_storage_data(&[storage_row("x", "lost")], false)
+            p.storage(false)
+                .write_storage_data(&[storage_row("x", "lost")])
                 .unwrap_err()
         ),
         (
@@ -154,7 +164,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     );
     assert_eq!(
         invalid(
-            p.write_log_data(&[log_entry("l").replace(r#""type":"info""#, r#""type":"shout""#)])
+            p.log()
+                .write_log_data(&[log_entry("l").replace(r#""type":"info""#, r#""type":"shout""#)])
                 .unwrap_err()
         )
         .0,
@@ -162,7 +173,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     );
     assert_eq!(
         invalid(
-            p.write_notification_data(&["{".to_string()], false)
+            p.notification(false)
+                .write_notification_data(&["{".to_string()])
                 .unwrap_err()
         )
         .0,
@@ -170,7 +182,8 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     );
     assert_eq!(
         invalid(
-            p.write_measure_data(r#"{"id":"k","data":1}"#, "b", "k", 0.0)
+            p.measure("b")
+                .write_measure_data(r#"{"id":"k","data":1}"#, "k", 0.0)
                 .unwrap_err()
         ),
         (
@@ -180,21 +193,21 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     );
     assert_eq!(
         invalid(
-            p.write_memory_data(
-                r#"{"priority":1,"data":[],"removed":false,"index":"x","when":1}"#,
-                "s",
-                "b",
-                "m",
-                0.0
-            )
-            .unwrap_err()
+            p.memory("s", "b")
+                .write_memory_data(
+                    r#"{"priority":1,"data":[],"removed":false,"index":"x","when":1}"#,
+                    "m",
+                    0.0
+                )
+                .unwrap_err()
         )
         .0,
         "memory.data"
     );
     assert_eq!(
         invalid(
-            p.write_state_data(r#"{"id":"x","data":{},"when":"now"}"#, "s", "b", 0.0)
+            p.state("s", "b")
+                .write_state_data(r#"{"id":"x","data":{},"when":"now"}"#, 0.0)
                 .unwrap_err()
         )
         .0,
@@ -202,16 +215,9 @@ fn invalid_input_names_the_field_and_writes_nothing() {
     );
     assert_eq!(
         invalid(
-            p.write_session_data(
-                r#"{"id":"x","data":5,"when":1}"#,
-                "s",
-                "e",
-                "",
-                0.0,
-                "X",
-                false
-            )
-            .unwrap_err()
+            p.session("s", "e", "", "X", false)
+                .write_session_data(r#"{"id":"x","data":5,"when":1}"#, 0.0)
+                .unwrap_err()
         )
         .0,
         "session.data"
@@ -262,33 +268,44 @@ fn wait_for_init_scans_each_context_once_until_clear() {
     });
     let mut p = open(counting.clone());
     for _ in 0..5 {
-        p.write_signal_data(Some(&row("a", "BTCUSDT")), "BTCUSDT", "s", "binance")
+        p.signal("BTCUSDT", "s", "binance")
+            .write_signal_data(Some(&row("a", "BTCUSDT")))
             .unwrap();
-        p.read_signal_data("BTCUSDT", "s", "binance").unwrap();
-        p.signal_wait_for_init("BTCUSDT", "s", "binance").unwrap();
+        p.signal("BTCUSDT", "s", "binance")
+            .read_signal_data()
+            .unwrap();
+        p.signal("BTCUSDT", "s", "binance")
+            .wait_for_init(true)
+            .unwrap();
     }
     assert_eq!(
         counting.lists.load(Ordering::SeqCst),
         1,
         "one scan for one context"
     );
-    p.read_signal_data("ETHUSDT", "s", "binance").unwrap();
-    p.read_schedule_data("BTCUSDT", "s", "binance").unwrap();
+    p.signal("ETHUSDT", "s", "binance")
+        .read_signal_data()
+        .unwrap();
+    p.schedule("BTCUSDT", "s", "binance")
+        .read_schedule_data()
+        .unwrap();
     assert_eq!(
         counting.lists.load(Ordering::SeqCst),
         3,
         "one more per new context"
     );
-    p.signal_clear().unwrap();
-    p.read_signal_data("BTCUSDT", "s", "binance").unwrap();
+    p.clear(Domain::Signal).unwrap();
+    p.signal("BTCUSDT", "s", "binance")
+        .read_signal_data()
+        .unwrap();
     assert_eq!(
         counting.lists.load(Ordering::SeqCst),
         4,
         "clear drops the memo"
     );
-    p.memory_wait_for_init("sig", "b").unwrap();
-    p.memory_dispose("sig", "b").unwrap();
-    p.read_memory_data("sig", "b", "m").unwrap();
+    p.memory("sig", "b").wait_for_init(true).unwrap();
+    p.memory("sig", "b").dispose().unwrap();
+    p.memory("sig", "b").read_memory_data("m").unwrap();
     assert_eq!(
         counting.lists.load(Ordering::SeqCst),
         6,
@@ -311,7 +328,10 @@ fn init_quarantines_documents_that_are_json_but_not_records_of_their_domain() {
         r#"{"timestamp":1704067260000,"open":1,"high":1,"low":1,"close":1,"volume":1}"#,
     )
     .unwrap();
-    let report = p.candle_wait_for_init("BTCUSDT", "1m", "binance").unwrap();
+    let report = p
+        .candle("BTCUSDT", "1m", "binance")
+        .wait_for_init(true)
+        .unwrap();
     assert_eq!((report.checked, report.valid), (2, 1));
     assert_eq!(
         report.findings[0].reason,
