@@ -101,6 +101,23 @@ impl Handle {
     }
 }
 
+/// A domain's resource type (a newtype of [`Handle`]) and its interface's `clear`.
+macro_rules! resource {
+    ($interface:ident, $domain:expr, $resource:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub struct $resource($crate::adapter::Handle);
+
+        impl $crate::exports::backtest::persist::$interface::Guest for $crate::Component {
+            type $resource = $resource;
+
+            fn clear() {
+                $crate::adapter::clear($domain);
+            }
+        }
+    };
+}
+pub(crate) use resource;
+
 /// Drops every instance of the domain (`clear`).
 pub fn clear(domain: Domain) {
     MEMO.with(|m| m.borrow_mut().retain(|(d, _), _| *d != domain));

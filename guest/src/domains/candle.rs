@@ -1,11 +1,10 @@
 //! `data/candle/<exchange>/<symbol>/<interval>/<timestamp>.json`: one candle per file, first
 //! write wins, unclosed candles never stored, any gap a cache miss.
 
-use crate::Component;
-use crate::adapter::{self, Handle, Instance, invalid_input};
+use crate::adapter::{Handle, Instance, invalid_input};
 use crate::backtest::persist::diagnostics::warn;
 use crate::convert::{candle_in, candle_out};
-use crate::exports::backtest::persist::candle::{Guest, GuestCandleInstance};
+use crate::exports::backtest::persist::candle::GuestCandleInstance;
 use crate::exports::backtest::persist::records::{Candle, CandleWrite};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use persist_core::context::Context;
@@ -15,8 +14,12 @@ use std::rc::Rc;
 
 const DOMAIN: Domain = Domain::Candle;
 
-/// The resource: one symbol, interval and exchange.
-pub struct CandleInstance(Handle);
+crate::adapter::resource!(
+    candle,
+    DOMAIN,
+    CandleInstance,
+    "The resource: one symbol, interval and exchange."
+);
 
 impl CandleInstance {
     /// The context's instance and the interval in milliseconds; an unknown interval is
@@ -39,14 +42,6 @@ fn now_ms() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_millis() as f64)
-}
-
-impl Guest for Component {
-    type CandleInstance = CandleInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
 }
 
 impl GuestCandleInstance for CandleInstance {

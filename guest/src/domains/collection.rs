@@ -66,26 +66,21 @@ macro_rules! by_mode_domain {
     ($interface:ident, $domain:ident, $payload:ident, $resource:ident, $guest:ident,
      $read:ident, $write:ident) => {
         use super::collection::{read_all, write_all};
-        use crate::Component;
-        use crate::adapter::{self, Handle};
-        use crate::exports::backtest::persist::$interface::{$guest, Guest};
+        use crate::adapter::Handle;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+        use crate::exports::backtest::persist::$interface::$guest;
         use persist_core::context::Context;
         use persist_core::domain::Domain;
         use persist_core::records::payloads::Payload;
 
         const DOMAIN: Domain = Domain::$domain;
 
-        /// The resource: backtest or live data.
-        pub struct $resource(Handle);
-
-        impl Guest for Component {
-            type $resource = $resource;
-
-            fn clear() {
-                adapter::clear(DOMAIN);
-            }
-        }
+        crate::adapter::resource!(
+            $interface,
+            DOMAIN,
+            $resource,
+            "The resource: backtest or live data."
+        );
 
         impl $guest for $resource {
             fn new(backtest: bool) -> Self {

@@ -6,28 +6,23 @@ macro_rules! domain {
     ($interface:ident, $domain:ident, $resource:ident, $guest:ident, $record:ident,
      $read:ident, $write:ident,
      $to_core:ident, $from_core:ident, $read_core:ident, $write_core:ident) => {
-        use crate::Component;
-        use crate::adapter::{self, Handle, invalid_input};
+        use crate::adapter::{Handle, invalid_input};
         use crate::convert::{$from_core, $to_core};
-        use crate::exports::backtest::persist::$interface::{$guest, Guest};
         use crate::exports::backtest::persist::records::$record;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+        use crate::exports::backtest::persist::$interface::$guest;
         use persist_core::context::Context;
         use persist_core::domain::Domain;
         use persist_core::records::trading::{$read_core, $write_core};
 
         const DOMAIN: Domain = Domain::$domain;
 
-        /// The resource: one symbol, strategy and exchange.
-        pub struct $resource(Handle);
-
-        impl Guest for Component {
-            type $resource = $resource;
-
-            fn clear() {
-                adapter::clear(DOMAIN);
-            }
-        }
+        crate::adapter::resource!(
+            $interface,
+            DOMAIN,
+            $resource,
+            "The resource: one symbol, strategy and exchange."
+        );
 
         impl $guest for $resource {
             fn new(symbol: String, strategy_name: String, exchange_name: String) -> Self {

@@ -1,9 +1,8 @@
 //! `data/log/log/<id>.json`: log entries, append-only.
 
 use super::collection::{read_all, write_all};
-use crate::Component;
-use crate::adapter::{self, Handle};
-use crate::exports::backtest::persist::log::{Guest, GuestLogInstance};
+use crate::adapter::Handle;
+use crate::exports::backtest::persist::log::GuestLogInstance;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
 use persist_core::domain::Domain;
@@ -11,16 +10,7 @@ use persist_core::records::payloads::Payload;
 
 const DOMAIN: Domain = Domain::Log;
 
-/// The resource: the one log.
-pub struct LogInstance(Handle);
-
-impl Guest for Component {
-    type LogInstance = LogInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
-}
+crate::adapter::resource!(log, DOMAIN, LogInstance, "The resource: the one log.");
 
 impl GuestLogInstance for LogInstance {
     fn new() -> Self {

@@ -1,9 +1,8 @@
 //! `memory/<signal-id>/<bucket-name>/<memory-id>.json`: soft-deleted memory records.
 
 use super::soft_delete;
-use crate::Component;
-use crate::adapter::{self, Handle};
-use crate::exports::backtest::persist::memory::{Guest, GuestMemoryInstance};
+use crate::adapter::Handle;
+use crate::exports::backtest::persist::memory::GuestMemoryInstance;
 use crate::exports::backtest::persist::records::MemoryItem;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
@@ -13,16 +12,12 @@ use persist_core::records::payloads::Payload;
 const DOMAIN: Domain = Domain::Memory;
 const PAYLOAD: Payload = Payload::Memory;
 
-/// The resource: one bucket of one signal.
-pub struct MemoryInstance(Handle);
-
-impl Guest for Component {
-    type MemoryInstance = MemoryInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
-}
+crate::adapter::resource!(
+    memory,
+    DOMAIN,
+    MemoryInstance,
+    "The resource: one bucket of one signal."
+);
 
 impl GuestMemoryInstance for MemoryInstance {
     fn new(signal_id: String, bucket_name: String) -> Self {

@@ -1,9 +1,8 @@
 //! `data/recent/<symbol>_<strategy>_<exchange>[_<frame>]_<backtest|live>/<symbol>.json`.
 
 use super::signal_rows;
-use crate::Component;
-use crate::adapter::{self, Handle};
-use crate::exports::backtest::persist::recent::{Guest, GuestRecentInstance};
+use crate::adapter::Handle;
+use crate::exports::backtest::persist::recent::GuestRecentInstance;
 use crate::exports::backtest::persist::records::SignalRow;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
@@ -11,16 +10,12 @@ use persist_core::domain::Domain;
 
 const DOMAIN: Domain = Domain::Recent;
 
-/// The resource: one symbol, strategy, exchange, frame and mode.
-pub struct RecentInstance(Handle);
-
-impl Guest for Component {
-    type RecentInstance = RecentInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
-}
+crate::adapter::resource!(
+    recent,
+    DOMAIN,
+    RecentInstance,
+    "The resource: one symbol, strategy, exchange, frame and mode."
+);
 
 impl GuestRecentInstance for RecentInstance {
     fn new(

@@ -1,10 +1,9 @@
 //! `data/risk/<risk>_<exchange>/positions.json`.
 
-use crate::Component;
-use crate::adapter::{self, Handle, invalid_input};
+use crate::adapter::{Handle, invalid_input};
 use crate::convert::{risk_in, risk_out};
 use crate::exports::backtest::persist::records::RiskEntry;
-use crate::exports::backtest::persist::risk::{Guest, GuestRiskInstance};
+use crate::exports::backtest::persist::risk::GuestRiskInstance;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
 use persist_core::domain::Domain;
@@ -13,16 +12,12 @@ use persist_core::records::trading::{read_risk, write_risk};
 const DOMAIN: Domain = Domain::Risk;
 const ID: &str = "positions";
 
-/// The resource: one risk profile on one exchange.
-pub struct RiskInstance(Handle);
-
-impl Guest for Component {
-    type RiskInstance = RiskInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
-}
+crate::adapter::resource!(
+    risk,
+    DOMAIN,
+    RiskInstance,
+    "The resource: one risk profile on one exchange."
+);
 
 impl GuestRiskInstance for RiskInstance {
     fn new(risk_name: String, exchange_name: String) -> Self {

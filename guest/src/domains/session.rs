@@ -2,10 +2,9 @@
 //! whose id is not this session's is ignored with a warning.
 
 use super::soft_delete;
-use crate::Component;
-use crate::adapter::{self, Handle, json_text};
+use crate::adapter::{Handle, json_text};
 use crate::backtest::persist::diagnostics::warn;
-use crate::exports::backtest::persist::session::{Guest, GuestSessionInstance};
+use crate::exports::backtest::persist::session::GuestSessionInstance;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
 use persist_core::domain::{Domain, mode};
@@ -15,8 +14,12 @@ use serde_json::Value;
 const DOMAIN: Domain = Domain::Session;
 const PAYLOAD: Payload = Payload::Session;
 
-/// The resource: one strategy, exchange, frame, symbol and mode.
-pub struct SessionInstance(Handle);
+crate::adapter::resource!(
+    session,
+    DOMAIN,
+    SessionInstance,
+    "The resource: one strategy, exchange, frame, symbol and mode."
+);
 
 impl SessionInstance {
     /// The file's id: `${symbol}_${mode}`.
@@ -34,14 +37,6 @@ impl SessionInstance {
         }
         parts.push(mode(c.backtest));
         parts.join(":")
-    }
-}
-
-impl Guest for Component {
-    type SessionInstance = SessionInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
     }
 }
 

@@ -35,26 +35,21 @@ pub fn write(inst: &Instance, id: &str, row: Option<SignalRow>) -> Result<(), Pe
 macro_rules! domain {
     ($interface:ident, $domain:ident, $resource:ident, $guest:ident, $read:ident, $write:ident) => {
         use super::signal_rows;
-        use crate::Component;
-        use crate::adapter::{self, Handle};
-        use crate::exports::backtest::persist::$interface::{$guest, Guest};
+        use crate::adapter::Handle;
         use crate::exports::backtest::persist::records::SignalRow;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+        use crate::exports::backtest::persist::$interface::$guest;
         use persist_core::context::Context;
         use persist_core::domain::Domain;
 
         const DOMAIN: Domain = Domain::$domain;
 
-        /// The resource: one symbol, strategy and exchange.
-        pub struct $resource(Handle);
-
-        impl Guest for Component {
-            type $resource = $resource;
-
-            fn clear() {
-                adapter::clear(DOMAIN);
-            }
-        }
+        crate::adapter::resource!(
+            $interface,
+            DOMAIN,
+            $resource,
+            "The resource: one symbol, strategy and exchange."
+        );
 
         impl $guest for $resource {
             fn new(symbol: String, strategy_name: String, exchange_name: String) -> Self {

@@ -62,10 +62,9 @@ macro_rules! keyed_domain {
     ($interface:ident, $domain:ident, $resource:ident, $guest:ident,
      $read:ident, $write:ident, $remove:ident, $list:ident) => {
         use super::soft_delete;
-        use crate::Component;
-        use crate::adapter::{self, Handle};
-        use crate::exports::backtest::persist::$interface::{$guest, Guest};
+        use crate::adapter::Handle;
         use crate::exports::backtest::persist::types::{CheckReport, PersistError};
+        use crate::exports::backtest::persist::$interface::$guest;
         use persist_core::context::Context;
         use persist_core::domain::Domain;
         use persist_core::records::payloads::Payload;
@@ -73,16 +72,7 @@ macro_rules! keyed_domain {
         const DOMAIN: Domain = Domain::$domain;
         const PAYLOAD: Payload = Payload::$domain;
 
-        /// The resource: one bucket.
-        pub struct $resource(Handle);
-
-        impl Guest for Component {
-            type $resource = $resource;
-
-            fn clear() {
-                adapter::clear(DOMAIN);
-            }
-        }
+        crate::adapter::resource!($interface, DOMAIN, $resource, "The resource: one bucket.");
 
         impl $guest for $resource {
             fn new(bucket: String) -> Self {

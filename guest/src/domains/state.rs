@@ -1,9 +1,8 @@
 //! `state/<signal-id>/<bucket-name>/<bucket-name>.json`.
 
 use super::soft_delete;
-use crate::Component;
-use crate::adapter::{self, Handle, json_text};
-use crate::exports::backtest::persist::state::{Guest, GuestStateInstance};
+use crate::adapter::{Handle, json_text};
+use crate::exports::backtest::persist::state::GuestStateInstance;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
 use persist_core::domain::Domain;
@@ -12,16 +11,12 @@ use persist_core::records::payloads::Payload;
 const DOMAIN: Domain = Domain::State;
 const PAYLOAD: Payload = Payload::State;
 
-/// The resource: one state value of one signal, stored under the bucket's name.
-pub struct StateInstance(Handle);
-
-impl Guest for Component {
-    type StateInstance = StateInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
-}
+crate::adapter::resource!(
+    state,
+    DOMAIN,
+    StateInstance,
+    "The resource: one state value of one signal, stored under the bucket's name."
+);
 
 impl GuestStateInstance for StateInstance {
     fn new(signal_id: String, bucket_name: String) -> Self {

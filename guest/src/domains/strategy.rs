@@ -1,10 +1,9 @@
 //! `data/strategy/<symbol>_<strategy>_<exchange>/strategy.json`.
 
-use crate::Component;
-use crate::adapter::{self, Handle, invalid_input};
+use crate::adapter::{Handle, invalid_input};
 use crate::convert::{strategy_in, strategy_out};
 use crate::exports::backtest::persist::records::StrategyData;
-use crate::exports::backtest::persist::strategy::{Guest, GuestStrategyInstance};
+use crate::exports::backtest::persist::strategy::GuestStrategyInstance;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
 use persist_core::domain::Domain;
@@ -14,16 +13,12 @@ use persist_core::records::strategy::StrategyData as CoreData;
 const DOMAIN: Domain = Domain::Strategy;
 const ID: &str = "strategy";
 
-/// The resource: one symbol, strategy and exchange.
-pub struct StrategyInstance(Handle);
-
-impl Guest for Component {
-    type StrategyInstance = StrategyInstance;
-
-    fn clear() {
-        adapter::clear(DOMAIN);
-    }
-}
+crate::adapter::resource!(
+    strategy,
+    DOMAIN,
+    StrategyInstance,
+    "The resource: one symbol, strategy and exchange."
+);
 
 impl GuestStrategyInstance for StrategyInstance {
     fn new(symbol: String, strategy_name: String, exchange_name: String) -> Self {

@@ -1,37 +1,18 @@
 //! The domains of keyed values: measures (measure), intervals (interval), memory (memory), state (state) and sessions (session).
 
-use super::Handle;
-use crate::bindings::CheckReport;
 use crate::bindings::records::MemoryItem;
 use crate::error::Error;
-use crate::session::Persist;
 
-/// backtest-kit's `PersistMeasureInstance`: one bucket of cached measures. Made by [`Persist::measure`]; the guest's resource
-/// is dropped with it.
-pub struct MeasureInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistMeasureInstance` of the context.
-    pub fn measure(&mut self, bucket: &str) -> MeasureInstance<'_> {
-        MeasureInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_measure()
-                .measure_instance()
-                .call_constructor(s, bucket)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistMeasureInstance`: one bucket of cached measures.
+    MeasureInstance,
+    measure,
+    backtest_persist_measure,
+    measure_instance,
+    (bucket: &str)
+);
 
 impl MeasureInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_measure()
-                .measure_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the measure of the key (`readMeasureData`); None when missing or removed.
     pub fn read_measure_data(&mut self, key: &str) -> Result<Option<String>, Error> {
         self.0.call(|g, s, r| {
@@ -69,32 +50,16 @@ impl MeasureInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistIntervalInstance`: one bucket of values cached per interval. Made by [`Persist::interval`]; the guest's resource
-/// is dropped with it.
-pub struct IntervalInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistIntervalInstance` of the context.
-    pub fn interval(&mut self, bucket: &str) -> IntervalInstance<'_> {
-        IntervalInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_interval()
-                .interval_instance()
-                .call_constructor(s, bucket)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistIntervalInstance`: one bucket of values cached per interval.
+    IntervalInstance,
+    interval,
+    backtest_persist_interval,
+    interval_instance,
+    (bucket: &str)
+);
 
 impl IntervalInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_interval()
-                .interval_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the value of the key (`readIntervalData`); None when missing or removed.
     pub fn read_interval_data(&mut self, key: &str) -> Result<Option<String>, Error> {
         self.0.call(|g, s, r| {
@@ -132,32 +97,16 @@ impl IntervalInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistMemoryInstance`: one bucket of a signal's memory entries. Made by [`Persist::memory`]; the guest's resource
-/// is dropped with it.
-pub struct MemoryInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistMemoryInstance` of the context.
-    pub fn memory(&mut self, signal_id: &str, bucket_name: &str) -> MemoryInstance<'_> {
-        MemoryInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_memory()
-                .memory_instance()
-                .call_constructor(s, signal_id, bucket_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistMemoryInstance`: one bucket of a signal's memory entries.
+    MemoryInstance,
+    memory,
+    backtest_persist_memory,
+    memory_instance,
+    (signal_id: &str, bucket_name: &str)
+);
 
 impl MemoryInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_memory()
-                .memory_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the memory entry (`readMemoryData`); None when missing or removed.
     pub fn read_memory_data(&mut self, memory_id: &str) -> Result<Option<String>, Error> {
         self.0.call(|g, s, r| {
@@ -220,32 +169,16 @@ impl MemoryInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistStateInstance`: one state value of a signal. Made by [`Persist::state`]; the guest's resource
-/// is dropped with it.
-pub struct StateInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistStateInstance` of the context.
-    pub fn state(&mut self, signal_id: &str, bucket_name: &str) -> StateInstance<'_> {
-        StateInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_state()
-                .state_instance()
-                .call_constructor(s, signal_id, bucket_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistStateInstance`: one state value of a signal.
+    StateInstance,
+    state,
+    backtest_persist_state,
+    state_instance,
+    (signal_id: &str, bucket_name: &str)
+);
 
 impl StateInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_state()
-                .state_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the state value (`readStateData`); None when missing.
     pub fn read_state_data(&mut self) -> Result<Option<String>, Error> {
         self.0.call(|g, s, r| {
@@ -276,46 +209,16 @@ impl StateInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistSessionInstance`: the session data of a strategy, exchange, frame, symbol and mode. Made by [`Persist::session`]; the guest's resource
-/// is dropped with it.
-pub struct SessionInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistSessionInstance` of the context.
-    pub fn session(
-        &mut self,
-        strategy_name: &str,
-        exchange_name: &str,
-        frame_name: &str,
-        symbol: &str,
-        backtest: bool,
-    ) -> SessionInstance<'_> {
-        SessionInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_session()
-                .session_instance()
-                .call_constructor(
-                    s,
-                    strategy_name,
-                    exchange_name,
-                    frame_name,
-                    symbol,
-                    backtest,
-                )
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistSessionInstance`: the session data of a strategy, exchange, frame, symbol and mode.
+    SessionInstance,
+    session,
+    backtest_persist_session,
+    session_instance,
+    (strategy_name: &str, exchange_name: &str, frame_name: &str, symbol: &str, backtest: bool)
+);
 
 impl SessionInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_session()
-                .session_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the session data (`readSessionData`); None when missing or when the stored record is another session's (with a warning).
     pub fn read_session_data(&mut self) -> Result<Option<String>, Error> {
         self.0.call(|g, s, r| {

@@ -1,36 +1,17 @@
 //! The domains that are lists: the signals store (storage), notifications (notification) and the append-only log (log).
 
-use super::Handle;
-use crate::bindings::CheckReport;
 use crate::error::Error;
-use crate::session::Persist;
 
-/// backtest-kit's `PersistStorageInstance`: the signals store of backtest or live data. Made by [`Persist::storage`]; the guest's resource
-/// is dropped with it.
-pub struct StorageInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistStorageInstance` of the context.
-    pub fn storage(&mut self, backtest: bool) -> StorageInstance<'_> {
-        StorageInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_storage_signals()
-                .storage_instance()
-                .call_constructor(s, backtest)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistStorageInstance`: the signals store of backtest or live data.
+    StorageInstance,
+    storage,
+    backtest_persist_storage_signals,
+    storage_instance,
+    (backtest: bool)
+);
 
 impl StorageInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_storage_signals()
-                .storage_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads every stored row, in natural id order (`readStorageData`).
     pub fn read_storage_data(&mut self) -> Result<Vec<String>, Error> {
         self.0.call(|g, s, r| {
@@ -50,32 +31,16 @@ impl StorageInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistNotificationInstance`: the notifications of backtest or live data. Made by [`Persist::notification`]; the guest's resource
-/// is dropped with it.
-pub struct NotificationInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistNotificationInstance` of the context.
-    pub fn notification(&mut self, backtest: bool) -> NotificationInstance<'_> {
-        NotificationInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_notification()
-                .notification_instance()
-                .call_constructor(s, backtest)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistNotificationInstance`: the notifications of backtest or live data.
+    NotificationInstance,
+    notification,
+    backtest_persist_notification,
+    notification_instance,
+    (backtest: bool)
+);
 
 impl NotificationInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_notification()
-                .notification_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads every stored notification, in natural id order (`readNotificationData`).
     pub fn read_notification_data(&mut self) -> Result<Vec<String>, Error> {
         self.0.call(|g, s, r| {
@@ -95,30 +60,16 @@ impl NotificationInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistLogInstance`: the one log. Made by [`Persist::log`]; the guest's resource
-/// is dropped with it.
-pub struct LogInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistLogInstance` of the context.
-    pub fn log(&mut self) -> LogInstance<'_> {
-        LogInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_log().log_instance().call_constructor(s)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistLogInstance`: the one log.
+    LogInstance,
+    log,
+    backtest_persist_log,
+    log_instance,
+    ()
+);
 
 impl LogInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_log()
-                .log_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads every entry, in natural id order (`readLogData`).
     pub fn read_log_data(&mut self) -> Result<Vec<String>, Error> {
         self.0.call(|g, s, r| {

@@ -4,6 +4,39 @@
 //! [`crate::bindings::records`]; the JSON-text domains take and return backtest-kit's JSON.
 //! One module per family of domains, as in `wit/persist/`.
 
+/// A context's handle type: the struct, the [`Persist`] method that makes it, and its
+/// `wait_for_init`. The other methods are written out in each family's module.
+macro_rules! handle {
+    ($(#[$doc:meta])* $handle:ident, $factory:ident, $interface:ident, $resource:ident,
+     ($($arg:ident: $ty:ty),*)) => {
+        $(#[$doc])*
+        ///
+        /// Made by [`Persist`](crate::session::Persist); the guest's resource is dropped with it.
+        pub struct $handle<'p>(super::Handle<'p>);
+
+        impl crate::session::Persist {
+            #[doc = concat!("The [`", stringify!($handle), "`] of the context.")]
+            pub fn $factory(&mut self, $($arg: $ty),*) -> $handle<'_> {
+                $handle(super::Handle::new(self, |g, s| {
+                    g.$interface().$resource().call_constructor(s, $($arg),*)
+                }))
+            }
+        }
+
+        impl $handle<'_> {
+            /// Validates the context's documents once for all its handles (`waitForInit`),
+            /// moving invalid ones to the quarantine; returns the report of that pass.
+            pub fn wait_for_init(
+                &mut self,
+                initial: bool,
+            ) -> Result<crate::bindings::CheckReport, crate::error::Error> {
+                self.0
+                    .call(|g, s, r| g.$interface().$resource().call_wait_for_init(s, r, initial))
+            }
+        }
+    };
+}
+
 mod json;
 mod keyed;
 mod lists;

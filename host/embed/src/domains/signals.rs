@@ -1,42 +1,18 @@
 //! The domains of one signal: open (signal), scheduled (schedule), most recent (recent), and the strategy's state (strategy).
 
-use super::Handle;
-use crate::bindings::CheckReport;
 use crate::bindings::records::{SignalRow, StrategyData};
 use crate::error::Error;
-use crate::session::Persist;
 
-/// backtest-kit's `PersistSignalInstance`: the open signal of a symbol, strategy and exchange. Made by [`Persist::signal`]; the guest's resource
-/// is dropped with it.
-pub struct SignalInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistSignalInstance` of the context.
-    pub fn signal(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> SignalInstance<'_> {
-        SignalInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_signal()
-                .signal_instance()
-                .call_constructor(s, symbol, strategy_name, exchange_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistSignalInstance`: the open signal of a symbol, strategy and exchange.
+    SignalInstance,
+    signal,
+    backtest_persist_signal,
+    signal_instance,
+    (symbol: &str, strategy_name: &str, exchange_name: &str)
+);
 
 impl SignalInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_signal()
-                .signal_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the open signal (`readSignalData`); None when nothing or `null` is stored.
     pub fn read_signal_data(&mut self) -> Result<Option<SignalRow>, Error> {
         self.0.call(|g, s, r| {
@@ -56,37 +32,16 @@ impl SignalInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistScheduleInstance`: the scheduled signal of a symbol, strategy and exchange. Made by [`Persist::schedule`]; the guest's resource
-/// is dropped with it.
-pub struct ScheduleInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistScheduleInstance` of the context.
-    pub fn schedule(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> ScheduleInstance<'_> {
-        ScheduleInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_schedule()
-                .schedule_instance()
-                .call_constructor(s, symbol, strategy_name, exchange_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistScheduleInstance`: the scheduled signal of a symbol, strategy and exchange.
+    ScheduleInstance,
+    schedule,
+    backtest_persist_schedule,
+    schedule_instance,
+    (symbol: &str, strategy_name: &str, exchange_name: &str)
+);
 
 impl ScheduleInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_schedule()
-                .schedule_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the scheduled signal (`readScheduleData`); None when nothing or `null` is stored.
     pub fn read_schedule_data(&mut self) -> Result<Option<SignalRow>, Error> {
         self.0.call(|g, s, r| {
@@ -106,46 +61,16 @@ impl ScheduleInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistRecentInstance`: the most recent signal of a symbol, strategy, exchange, frame and mode. Made by [`Persist::recent`]; the guest's resource
-/// is dropped with it.
-pub struct RecentInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistRecentInstance` of the context.
-    pub fn recent(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-        frame_name: &str,
-        backtest: bool,
-    ) -> RecentInstance<'_> {
-        RecentInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_recent()
-                .recent_instance()
-                .call_constructor(
-                    s,
-                    symbol,
-                    strategy_name,
-                    exchange_name,
-                    frame_name,
-                    backtest,
-                )
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistRecentInstance`: the most recent signal of a symbol, strategy, exchange, frame and mode.
+    RecentInstance,
+    recent,
+    backtest_persist_recent,
+    recent_instance,
+    (symbol: &str, strategy_name: &str, exchange_name: &str, frame_name: &str, backtest: bool)
+);
 
 impl RecentInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_recent()
-                .recent_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the most recent signal (`readRecentData`); None when nothing or `null` is stored.
     pub fn read_recent_data(&mut self) -> Result<Option<SignalRow>, Error> {
         self.0.call(|g, s, r| {
@@ -169,37 +94,16 @@ impl RecentInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistStrategyInstance`: the strategy's state for a symbol, strategy and exchange. Made by [`Persist::strategy`]; the guest's resource
-/// is dropped with it.
-pub struct StrategyInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistStrategyInstance` of the context.
-    pub fn strategy(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> StrategyInstance<'_> {
-        StrategyInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_strategy()
-                .strategy_instance()
-                .call_constructor(s, symbol, strategy_name, exchange_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistStrategyInstance`: the strategy's state for a symbol, strategy and exchange.
+    StrategyInstance,
+    strategy,
+    backtest_persist_strategy,
+    strategy_instance,
+    (symbol: &str, strategy_name: &str, exchange_name: &str)
+);
 
 impl StrategyInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_strategy()
-                .strategy_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the strategy's state (`readStrategyData`); None when nothing or `null` is stored.
     pub fn read_strategy_data(&mut self) -> Result<Option<StrategyData>, Error> {
         self.0.call(|g, s, r| {

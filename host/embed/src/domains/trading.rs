@@ -1,37 +1,18 @@
 //! The domains of positions and prices: risk slots (risk), partial-profit and breakeven levels (partial, breakeven), candles (candle).
 
-use super::Handle;
-use crate::bindings::CheckReport;
 use crate::bindings::records::{BreakevenLevel, Candle, CandleWrite, PartialLevels, RiskEntry};
 use crate::error::Error;
-use crate::session::Persist;
 
-/// backtest-kit's `PersistRiskInstance`: a risk profile's open positions on an exchange. Made by [`Persist::risk`]; the guest's resource
-/// is dropped with it.
-pub struct RiskInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistRiskInstance` of the context.
-    pub fn risk(&mut self, risk_name: &str, exchange_name: &str) -> RiskInstance<'_> {
-        RiskInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_risk()
-                .risk_instance()
-                .call_constructor(s, risk_name, exchange_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistRiskInstance`: a risk profile's open positions on an exchange.
+    RiskInstance,
+    risk,
+    backtest_persist_risk,
+    risk_instance,
+    (risk_name: &str, exchange_name: &str)
+);
 
 impl RiskInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_risk()
-                .risk_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the open positions (`readPositionData`); empty when nothing is stored.
     pub fn read_position_data(&mut self, when: f64) -> Result<Vec<RiskEntry>, Error> {
         self.0.call(|g, s, r| {
@@ -51,37 +32,16 @@ impl RiskInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistPartialInstance`: the partial-profit and partial-loss levels each signal of a symbol, strategy and exchange reached. Made by [`Persist::partial`]; the guest's resource
-/// is dropped with it.
-pub struct PartialInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistPartialInstance` of the context.
-    pub fn partial(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> PartialInstance<'_> {
-        PartialInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_partial()
-                .partial_instance()
-                .call_constructor(s, symbol, strategy_name, exchange_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistPartialInstance`: the partial-profit and partial-loss levels each signal of a symbol, strategy and exchange reached.
+    PartialInstance,
+    partial,
+    backtest_persist_partial,
+    partial_instance,
+    (symbol: &str, strategy_name: &str, exchange_name: &str)
+);
 
 impl PartialInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_partial()
-                .partial_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the levels stored under the signal's id (`readPartialData`); empty when nothing is stored.
     pub fn read_partial_data(
         &mut self,
@@ -110,37 +70,16 @@ impl PartialInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistBreakevenInstance`: whether each signal of a symbol, strategy and exchange reached breakeven. Made by [`Persist::breakeven`]; the guest's resource
-/// is dropped with it.
-pub struct BreakevenInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistBreakevenInstance` of the context.
-    pub fn breakeven(
-        &mut self,
-        symbol: &str,
-        strategy_name: &str,
-        exchange_name: &str,
-    ) -> BreakevenInstance<'_> {
-        BreakevenInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_breakeven()
-                .breakeven_instance()
-                .call_constructor(s, symbol, strategy_name, exchange_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistBreakevenInstance`: whether each signal of a symbol, strategy and exchange reached breakeven.
+    BreakevenInstance,
+    breakeven,
+    backtest_persist_breakeven,
+    breakeven_instance,
+    (symbol: &str, strategy_name: &str, exchange_name: &str)
+);
 
 impl BreakevenInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_breakeven()
-                .breakeven_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads the levels stored under the signal's id (`readBreakevenData`); empty when nothing is stored.
     pub fn read_breakeven_data(
         &mut self,
@@ -169,37 +108,16 @@ impl BreakevenInstance<'_> {
     }
 }
 
-/// backtest-kit's `PersistCandleInstance`: the cached candles of a symbol, interval and exchange. Made by [`Persist::candle`]; the guest's resource
-/// is dropped with it.
-pub struct CandleInstance<'p>(Handle<'p>);
-
-impl Persist {
-    /// The `PersistCandleInstance` of the context.
-    pub fn candle(
-        &mut self,
-        symbol: &str,
-        interval: &str,
-        exchange_name: &str,
-    ) -> CandleInstance<'_> {
-        CandleInstance(Handle::new(self, |g, s| {
-            g.backtest_persist_candle()
-                .candle_instance()
-                .call_constructor(s, symbol, interval, exchange_name)
-        }))
-    }
-}
+handle!(
+    /// backtest-kit's `PersistCandleInstance`: the cached candles of a symbol, interval and exchange.
+    CandleInstance,
+    candle,
+    backtest_persist_candle,
+    candle_instance,
+    (symbol: &str, interval: &str, exchange_name: &str)
+);
 
 impl CandleInstance<'_> {
-    /// Validates the context's documents once for all its handles (`waitForInit`), moving
-    /// invalid ones to the quarantine; returns the report of that pass.
-    pub fn wait_for_init(&mut self, initial: bool) -> Result<CheckReport, Error> {
-        self.0.call(|g, s, r| {
-            g.backtest_persist_candle()
-                .candle_instance()
-                .call_wait_for_init(s, r, initial)
-        })
-    }
-
     /// Reads `limit` candles one interval apart from `since_timestamp` (`readCandlesData`); None (a cache miss) when one is missing or unreadable.
     pub fn read_candles_data(
         &mut self,
