@@ -86,6 +86,24 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
+/// Every file of the store with its bytes, relative paths sorted, temp files of interrupted
+/// writes aside.
+pub fn snapshot(store: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(store)
+        .into_iter()
+        .filter(|f| {
+            !f.rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .starts_with(".tmp-")
+        })
+        .map(|f| {
+            let bytes = std::fs::read(store.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
 /// A valid signal row for `data/signal/…` entities.
 pub fn signal_row(id: &str) -> String {
     format!(

@@ -1,8 +1,9 @@
-//! The `persist` binary end to end: commands, files on disk, exit statuses, durability under
-//! strace and kill, Redis and PostgreSQL servers killed under it, migrate, the sample store,
-//! and `persist run` with strategy plugins.
+//! The `persist` binary end to end: commands, files on disk, exit statuses, stores written by
+//! earlier versions, durability under strace and kill, Redis and PostgreSQL servers killed
+//! under it, migrate, the sample store, and `persist run` with strategy plugins.
 
 mod cli;
+mod compatibility;
 mod durability;
 mod fixture;
 mod migrate;

@@ -40,23 +40,6 @@ fn report(o: &Output) -> Value {
     serde_json::from_str(&stdout(o)).expect("--json prints JSON")
 }
 
-/// Every file of the store with its bytes, temp files of interrupted writes aside.
-fn snapshot(store: &Path) -> Vec<(String, Vec<u8>)> {
-    files_under(store)
-        .into_iter()
-        .filter(|f| {
-            !f.rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .starts_with(".tmp-")
-        })
-        .map(|f| {
-            let bytes = std::fs::read(store.join(&f)).unwrap();
-            (f, bytes)
-        })
-        .collect()
-}
-
 #[test]
 fn example_plugins_trade_the_sample_and_persist_through_the_domains() {
     let dir = tempfile::tempdir().unwrap();
