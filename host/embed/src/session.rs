@@ -58,10 +58,10 @@ impl Persist {
     /// `Persist<X>Utils`, the Persist keeps one guest `persist-base` per entity name and runs
     /// its `wait-for-init` (validation and quarantine of the entity's documents, each finding
     /// logged with `tracing`) before the first operation on it.
-    pub fn base(&mut self, entity_name: &str) -> PersistBase<'_> {
+    pub fn base<'a>(&'a mut self, entity_name: &'a str) -> PersistBase<'a> {
         PersistBase {
             persist: self,
-            entity: entity_name.to_string(),
+            entity: entity_name,
         }
     }
 
@@ -120,9 +120,9 @@ impl Persist {
 
 /// backtest-kit's `PersistBase` of one entity: a folder of JSON documents, one per id. Made by
 /// [`Persist::base`].
-pub struct PersistBase<'p> {
-    persist: &'p mut Persist,
-    entity: String,
+pub struct PersistBase<'a> {
+    persist: &'a mut Persist,
+    entity: &'a str,
 }
 
 impl PersistBase<'_> {
@@ -134,7 +134,7 @@ impl PersistBase<'_> {
             ResourceAny,
         ) -> wasmtime::Result<Result<T, PersistError>>,
     ) -> Result<T, Error> {
-        let base = self.persist.base_resource(&self.entity)?;
+        let base = self.persist.base_resource(self.entity)?;
         let p = &mut *self.persist;
         let guest = p.guest.backtest_persist_base().persist_base();
         Ok(f(&guest, &mut p.store, base).map_err(Error::guest)??)
