@@ -2,9 +2,9 @@
 //! one-time `wait-for-init`, and reading and writing its documents with errors that name the
 //! entity and id.
 
-use crate::backtest::persist::storage::Bucket;
+use crate::backtest::persist::storage::{Bucket, StorageError};
 use crate::buckets::bucket;
-use crate::errors::{invalid_key, storage_failure};
+use crate::errors::{invalid_key, read_failure, storage_failure};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
 use persist_core::context::{Context, OwnedContext};
@@ -163,7 +163,7 @@ impl Instance {
         let Some(bytes) = self
             .bucket
             .read(&self.entity, &key)
-            .map_err(|e| storage_failure(format!("Failed to read entity {}", self.at(id)), e))?
+            .map_err(|e| read_failure(format!("Failed to read entity {}", self.at(id)), e))?
         else {
             return Ok(None);
         };
@@ -179,7 +179,7 @@ impl Instance {
         let Some(bytes) = self
             .bucket
             .read(&self.entity, &key)
-            .map_err(|e| storage_failure(format!("Failed to read entity {}", self.at(id)), e))?
+            .map_err(|e| read_failure(format!("Failed to read entity {}", self.at(id)), e))?
         else {
             return Ok(None);
         };
@@ -219,15 +219,15 @@ impl Instance {
 
     pub fn has(&self, id: &str) -> Result<bool, PersistError> {
         let key = self.key(id)?;
-        self.bucket
-            .read(&self.entity, &key)
-            .map(|found| found.is_some())
-            .map_err(|e| {
-                storage_failure(
-                    format!("Failed to check existence of entity {}", self.at(id)),
-                    e,
-                )
-            })
+        match self.bucket.read(&self.entity, &key) {
+            Ok(found) => Ok(found.is_some()),
+            // There, only larger than this process reads.
+            Err(StorageError::TooLarge(_)) => Ok(true),
+            Err(e) => Err(storage_failure(
+                format!("Failed to check existence of entity {}", self.at(id)),
+                e,
+            )),
+        }
     }
 
     /// Writes a document's JSON text, atomically.

@@ -1,9 +1,9 @@
 //! backtest-kit's `PersistBase` as the `persist-base` resource.
 
 use crate::Component;
-use crate::backtest::persist::storage::Bucket;
+use crate::backtest::persist::storage::{Bucket, StorageError};
 use crate::buckets::{self, bucket};
-use crate::errors::{invalid_key, storage_failure};
+use crate::errors::{invalid_key, read_failure, storage_failure};
 use crate::exports::backtest::persist::base::{Guest, GuestPersistBase};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
@@ -82,7 +82,7 @@ impl GuestPersistBase for PersistBase {
         let bytes = self
             .bucket()?
             .read(self.path()?, &key)
-            .map_err(|e| storage_failure(format!("Failed to read entity {}:{id}", self.name), e))?
+            .map_err(|e| read_failure(format!("Failed to read entity {}:{id}", self.name), e))?
             .ok_or_else(|| {
                 PersistError::NotFound(format!("Entity {}:{id} not found", self.name))
             })?;
@@ -96,13 +96,15 @@ impl GuestPersistBase for PersistBase {
 
     fn has_value(&self, id: String) -> Result<bool, PersistError> {
         let key = self.id(&id)?;
-        let found = self.bucket()?.read(self.path()?, &key).map_err(|e| {
-            storage_failure(
+        match self.bucket()?.read(self.path()?, &key) {
+            Ok(found) => Ok(found.is_some()),
+            // There, only larger than this process reads.
+            Err(StorageError::TooLarge(_)) => Ok(true),
+            Err(e) => Err(storage_failure(
                 format!("Failed to check existence of entity {}:{id}", self.name),
                 e,
-            )
-        })?;
-        Ok(found.is_some())
+            )),
+        }
     }
 
     fn write_value(&self, id: String, json: String) -> Result<(), PersistError> {

@@ -39,6 +39,21 @@ pub fn storage_failure(context: String, e: StorageError) -> PersistError {
     }
 }
 
+/// A read that failed. A stored document over this process's size cap is not the caller's
+/// input: it is a storage error that says the document was left in place and how to read it.
+pub fn read_failure(context: String, e: StorageError) -> PersistError {
+    match e {
+        StorageError::TooLarge(cap) => PersistError::Storage(StorageFailure {
+            message: format!(
+                "{context}: the stored document is larger than this process's cap of {cap} bytes; \
+                 it was left in place (raise --max-document-bytes to read it)"
+            ),
+            error: e,
+        }),
+        e => storage_failure(context, e),
+    }
+}
+
 /// A caller-supplied name that cannot be stored.
 pub fn invalid_key(what: &str, raw: &str, e: KeyError) -> PersistError {
     PersistError::InvalidKey(format!("{what} {:?} cannot be stored: it {e}", shown(raw)))

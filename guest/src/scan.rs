@@ -30,13 +30,26 @@ pub fn scan_entity(
         .map_err(|e| storage_failure(format!("Failed to read keys for {shown_entity}"), e))?;
     for id in ids {
         let shown_id = unescape(&id);
-        let verdict = match bucket.read(entity, &id) {
-            Ok(Some(bytes)) => validate(entity, &bytes),
+        let bytes = match bucket.read(entity, &id) {
+            Ok(Some(bytes)) => bytes,
             // Removed since it was listed: nothing to check.
             Ok(None) => continue,
-            Err(StorageError::TooLarge(cap)) => Err(format!(
-                "document is larger than the store's cap of {cap} bytes"
-            )),
+            // The cap is this process's setting, not a fault of the document: report it,
+            // never move it.
+            Err(StorageError::TooLarge(cap)) => {
+                report.checked += 1;
+                report.findings.push(Finding {
+                    bucket: bucket_name.to_string(),
+                    entity: shown_entity.clone(),
+                    id: shown_id,
+                    reason: format!(
+                        "larger than this process's cap of {cap} bytes, so not validated; left \
+                         in place (raise --max-document-bytes to check it)"
+                    ),
+                    quarantined: false,
+                });
+                continue;
+            }
             Err(e) => {
                 return Err(storage_failure(
                     format!("Failed to read entity {shown_entity}:{shown_id}"),
@@ -45,13 +58,14 @@ pub fn scan_entity(
             }
         };
         report.checked += 1;
-        match verdict {
+        match validate(entity, &bytes) {
             Ok(()) => report.valid += 1,
             Err(reason) => report.findings.push(quarantine(
                 bucket,
                 bucket_name,
                 entity,
                 &id,
+                &bytes,
                 reason,
                 dry_run,
             )),
@@ -60,11 +74,13 @@ pub fn scan_entity(
     Ok(())
 }
 
+/// Moves the judged bytes to the quarantine; a document a writer replaced since stays.
 fn quarantine(
     bucket: &Bucket,
     bucket_name: &str,
     entity: &str,
     id: &str,
+    judged: &[u8],
     reason: String,
     dry_run: bool,
 ) -> Finding {
@@ -76,8 +92,14 @@ fn quarantine(
         quarantined: false,
     };
     if !dry_run {
-        match bucket.quarantine(entity, id, &finding.reason) {
-            Ok(()) => finding.quarantined = true,
+        match bucket.quarantine(entity, id, judged, &finding.reason) {
+            Ok(true) => finding.quarantined = true,
+            Ok(false) => {
+                finding.reason = format!(
+                    "{}; it changed while being checked, so it was left in place (check again)",
+                    finding.reason
+                )
+            }
             Err(e) => {
                 finding.reason = format!(
                     "{}; moving it to the quarantine failed: {}",

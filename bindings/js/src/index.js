@@ -83,7 +83,7 @@ export class Persist {
       remove(entity, id) { store.remove(entity, id); }
       listIds(entity) { return store.listIds(entity); }
       entities(prefix) { return store.entities(prefix); }
-      quarantine(entity, id, reason) { store.quarantine(entity, id, reason); }
+      quarantine(entity, id, judged, reason) { return store.quarantine(entity, id, judged, reason); }
     }
     const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
     const root = instantiate(getCoreModule, {

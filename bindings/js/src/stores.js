@@ -81,12 +81,14 @@ export class MemoryStore {
     return [...found];
   }
 
-  quarantine(entity, id, reason) {
+  /** Moves the document to the quarantine only if it still holds `judged`; true when moved. */
+  quarantine(entity, id, judged, reason) {
     const value = this.read(entity, id);
-    if (value === undefined) return;
+    if (value === undefined || !Buffer.from(value).equals(Buffer.from(judged))) return false;
     this.#docs.delete(`${entity}\0${id}`);
     this.quarantined = this.quarantined ?? [];
     this.quarantined.push({ entity, id, reason, value });
+    return true;
   }
 }
 
@@ -219,23 +221,53 @@ export class FileStore {
     return found;
   }
 
-  /** Moves the document to `.quarantine/<entity>/<id>.<stamp>.json` with its reason beside it. */
-  quarantine(entity, id, reason) {
+  /** Moves the document to `.quarantine/<entity>/<id>.<stamp>.json` with its reason beside it,
+   *  only if it still holds `judged` (a writer's newer document stays); true when moved. */
+  quarantine(entity, id, judged, reason) {
     checkKey(entity, id);
+    const rel = `${entity}/${id}${SUFFIX}`;
     const from = path.join(this.root, entity, id + SUFFIX);
-    if (!fs.existsSync(from)) return;
+    let judgedIno;
+    try {
+      const fd = fs.openSync(from, 'r');
+      try {
+        const stat = fs.fstatSync(fd, { bigint: true });
+        if (!fs.readFileSync(fd).equals(Buffer.from(judged))) return false;
+        judgedIno = [stat.dev, stat.ino];
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      if (e.code === 'ENOENT') return false;
+      throw this.#io('cannot read', rel, e);
+    }
     const qdir = path.join(this.root, QUARANTINE, entity);
     const now = Date.now();
     const stamp = `${now}-${randomBytes(3).toString('hex')}`;
+    const moved = path.join(qdir, `${id}.${stamp}${SUFFIX}`);
     try {
       fs.mkdirSync(qdir, { recursive: true });
-      const note = JSON.stringify({ entity, id, reason, quarantinedAtMs: now, from: `${entity}/${id}${SUFFIX}` });
+      fs.renameSync(from, moved);
+      // A writer may have replaced the file between the comparison and the move: then link
+      // the writer's file back, unless an even newer one is there already.
+      const stat = fs.statSync(moved, { bigint: true });
+      if (stat.dev !== judgedIno[0] || stat.ino !== judgedIno[1]) {
+        try {
+          fs.linkSync(moved, from);
+          fs.unlinkSync(moved);
+          fsyncDir(path.dirname(from));
+        } catch (e) {
+          if (e.code !== 'EEXIST') throw e;
+        }
+        return false;
+      }
+      const note = JSON.stringify({ entity, id, reason, quarantinedAtMs: now, from: rel });
       fs.writeFileSync(path.join(qdir, `${id}.${stamp}.reason${SUFFIX}`), note, { flag: 'wx' });
-      fs.renameSync(from, path.join(qdir, `${id}.${stamp}${SUFFIX}`));
       fsyncDir(qdir);
       fsyncDir(path.dirname(from));
+      return true;
     } catch (e) {
-      throw this.#io('cannot move to the quarantine', `${entity}/${id}${SUFFIX}`, e);
+      throw this.#io('cannot move to the quarantine', rel, e);
     }
   }
 }

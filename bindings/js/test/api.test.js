@@ -2,8 +2,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { Persist, PersistError, MemoryStore } from '../src/index.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Persist, PersistError, MemoryStore, FileStore } from '../src/index.js';
 
 const signal = JSON.parse(JSON.parse(readFileSync(new URL('../../../tests/behaviour/cases.json', import.meta.url), 'utf8')).signal);
 
@@ -130,4 +132,15 @@ test('handles of one context share one init; clear makes the next call re-valida
   assert.deepEqual(second.waitForInit(true).findings.map((f) => f.id), ['BTCUSDT']);
   assert.equal(second.readSignalData(), null);
   assert.throws(() => p.clear('signals'), /no domain "signals": expected one of signal, schedule/);
+});
+
+test('a store quarantines only the bytes that were judged, never a newer write', () => {
+  for (const store of [new MemoryStore(), new FileStore(mkdtempSync(join(tmpdir(), 'persist-js-q-')))]) {
+    store.write('q/e', 'doc', Buffer.from('{oops'));
+    store.write('q/e', 'doc', Buffer.from('{"ok":true}'));
+    assert.equal(store.quarantine('q/e', 'doc', Buffer.from('{oops'), 'not valid JSON'), false);
+    assert.equal(Buffer.from(store.read('q/e', 'doc')).toString(), '{"ok":true}');
+    assert.equal(store.quarantine('q/e', 'doc', Buffer.from('{"ok":true}'), 'r'), true);
+    assert.equal(store.read('q/e', 'doc'), undefined);
+  }
 });

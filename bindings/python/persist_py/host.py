@@ -117,7 +117,9 @@ class Persist:
                 st.add_func("[method]bucket.remove", method(store.remove))
                 st.add_func("[method]bucket.list-ids", method(store.list_ids))
                 st.add_func("[method]bucket.entities", method(store.entities))
-                st.add_func("[method]bucket.quarantine", method(store.quarantine))
+                st.add_func(
+                    "[method]bucket.quarantine", method(lambda e, i, judged, r: store.quarantine(e, i, bytes(judged), r))
+                )
             with root.add_instance(f"backtest:persist/diagnostics@{VERSION}") as d:
                 d.add_func("warn", lambda ctx, message: self.warnings.append(message))
         self._instance = linker.instantiate(self._store, component)

@@ -83,10 +83,13 @@ class MemoryStore:
     def entities(self, prefix: str) -> List[str]:
         return sorted({e for (e, _) in self.docs if e.startswith(prefix)})
 
-    def quarantine(self, entity: str, id: str, reason: str) -> None:
-        value = self.docs.pop((entity, id), None)
-        if value is not None:
-            self.quarantined.append({"entity": entity, "id": id, "reason": reason, "value": value})
+    def quarantine(self, entity: str, id: str, judged: bytes, reason: str) -> bool:
+        """Moves the document only if it still holds `judged`; True when moved."""
+        if self.docs.get((entity, id)) != bytes(judged):
+            return False
+        value = self.docs.pop((entity, id))
+        self.quarantined.append({"entity": entity, "id": id, "reason": reason, "value": value})
+        return True
 
 
 def _fsync_dir(path: str) -> None:
@@ -205,24 +208,47 @@ class FileStore:
                 found.append(rel)
         return found
 
-    def quarantine(self, entity: str, id: str, reason: str) -> None:
+    def quarantine(self, entity: str, id: str, judged: bytes, reason: str) -> bool:
+        """Moves the document to the quarantine only if it still holds `judged` (a writer's newer
+        document stays); True when moved."""
         check_key(entity, id)
         source = self._path(entity, id)
-        if not os.path.exists(source):
-            return
+        rel = f"{entity}/{id}{SUFFIX}"
+        try:
+            with open(source, "rb") as f:
+                stat = os.fstat(f.fileno())
+                if f.read() != bytes(judged):
+                    return False
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            raise self._io("cannot read", rel, e)
         qdir = os.path.join(self.root, QUARANTINE, *entity.split("/"))
         now = int(time.time() * 1000)
         stamp = f"{now}-{secrets.token_hex(3)}"
+        moved = os.path.join(qdir, f"{id}.{stamp}{SUFFIX}")
         try:
             os.makedirs(qdir, exist_ok=True)
-            note = {"entity": entity, "id": id, "reason": reason, "quarantinedAtMs": now, "from": f"{entity}/{id}{SUFFIX}"}
+            os.rename(source, moved)
+            # A writer may have replaced the file between the comparison and the move: then
+            # link the writer's file back, unless an even newer one is there already.
+            now_there = os.stat(moved)
+            if (now_there.st_dev, now_there.st_ino) != (stat.st_dev, stat.st_ino):
+                try:
+                    os.link(moved, source)
+                    os.unlink(moved)
+                    _fsync_dir(os.path.dirname(source))
+                except FileExistsError:
+                    pass
+                return False
+            note = {"entity": entity, "id": id, "reason": reason, "quarantinedAtMs": now, "from": rel}
             with open(os.path.join(qdir, f"{id}.{stamp}.reason{SUFFIX}"), "x") as f:
                 f.write(json.dumps(note, separators=(",", ":")))
-            os.rename(source, os.path.join(qdir, f"{id}.{stamp}{SUFFIX}"))
             _fsync_dir(qdir)
             _fsync_dir(os.path.dirname(source))
+            return True
         except OSError as e:
-            raise self._io("cannot move to the quarantine", f"{entity}/{id}{SUFFIX}", e)
+            raise self._io("cannot move to the quarantine", rel, e)
 
 
 class SqliteStore:
@@ -286,17 +312,22 @@ class SqliteStore:
         rows = self._run(f"SELECT DISTINCT entity FROM {self.table} ORDER BY entity", ())
         return [r[0] for r in rows if r[0].startswith(prefix)]
 
-    def quarantine(self, entity: str, id: str, reason: str) -> None:
+    def quarantine(self, entity: str, id: str, judged: bytes, reason: str) -> bool:
+        """Moves the row only while it holds `judged`, in one transaction; True when moved."""
         check_key(entity, id)
         now = int(time.time() * 1000)
+        judged = bytes(judged)
         try:
             with self.db:
-                self.db.execute("BEGIN")
+                self.db.execute("BEGIN IMMEDIATE")
                 self.db.execute(
                     f"INSERT INTO {self.table}_quarantine (entity, id, value, reason, quarantined_at) "
-                    f"SELECT entity, id, value, ?, ? FROM {self.table} WHERE entity = ? AND id = ?",
-                    (reason, now, entity, id),
+                    f"SELECT entity, id, value, ?, ? FROM {self.table} WHERE entity = ? AND id = ? AND value = ?",
+                    (reason, now, entity, id, judged),
                 )
-                self.db.execute(f"DELETE FROM {self.table} WHERE entity = ? AND id = ?", (entity, id))
+                moved = self.db.execute(
+                    f"DELETE FROM {self.table} WHERE entity = ? AND id = ? AND value = ?", (entity, id, judged)
+                ).rowcount
+            return moved == 1
         except sqlite3.Error as e:
             raise StorageError("io", f"sqlite {self.table}: {e}")

@@ -183,3 +183,15 @@ def test_files_the_rust_cli_wrote_are_read_by_the_python_file_store(tmp_path):
     assert p.base("orders").read_value("7") == {"qty": 2}
     assert p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data()["id"] == "s1"
     assert p.check(True).findings == []
+
+
+@pytest.mark.parametrize("kind", ["memory", "file", "sqlite"])
+def test_a_store_quarantines_only_the_bytes_that_were_judged(kind, tmp_path):
+    store = {"memory": MemoryStore, "file": lambda: FileStore(str(tmp_path)),
+             "sqlite": lambda: SqliteStore(str(tmp_path / "q.db"))}[kind]()
+    store.write("q/e", "doc", b"{oops")
+    store.write("q/e", "doc", b'{"ok":true}')
+    assert store.quarantine("q/e", "doc", b"{oops", "not valid JSON") is False
+    assert store.read("q/e", "doc") == b'{"ok":true}'
+    assert store.quarantine("q/e", "doc", b'{"ok":true}', "r") is True
+    assert store.read("q/e", "doc") is None

@@ -136,9 +136,10 @@ impl HostBucket for HostState {
         b: Resource<BucketHandle>,
         entity: String,
         id: String,
+        judged: Vec<u8>,
         reason: String,
-    ) -> Result<(), StorageError> {
-        self.bucket(&b)?.quarantine(&entity, &id, &reason)
+    ) -> Result<bool, StorageError> {
+        self.bucket(&b)?.quarantine(&entity, &id, &judged, &reason)
     }
 
     fn drop(&mut self, b: Resource<BucketHandle>) -> wasmtime::Result<()> {

@@ -87,12 +87,18 @@ impl Backend for Checked {
         self.inner.entities(prefix)
     }
 
-    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+    fn quarantine(
+        &self,
+        entity: &str,
+        id: &str,
+        judged: &[u8],
+        reason: &str,
+    ) -> Result<bool, StorageError> {
         self.key(entity, id)?;
         let mut cut = reason.len().min(MAX_REASON_BYTES);
         while !reason.is_char_boundary(cut) {
             cut -= 1;
         }
-        self.inner.quarantine(entity, id, &reason[..cut])
+        self.inner.quarantine(entity, id, judged, &reason[..cut])
     }
 }

@@ -14,7 +14,7 @@
 
 use super::{Backend, StorageError};
 use cap_std::ambient_authority;
-use cap_std::fs::{Dir, OpenOptions};
+use cap_std::fs::{Dir, MetadataExt, OpenOptions};
 use persist_core::keys::{DOC_SUFFIX, MAX_ENTITY_DEPTH, QUARANTINE_DIR, TMP_PREFIX};
 use rand::Rng;
 use std::collections::HashSet;
@@ -312,16 +312,22 @@ impl Backend for FileStore {
         Ok(found)
     }
 
-    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+    fn quarantine(
+        &self,
+        entity: &str,
+        id: &str,
+        judged: &[u8],
+        reason: &str,
+    ) -> Result<bool, StorageError> {
         let Some(dir) = self.entity_dir(entity, false)? else {
-            return Ok(());
+            return Ok(false);
         };
         let name = doc_name(id);
-        match dir.metadata(&name) {
-            Ok(_) => {}
-            Err(e) if is_absent(&e) => return Ok(()),
-            Err(e) => return Err(self.io("cannot inspect", &format!("{entity}/{name}"), e)),
-        }
+        let at = format!("{entity}/{name}");
+        // Which file holds the judged bytes now; none when it changed or is gone.
+        let Some(judged_file) = self.file_holding(&dir, &name, judged, &at)? else {
+            return Ok(false);
+        };
         let qpath = format!("{QUARANTINE_DIR}/{entity}");
         self.root
             .create_dir_all(&qpath)
@@ -338,12 +344,34 @@ impl Backend for FileStore {
             now.as_millis(),
             rand::rng().random::<u32>() & 0xff_ffff
         );
+        let qname = format!("{id}.{stamp}{DOC_SUFFIX}");
+        dir.rename(&name, &qdir, &qname)
+            .map_err(|e| self.io("cannot move to the quarantine", &at, e))?;
+        // A writer may have replaced the file between the comparison and the move (writes
+        // are a rename onto the name, so a new document is a new file). Then the moved file
+        // is the writer's: link it back unless an even newer one is there already.
+        let moved = qdir
+            .metadata(&qname)
+            .map_err(|e| self.io("cannot inspect", &format!("{qpath}/{qname}"), e))?;
+        if (moved.dev(), moved.ino()) != judged_file {
+            return match qdir.hard_link(&qname, &dir, &name) {
+                Ok(()) => {
+                    qdir.remove_file(&qname)
+                        .map_err(|e| self.io("cannot remove", &format!("{qpath}/{qname}"), e))?;
+                    sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))?;
+                    Ok(false)
+                }
+                // Superseded by a newer write: that one is live, this one is kept here.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+                Err(e) => Err(self.io("cannot move back from the quarantine", &at, e)),
+            };
+        }
         let note = serde_json::json!({
             "entity": entity,
             "id": id,
             "reason": reason,
             "quarantinedAtMs": now.as_millis() as u64,
-            "from": format!("{entity}/{name}"),
+            "from": at,
         });
         let note_name = format!("{id}.{stamp}.reason{DOC_SUFFIX}");
         let write_note = || -> io::Result<()> {
@@ -353,16 +381,35 @@ impl Backend for FileStore {
             f.sync_all()
         };
         write_note().map_err(|e| self.io("cannot write", &format!("{qpath}/{note_name}"), e))?;
-        let qname = format!("{id}.{stamp}{DOC_SUFFIX}");
-        dir.rename(&name, &qdir, &qname).map_err(|e| {
-            self.io(
-                "cannot move to the quarantine",
-                &format!("{entity}/{name}"),
-                e,
-            )
-        })?;
         sync_dir(&qdir).map_err(|e| self.io("cannot fsync folder", &qpath, e))?;
-        sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))
+        sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))?;
+        Ok(true)
+    }
+}
+
+impl FileStore {
+    /// The device and inode of the document file `name` if it holds exactly `judged` now.
+    fn file_holding(
+        &self,
+        dir: &Dir,
+        name: &str,
+        judged: &[u8],
+        at: &str,
+    ) -> Result<Option<(u64, u64)>, StorageError> {
+        let mut file = match dir.open(name) {
+            Ok(f) => f,
+            Err(e) if is_absent(&e) => return Ok(None),
+            Err(e) => return Err(self.io("cannot open", at, e)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| self.io("cannot inspect", at, e))?;
+        let mut bytes = Vec::with_capacity(judged.len());
+        (&mut file)
+            .take(judged.len() as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.io("cannot read", at, e))?;
+        Ok((bytes == judged).then(|| (meta.dev(), meta.ino())))
     }
 }
 

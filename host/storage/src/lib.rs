@@ -69,8 +69,16 @@ pub trait Backend: Send + Sync {
     /// Every entity path that holds documents and starts with `prefix` (`""` for all).
     fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
     /// Moves the document out of the live store into the quarantine, with `reason` beside
-    /// it; never deletes. An absent document is not an error.
-    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError>;
+    /// it, only if it still holds `judged` (the bytes found invalid), atomically with respect
+    /// to writers: a document replaced since is left alone. True when moved; false when the
+    /// document changed or is gone. Never deletes.
+    fn quarantine(
+        &self,
+        entity: &str,
+        id: &str,
+        judged: &[u8],
+        reason: &str,
+    ) -> Result<bool, StorageError>;
 }
 
 /// Opens the store a URL names, with the host's checks in front of it.

@@ -97,14 +97,22 @@ impl Backend for MemoryStore {
             .collect())
     }
 
-    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+    fn quarantine(
+        &self,
+        entity: &str,
+        id: &str,
+        judged: &[u8],
+        reason: &str,
+    ) -> Result<bool, StorageError> {
         let mut state = self.state();
-        let Some(bytes) = state
-            .entities
-            .get_mut(entity)
-            .and_then(|docs| docs.remove(id))
-        else {
-            return Ok(());
+        let Some(docs) = state.entities.get_mut(entity) else {
+            return Ok(false);
+        };
+        if docs.get(id).map(Vec::as_slice) != Some(judged) {
+            return Ok(false);
+        }
+        let Some(bytes) = docs.remove(id) else {
+            return Ok(false);
         };
         if state
             .entities
@@ -119,6 +127,6 @@ impl Backend for MemoryStore {
             reason.to_string(),
             bytes,
         ));
-        Ok(())
+        Ok(true)
     }
 }

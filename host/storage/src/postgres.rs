@@ -1,7 +1,7 @@
 //! `postgres://`: one row per document in a table with primary key (entity, id), the bytes
 //! stored exactly, and `updated_at`. Write = `INSERT … ON CONFLICT DO UPDATE`,
 //! write-if-absent = `ON CONFLICT DO NOTHING` and the row count, quarantine = the row moved to
-//! `<table>_quarantine` with its reason in one transaction. A view `<table>_json` shows the
+//! `<table>_quarantine` with its reason in one statement, only while it holds the judged bytes. A view `<table>_json` shows the
 //! documents as jsonb for SQL queries. The tables are created when missing; the connection is
 //! opened on first use and again after any failure.
 
@@ -75,7 +75,9 @@ impl PostgresStore {
                 FROM {t};"
         ))?;
         Ok(Conn {
-            read: client.prepare(&format!("SELECT value FROM {t} WHERE entity = $1 AND id = $2"))?,
+            read: client.prepare(&format!(
+                "SELECT value FROM {t} WHERE entity = $1 AND id = $2"
+            ))?,
             write: client.prepare(&format!(
                 "INSERT INTO {t} (entity, id, value) VALUES ($1, $2, $3)
                  ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
@@ -84,14 +86,16 @@ impl PostgresStore {
                 "INSERT INTO {t} (entity, id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
             ))?,
             remove: client.prepare(&format!("DELETE FROM {t} WHERE entity = $1 AND id = $2"))?,
-            list_ids: client.prepare(&format!("SELECT id FROM {t} WHERE entity = $1 ORDER BY id"))?,
+            list_ids: client
+                .prepare(&format!("SELECT id FROM {t} WHERE entity = $1 ORDER BY id"))?,
             entities: client.prepare(&format!(
                 "SELECT DISTINCT entity FROM {t} WHERE starts_with(entity, $1) ORDER BY entity"
             ))?,
             quarantine: client.prepare(&format!(
-                "WITH moved AS (DELETE FROM {t} WHERE entity = $1 AND id = $2 RETURNING entity, id, value)
+                "WITH moved AS (DELETE FROM {t} WHERE entity = $1 AND id = $2 AND value = $3
+                                RETURNING entity, id, value)
                  INSERT INTO {t}_quarantine (entity, id, value, reason)
-                 SELECT entity, id, value, $3 FROM moved"
+                 SELECT entity, id, value, $4 FROM moved"
             ))?,
             client,
         })
@@ -194,11 +198,18 @@ impl Backend for PostgresStore {
         })
     }
 
-    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+    fn quarantine(
+        &self,
+        entity: &str,
+        id: &str,
+        judged: &[u8],
+        reason: &str,
+    ) -> Result<bool, StorageError> {
+        // The row moves only while it still holds the judged bytes, in one statement.
         self.with(|c| {
             c.client
-                .execute(&c.quarantine, &[&entity, &id, &reason])
-                .map(drop)
+                .execute(&c.quarantine, &[&entity, &id, &judged, &reason])
+                .map(|moved| moved == 1)
         })
     }
 }

@@ -219,7 +219,13 @@ impl Backend for RedisStore {
         Ok(entities.into_iter().collect())
     }
 
-    fn quarantine(&self, entity: &str, id: &str, reason: &str) -> Result<(), StorageError> {
+    fn quarantine(
+        &self,
+        entity: &str,
+        id: &str,
+        judged: &[u8],
+        reason: &str,
+    ) -> Result<bool, StorageError> {
         let key = self.key(entity, id);
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -229,18 +235,23 @@ impl Backend for RedisStore {
             self.url.prefix,
             Self::entity_part(entity)
         );
+        // Compare and move in one script: Redis runs it with no other command in between, so
+        // a writer's newer value is never moved.
+        let script = redis::Script::new(
+            "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+             redis.call('RENAME', KEYS[1], KEYS[2])
+             redis.call('SET', KEYS[3], ARGV[2])
+             return 1",
+        );
         self.with(|conn| {
-            // RENAME is atomic; a key that is gone already has nothing to move.
-            let renamed: redis::RedisResult<()> =
-                redis::cmd("RENAME").arg(&key).arg(&moved).query(conn);
-            match renamed {
-                Ok(()) => redis::cmd("SET")
-                    .arg(format!("{moved}:reason"))
-                    .arg(reason)
-                    .query::<()>(conn),
-                Err(e) if e.to_string().contains("no such key") => Ok(()),
-                Err(e) => Err(e),
-            }
+            script
+                .key(&key)
+                .key(&moved)
+                .key(format!("{moved}:reason"))
+                .arg(judged)
+                .arg(reason)
+                .invoke::<i64>(conn)
+                .map(|n| n == 1)
         })
     }
 }

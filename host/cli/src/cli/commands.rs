@@ -222,11 +222,6 @@ fn check(
         writeln!(out, "{text}")?;
     } else {
         let invalid = report.findings.len();
-        let verb = if dry_run {
-            "would be quarantined (dry run)"
-        } else {
-            "quarantined"
-        };
         writeln!(
             out,
             "{}: checked {} documents: {} valid, {invalid} invalid",
@@ -249,9 +244,11 @@ fn check(
             )?;
         }
         if invalid > 0 && !dry_run {
+            let moved = report.findings.iter().filter(|f| f.quarantined).count();
             writeln!(
                 out,
-                "invalid documents were {verb}; nothing was deleted (file stores keep them under .quarantine/)"
+                "{moved} moved to the quarantine, {} left in place; nothing was deleted (file stores keep quarantined documents under .quarantine/)",
+                invalid - moved
             )?;
         }
     }

@@ -6,6 +6,7 @@ mod cli;
 mod compatibility;
 mod durability;
 mod fixture;
+mod hardening;
 mod migrate;
 mod network_stores;
 mod run;

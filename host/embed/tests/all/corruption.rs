@@ -167,3 +167,75 @@ fn the_memory_store_quarantines_too() {
     assert_eq!(b.read("orders", "bad").unwrap(), None);
     assert_eq!(b.list_ids("orders").unwrap(), ["good"]);
 }
+
+/// A store where a writer replaces a document in the instant between `check` reading it and
+/// moving it: the writer's valid document must stay live.
+struct RacingWriter {
+    inner: std::sync::Arc<dyn persist_embed::Backend>,
+}
+
+impl persist_embed::Backend for RacingWriter {
+    fn url(&self) -> String {
+        self.inner.url()
+    }
+    fn read(&self, e: &str, id: &str) -> Result<Option<Vec<u8>>, persist_embed::StorageError> {
+        self.inner.read(e, id)
+    }
+    fn write(&self, e: &str, id: &str, v: &[u8]) -> Result<(), persist_embed::StorageError> {
+        self.inner.write(e, id, v)
+    }
+    fn write_if_absent(
+        &self,
+        e: &str,
+        id: &str,
+        v: &[u8],
+    ) -> Result<bool, persist_embed::StorageError> {
+        self.inner.write_if_absent(e, id, v)
+    }
+    fn remove(&self, e: &str, id: &str) -> Result<(), persist_embed::StorageError> {
+        self.inner.remove(e, id)
+    }
+    fn list_ids(&self, e: &str) -> Result<Vec<String>, persist_embed::StorageError> {
+        self.inner.list_ids(e)
+    }
+    fn entities(&self, prefix: &str) -> Result<Vec<String>, persist_embed::StorageError> {
+        self.inner.entities(prefix)
+    }
+    fn quarantine(
+        &self,
+        e: &str,
+        id: &str,
+        judged: &[u8],
+        reason: &str,
+    ) -> Result<bool, persist_embed::StorageError> {
+        self.inner.write(e, id, signal_row("new").as_bytes())?;
+        self.inner.quarantine(e, id, judged, reason)
+    }
+}
+
+#[test]
+fn check_never_moves_a_document_a_writer_replaced_after_it_was_judged() {
+    services::each_store_kind(|fresh, store| {
+        let name = fresh.name();
+        store.write(SIGNAL, "BTCUSDT", b"{oops").unwrap();
+        let mut p = open(std::sync::Arc::new(RacingWriter {
+            inner: store.clone(),
+        }));
+        let report = p.check(false).unwrap();
+        assert_eq!(report.findings.len(), 1, "{name}: {report:?}");
+        let finding = &report.findings[0];
+        assert!(!finding.quarantined, "{name}: {finding:?}");
+        assert!(
+            finding
+                .reason
+                .ends_with("it changed while being checked, so it was left in place (check again)"),
+            "{name}: {}",
+            finding.reason
+        );
+        assert_eq!(
+            store.read(SIGNAL, "BTCUSDT").unwrap().as_deref(),
+            Some(signal_row("new").as_bytes()),
+            "{name}: the writer's document left the live store"
+        );
+    });
+}

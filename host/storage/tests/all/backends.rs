@@ -107,7 +107,7 @@ fn the_host_refuses_hostile_keys_itself() {
                 b.write_if_absent("e", id, b"1").map(|_| ()),
                 b.read("e", id).map(|_| ()),
                 b.remove("e", id),
-                b.quarantine("e", id, "r"),
+                b.quarantine("e", id, b"1", "r").map(drop),
             ] {
                 assert!(
                     matches!(result, Err(StorageError::InvalidKey(_))),
@@ -200,13 +200,45 @@ fn documents_over_the_cap_are_refused() {
     );
 }
 
+/// A writer that replaced a document after it was judged keeps its document: quarantine moves
+/// only the bytes that were judged, on every store.
+#[test]
+fn quarantine_moves_only_the_judged_bytes_never_a_newer_write() {
+    services::each_store_kind(|fresh, b| {
+        let s = fresh.name();
+        b.write("q/e", "doc", b"{oops").unwrap();
+        // A writer replaces the bad document with a valid one after check read it.
+        b.write("q/e", "doc", b"{\"ok\":true}").unwrap();
+        assert!(
+            !b.quarantine("q/e", "doc", b"{oops", "not valid JSON")
+                .unwrap(),
+            "{s}: the newer document was moved"
+        );
+        assert_eq!(
+            b.read("q/e", "doc").unwrap().as_deref(),
+            Some(&b"{\"ok\":true}"[..]),
+            "{s}"
+        );
+        assert_eq!(b.list_ids("q/e").unwrap(), ["doc"], "{s}");
+        // The bytes that were judged move.
+        assert!(
+            b.quarantine("q/e", "doc", b"{\"ok\":true}", "r").unwrap(),
+            "{s}"
+        );
+        assert_eq!(b.read("q/e", "doc").unwrap(), None, "{s}");
+    });
+}
+
 #[test]
 fn quarantine_moves_never_deletes() {
     let dir = tempfile::tempdir().unwrap();
     let b = file_backend(dir.path());
     b.write("q/e", "bad", b"{oops").unwrap();
-    b.quarantine("q/e", "bad", "not valid JSON").unwrap();
-    b.quarantine("q/e", "bad", "again").unwrap(); // absent now: nothing to do
+    assert!(
+        b.quarantine("q/e", "bad", b"{oops", "not valid JSON")
+            .unwrap()
+    );
+    assert!(!b.quarantine("q/e", "bad", b"{oops", "again").unwrap()); // absent now: nothing to do
     assert_eq!(b.read("q/e", "bad").unwrap(), None);
     assert!(b.list_ids("q/e").unwrap().is_empty());
     assert!(
@@ -235,8 +267,11 @@ fn redis_and_postgres_quarantine_moves_the_document_aside_with_its_reason() {
     let redis = services::RedisPrefix::create();
     let b = open_url(&redis.url().parse().unwrap(), 1 << 20).unwrap();
     b.write("q/e", "bad", b"{oops").unwrap();
-    b.quarantine("q/e", "bad", "not valid JSON").unwrap();
-    b.quarantine("q/e", "bad", "again").unwrap();
+    assert!(
+        b.quarantine("q/e", "bad", b"{oops", "not valid JSON")
+            .unwrap()
+    );
+    assert!(!b.quarantine("q/e", "bad", b"{oops", "again").unwrap());
     assert_eq!(b.read("q/e", "bad").unwrap(), None);
     assert!(
         b.entities("").unwrap().is_empty(),
@@ -251,8 +286,11 @@ fn redis_and_postgres_quarantine_moves_the_document_aside_with_its_reason() {
     let b = open_url(&pg.url().parse().unwrap(), 1 << 20).unwrap();
     b.write("q/e", "bad", b"{oops").unwrap();
     b.write("q/e", "good", b"1").unwrap();
-    b.quarantine("q/e", "bad", "not valid JSON").unwrap();
-    b.quarantine("q/e", "bad", "again").unwrap();
+    assert!(
+        b.quarantine("q/e", "bad", b"{oops", "not valid JSON")
+            .unwrap()
+    );
+    assert!(!b.quarantine("q/e", "bad", b"{oops", "again").unwrap());
     assert_eq!(b.list_ids("q/e").unwrap(), ["good"]);
     let rows = pg.query(&format!(
         "SELECT entity, id, value, reason FROM {}_quarantine",

@@ -255,8 +255,8 @@ impl Backend for Counting {
     fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
         self.inner.entities(prefix)
     }
-    fn quarantine(&self, e: &str, id: &str, r: &str) -> Result<(), StorageError> {
-        self.inner.quarantine(e, id, r)
+    fn quarantine(&self, e: &str, id: &str, j: &[u8], r: &str) -> Result<bool, StorageError> {
+        self.inner.quarantine(e, id, j, r)
     }
 }
 
