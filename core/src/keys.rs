@@ -107,6 +107,23 @@ pub fn shown(name: &str) -> String {
     }
 }
 
+/// Text as a terminal may show it: control characters (ESC, BEL, a newline…) are written as
+/// escapes (`\n`, `\u{1b}`), so a name or a reason can never move the cursor, ring, or print
+/// a line of its own.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Checks one safe name (an id, or one segment of an entity path).
 pub fn check_name(name: &str) -> Result<(), KeyError> {
     if name.is_empty() {
@@ -254,6 +271,15 @@ pub fn escape_id(raw: &str) -> Result<String, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_text_has_no_control_characters() {
+        assert_eq!(
+            printable("a\u{1b}[2J\u{7}b\nfake\tline\r"),
+            "a\\u{1b}[2J\\u{7}b\\nfake\\tline\\r"
+        );
+        assert_eq!(printable("BTC/USDT é"), "BTC/USDT é");
+    }
 
     #[test]
     fn ordinary_names_are_kept_byte_for_byte() {

@@ -50,11 +50,25 @@ pub fn scan_entity(
                 });
                 continue;
             }
-            Err(e) => {
+            // The store is down: nothing more can be checked now.
+            Err(e @ StorageError::Unavailable(_)) => {
                 return Err(storage_failure(
                     format!("Failed to read entity {shown_entity}:{shown_id}"),
                     e,
                 ));
+            }
+            // One entry this store cannot read (a name it refuses, a file that is not a
+            // document, no permission) is a finding; the others are still checked.
+            Err(e) => {
+                report.checked += 1;
+                report.findings.push(Finding {
+                    bucket: bucket_name.to_string(),
+                    entity: shown_entity.clone(),
+                    id: shown_id,
+                    reason: format!("cannot be read: {}; left in place", describe(&e)),
+                    quarantined: false,
+                });
+                continue;
             }
         };
         report.checked += 1;

@@ -29,7 +29,7 @@ pub const MAX_WARNINGS: usize = 1000;
 
 impl crate::bindings::backtest::persist::diagnostics::Host for HostState {
     fn warn(&mut self, message: String) -> wasmtime::Result<()> {
-        tracing::warn!("{message}");
+        tracing::warn!("{}", persist_core::keys::printable(&message));
         if self.warnings.len() == MAX_WARNINGS {
             self.warnings.remove(0);
         }

@@ -5,6 +5,7 @@ use crate::bindings::exports::backtest::persist::base::GuestPersistBase;
 use crate::bindings::{self, CheckReport, PersistError};
 use crate::error::Error;
 use crate::host_storage::HostState;
+use persist_core::keys::printable;
 use std::collections::HashMap;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
@@ -90,12 +91,8 @@ impl Persist {
                     } else {
                         "left in place"
                     };
-                    tracing::warn!(
-                        "invalid document {}:{} {action}: {}",
-                        f.entity,
-                        f.id,
-                        f.reason
-                    );
+                    let what = format!("{}:{} {action}: {}", f.entity, f.id, f.reason);
+                    tracing::warn!("invalid document {}", printable(&what));
                 }
                 self.bases.insert(entity.to_string(), base);
                 Ok(base)

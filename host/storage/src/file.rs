@@ -14,7 +14,7 @@
 
 use super::{Backend, StorageError};
 use cap_std::ambient_authority;
-use cap_std::fs::{Dir, MetadataExt, OpenOptions};
+use cap_std::fs::{Dir, MetadataExt, OpenOptions, OpenOptionsExt};
 use persist_core::keys::{DOC_SUFFIX, MAX_ENTITY_DEPTH, QUARANTINE_DIR, TMP_PREFIX};
 use rand::Rng;
 use std::collections::HashSet;
@@ -190,10 +190,8 @@ impl Backend for FileStore {
             return Ok(None);
         };
         let name = doc_name(id);
-        let file = match dir.open(&name) {
-            Ok(f) => f,
-            Err(e) if is_absent(&e) => return Ok(None),
-            Err(e) => return Err(self.io("cannot open", &format!("{entity}/{name}"), e)),
+        let Some(file) = self.open_document(&dir, &name, &format!("{entity}/{name}"))? else {
+            return Ok(None);
         };
         let mut bytes = Vec::new();
         file.take(self.max_document_bytes.saturating_add(1))
@@ -388,6 +386,42 @@ impl Backend for FileStore {
 }
 
 impl FileStore {
+    /// Opens a document file for reading; None when absent. Only a regular file is a
+    /// document: anything else under a document's name (a FIFO, a device, a folder) is an
+    /// error, found without blocking on it.
+    fn open_document(
+        &self,
+        dir: &Dir,
+        name: &str,
+        at: &str,
+    ) -> Result<Option<cap_std::fs::File>, StorageError> {
+        let file = match dir.open_with(
+            name,
+            OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK),
+        ) {
+            Ok(f) => f,
+            Err(e) if is_absent(&e) => return Ok(None),
+            Err(e) => return Err(self.io("cannot open", at, e)),
+        };
+        let kind = file
+            .metadata()
+            .map_err(|e| self.io("cannot inspect", at, e))?
+            .file_type();
+        if !kind.is_file() {
+            return Err(StorageError::Io(format!(
+                "{at} is not a regular file, so not a document (a {}); leave it or remove it",
+                if kind.is_dir() {
+                    "folder"
+                } else if kind.is_symlink() {
+                    "symbolic link"
+                } else {
+                    "FIFO, socket or device"
+                }
+            )));
+        }
+        Ok(Some(file))
+    }
+
     /// The device and inode of the document file `name` if it holds exactly `judged` now.
     fn file_holding(
         &self,
@@ -396,10 +430,8 @@ impl FileStore {
         judged: &[u8],
         at: &str,
     ) -> Result<Option<(u64, u64)>, StorageError> {
-        let mut file = match dir.open(name) {
-            Ok(f) => f,
-            Err(e) if is_absent(&e) => return Ok(None),
-            Err(e) => return Err(self.io("cannot open", at, e)),
+        let Some(mut file) = self.open_document(dir, name, at)? else {
+            return Ok(None);
         };
         let meta = file
             .metadata()
@@ -413,11 +445,14 @@ impl FileStore {
     }
 }
 
-/// The id of a document file: a regular file named `<id>.json`, not hidden (temp files are).
+/// The id of an entry named `<id>.json` that is not hidden (temp files are) and not a folder
+/// (a folder is an entity). Whatever else it is gets listed, so that it is read like every
+/// document: a symbolic link to a document inside the store reads as that document, and a
+/// FIFO, socket or device is reported as not a document instead of being skipped.
 fn doc_id(entry: &cap_std::fs::DirEntry) -> Option<String> {
     let name = entry.file_name();
     let name = name.to_str()?;
-    if name.starts_with('.') || !entry.file_type().ok()?.is_file() {
+    if name.starts_with('.') || entry.file_type().ok()?.is_dir() {
         return None;
     }
     name.strip_suffix(DOC_SUFFIX)

@@ -3,6 +3,7 @@
 use super::exit::{FOUND_INVALID, NOT_FOUND, OK};
 use super::{Cli, Command};
 use crate::cli::error::CliError;
+use persist_core::keys::printable;
 use persist_embed::bindings::CheckReport;
 use persist_embed::error::Error;
 use persist_embed::runtime::Runtime;
@@ -61,7 +62,7 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
         }
         Command::Ls { entity } => {
             for id in persist.base(entity).keys()? {
-                writeln!(out, "{id}")?;
+                writeln!(out, "{}", printable(&id))?;
             }
         }
         Command::Rm { entity, id } => persist.base(entity).remove_value(id)?,
@@ -173,7 +174,8 @@ fn migrate(
                 report.invalid.len()
             )?;
             for (entity, id, what) in &report.differences {
-                writeln!(out, "  {entity}:{id}: {what}")?;
+                let line = format!("{entity}:{id}: {what}");
+                writeln!(out, "  {}", printable(&line))?;
             }
         } else {
             writeln!(
@@ -185,7 +187,8 @@ fn migrate(
             )?;
         }
         for (entity, id, reason) in &report.invalid {
-            writeln!(out, "  invalid, not copied: {entity}:{id}: {reason}")?;
+            let line = format!("{entity}:{id}: {reason}");
+            writeln!(out, "  invalid, not copied: {}", printable(&line))?;
         }
     }
     Ok(
@@ -237,11 +240,8 @@ fn check(
             } else {
                 "NOT quarantined"
             };
-            writeln!(
-                out,
-                "  {state}: {}:{} ({}): {}",
-                f.entity, f.id, f.bucket, f.reason
-            )?;
+            let line = format!("{}:{} ({}): {}", f.entity, f.id, f.bucket, f.reason);
+            writeln!(out, "  {state}: {}", printable(&line))?;
         }
         if invalid > 0 && !dry_run {
             let moved = report.findings.iter().filter(|f| f.quarantined).count();

@@ -5,6 +5,7 @@ use crate::cli::error::CliError;
 use clap::{Args, Subcommand};
 use persist_core::context::{self, Field};
 use persist_core::domain::Domain;
+use persist_core::keys::printable;
 use persist_embed::error::Error;
 use persist_embed::session::Persist;
 use std::io::Write;
@@ -203,7 +204,7 @@ fn run_op(
             ))
         })?;
         for id in p.ids_in(domain.name(), &entity)? {
-            writeln!(out, "{id}")?;
+            writeln!(out, "{}", printable(&id))?;
         }
         return Ok(());
     }

@@ -277,7 +277,8 @@ pub fn main() -> ExitCode {
     match commands::run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("persist: error: {e} ({})", exit::hint(&e));
+            let message = persist_core::keys::printable(&e.to_string());
+            eprintln!("persist: error: {message} ({})", exit::hint(&e));
             ExitCode::from(exit::code(&e))
         }
     }

@@ -56,3 +56,126 @@ fn a_lower_document_cap_never_quarantines_a_valid_document() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains(r#""id":"s1""#));
 }
+
+/// Entries a backtest-kit `./dump` can hold that this store cannot read as documents (a name
+/// over 200 bytes, a backslash, a newline, a FIFO): each is a finding of `check` and of init,
+/// left in place; every other document of the entity still reads, and `check` goes on.
+#[test]
+fn one_unreadable_entry_never_blocks_the_rest_of_its_entity_or_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    let entity = s.join("data/signal/BTCUSDT_s_binance");
+    std::fs::create_dir_all(&entity).unwrap();
+    std::fs::write(entity.join("BTCUSDT.json"), signal_row("s1")).unwrap();
+    let long = "x".repeat(240);
+    for name in [long.as_str(), "a\\b", "new\nline"] {
+        std::fs::write(entity.join(format!("{name}.json")), signal_row("other")).unwrap();
+    }
+    let fifo = entity.join("pipe.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::fs::create_dir_all(s.join("orders")).unwrap();
+    std::fs::write(s.join("orders/1.json"), "{}").unwrap();
+    let before = files_under(s);
+
+    let o = run(persist(s).args(["signal", "read"]).args(SIGNAL));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#""id":"s1""#), "{}", stdout(&o));
+    let o = run(persist(s).args(["put", "orders", "2", "{}"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let o = run(persist(s).arg("check"));
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("checked 7 documents: 3 valid, 4 invalid"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "NOT quarantined: data/signal/BTCUSDT_s_binance:pipe (signal): cannot be read:"
+        ) && out.contains("is not a regular file, so not a document (a FIFO, socket or device)"),
+        "{out}"
+    );
+    assert_eq!(out.matches("cannot be read:").count(), 4, "{out}");
+    assert!(
+        out.contains("0 moved to the quarantine, 4 left in place"),
+        "{out}"
+    );
+    let mut after = files_under(s);
+    after.retain(|f| f != "orders/2.json");
+    assert_eq!(after, before, "an entry was moved");
+}
+
+/// A FIFO under a document's name is never opened for a blocking read: `get` and `has` fail at
+/// once naming it.
+#[test]
+fn a_fifo_named_like_a_document_never_hangs_a_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    std::fs::create_dir_all(s.join("orders")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(s.join("orders/x.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for command in ["get", "has"] {
+        let mut child = persist(s)
+            .args([command, "orders", "x"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                panic!("`persist {command} orders x` on a FIFO hangs");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(5), "{command}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("orders/x.json is not a regular file, so not a document"),
+            "{command}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// Names and reasons reach the terminal with their control characters escaped: an id holding
+/// ESC, BEL or a newline can neither drive the terminal nor print a line of its own.
+#[test]
+fn control_characters_in_ids_are_escaped_in_every_human_readable_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    let evil = "evil\u{1b}[2J\u{7}\n  quarantined: orders:fake (base): forged";
+    std::fs::create_dir_all(s.join("orders")).unwrap();
+    std::fs::write(s.join(format!("orders/{evil}.json")), "{oops").unwrap();
+    let escaped = r"evil\u{1b}[2J\u{7}\n  quarantined: orders:fake (base): forged";
+
+    let o = run(persist(s).args(["ls", "orders"]));
+    assert_eq!(stdout(&o), format!("{escaped}\n"));
+    let o = run(persist(s).args(["get", "orders", evil]));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 2, "a warning and the error: {err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err}");
+
+    let o = run(persist(s).args(["check", "--dry-run"]));
+    let out = stdout(&o);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+    assert_eq!(
+        out.lines().count(),
+        2,
+        "one summary line, one finding: {out}"
+    );
+    assert!(
+        out.contains(&format!("would quarantine: orders:{escaped} (base)")),
+        "{out}"
+    );
+}
