@@ -23,8 +23,21 @@ impl ConfigFile {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::Setup(format!("cannot read config file {}: {e}", path.display()))
         })?;
-        toml::from_str(&text)
-            .map_err(|e| Error::Setup(format!("config file {}: {e}", path.display())))
+        // The parser's own text quotes the offending line, which may hold a password: say
+        // where and what, on one line, never the line itself.
+        toml::from_str(&text).map_err(|e| {
+            let at = match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!(" at line {line}, column {column}")
+                }
+                None => String::new(),
+            };
+            let what = e.message().lines().next().unwrap_or_default().to_string();
+            Error::Setup(format!("config file {}{at}: {what}", path.display()))
+        })
     }
 }
 

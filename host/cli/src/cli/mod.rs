@@ -8,6 +8,7 @@ pub mod error;
 pub mod exit;
 
 use domains::DomainOp;
+use error::CliError;
 use persist_core::domain::Domain;
 
 use clap::{Parser, Subcommand};
@@ -276,6 +277,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match commands::run(&cli) {
         Ok(code) => ExitCode::from(code),
+        // The reader of our output went away (`persist ls … | head`): a quiet exit, as every
+        // Unix tool does. Whatever was being done is done; only printing stopped.
+        Err(CliError::Terminal(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::from(exit::OK)
+        }
         Err(e) => {
             let message = persist_core::keys::printable(&e.to_string());
             eprintln!("persist: error: {message} ({})", exit::hint(&e));

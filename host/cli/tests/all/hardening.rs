@@ -179,3 +179,48 @@ fn control_characters_in_ids_are_escaped_in_every_human_readable_output() {
         "{out}"
     );
 }
+
+/// A config file that does not parse is reported on one line, with where and what, and never
+/// with its text, which may hold a password.
+#[test]
+fn a_malformed_config_file_never_prints_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("persist.toml");
+    std::fs::write(
+        &config,
+        "# stores\nstore = \"postgres://trader:hunter2@db.example/persist\n[routes]\n",
+    )
+    .unwrap();
+    let o = run(crate::persist_bin()
+        .arg("--config")
+        .arg(&config)
+        .args(["ls", "orders"]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains("hunter2"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("persist.toml at line 2, column"), "{err}");
+}
+
+/// A reader that stops early (`persist ls … | head -3`) ends the listing quietly.
+#[test]
+fn a_closed_stdout_is_a_quiet_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    std::fs::create_dir_all(s.join("orders")).unwrap();
+    for i in 0..20_000 {
+        std::fs::write(s.join(format!("orders/{i}.json")), "{}").unwrap();
+    }
+    let mut child = persist(s)
+        .args(["ls", "orders"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}
