@@ -41,14 +41,20 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
         return Ok(OK);
     }
     if let Some((domain, op)) = cli.command.domain() {
-        super::domains::run(&mut persist, domain, op, read_stdin, &mut out)?;
+        super::domains::run(
+            &mut persist,
+            domain,
+            op,
+            || read_stdin(cli.max_document_bytes),
+            &mut out,
+        )?;
         return Ok(OK);
     }
     match &cli.command {
         Command::Put { entity, id, json } => {
             let text = match json {
                 Some(text) => text.clone(),
-                None => read_stdin()?,
+                None => read_stdin(cli.max_document_bytes)?,
             };
             persist.base(entity).write_value(id, &text)?;
         }
@@ -200,16 +206,37 @@ fn migrate(
     )
 }
 
-/// The document of a write given on stdin.
-fn read_stdin() -> Result<String, CliError> {
-    let mut text = String::new();
+/// The document of a write given on stdin, read only up to `cap` bytes (the store's
+/// `--max-document-bytes`): a larger one is refused before it reaches the guest.
+fn read_stdin(cap: u64) -> Result<String, CliError> {
+    let mut bytes = Vec::new();
     std::io::stdin()
-        .read_to_string(&mut text)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
         .map_err(|e| Error::InvalidInput {
             path: "value".into(),
             reason: format!("cannot read the document from stdin: {e}"),
         })?;
-    Ok(text)
+    if bytes.len() as u64 > cap {
+        return Err(Error::InvalidInput {
+            path: "value".into(),
+            reason: format!(
+                "the document on stdin is larger than the cap of {cap} bytes \
+                 (--max-document-bytes); nothing was read past it"
+            ),
+        }
+        .into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::InvalidInput {
+            path: "value".into(),
+            reason: format!(
+                "the document on stdin is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        }
+        .into()
+    })
 }
 
 fn check(

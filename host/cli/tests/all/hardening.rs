@@ -3,6 +3,21 @@
 
 use crate::persist;
 use persist_test_support::*;
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The child's output, or a failure naming `what` when it runs for more than 20 s.
+fn within_20_s(mut child: Child, what: &str) -> Output {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("{what} hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
 
 const SIGNAL: [&str; 6] = [
     "--symbol",
@@ -123,21 +138,13 @@ fn a_fifo_named_like_a_document_never_hangs_a_read() {
         .unwrap();
     assert!(made.success());
     for command in ["get", "has"] {
-        let mut child = persist(s)
+        let child = persist(s)
             .args([command, "orders", "x"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let started = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > std::time::Duration::from_secs(20) {
-                child.kill().unwrap();
-                panic!("`persist {command} orders x` on a FIFO hangs");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let o = child.wait_with_output().unwrap();
+        let o = within_20_s(child, &format!("`persist {command} orders x` on a FIFO"));
         assert_eq!(o.status.code(), Some(5), "{command}: {}", stderr(&o));
         assert!(
             stderr(&o).contains("orders/x.json is not a regular file, so not a document"),
@@ -223,4 +230,69 @@ fn a_closed_stdout_is_a_quiet_exit() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
+}
+
+/// A document on stdin is read only up to the store's cap: an endless or huge one is refused
+/// with the size error before it reaches the guest, and nothing is written.
+#[test]
+fn stdin_is_read_only_up_to_the_document_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    for args in [
+        vec!["put", "orders", "x"],
+        vec![
+            "signal",
+            "write",
+            "--symbol",
+            "BTCUSDT",
+            "--strategy",
+            "s",
+            "--exchange",
+            "binance",
+        ],
+    ] {
+        let child = persist(s)
+            .args(["--max-document-bytes", "100000"])
+            .args(&args)
+            .stdin(std::fs::File::open("/dev/zero").unwrap())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let o = within_20_s(
+            child,
+            &format!("`persist {}` from /dev/zero", args.join(" ")),
+        );
+        assert_eq!(o.status.code(), Some(4), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("the document on stdin is larger than the cap of 100000 bytes"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert!(files_under(s).is_empty(), "{:?}", files_under(s));
+}
+
+/// An endless candle file is refused once it passes the size limit, not read until memory
+/// runs out.
+#[test]
+fn an_endless_candle_file_is_refused_at_the_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = persist(&dir.path().join("store"))
+        .arg("run")
+        .arg(persist_plugins::MA_CROSSOVER)
+        .args(["--candles", "/dev/zero"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let o = within_20_s(child, "`persist run --candles /dev/zero`");
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/dev/zero: the candle file is larger than 256 MiB"),
+        "{}",
+        stderr(&o)
+    );
+    let written = files_under(&dir.path().join("store"));
+    assert!(written.is_empty(), "{written:?}");
 }

@@ -8,13 +8,38 @@ use std::path::Path;
 
 const FIELDS: [&str; 6] = ["timestamp", "open", "high", "low", "close", "volume"];
 
-/// Reads and checks every candle of `path`, oldest first.
+/// The largest candle file read, in bytes: ten years of one-minute candles fit well within.
+pub const MAX_CANDLE_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads and checks every candle of `path`, oldest first. Reading stops at
+/// [`MAX_CANDLE_FILE_BYTES`], so an endless input (`/dev/zero`) is refused, not swallowed.
 pub fn read(path: &Path) -> Result<Vec<Candle>, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidInput {
-        path: path.display().to_string(),
-        reason: format!("cannot read the candle file: {e}"),
+    let shown = path.display().to_string();
+    let refuse = |reason: String| Error::InvalidInput {
+        path: shown.clone(),
+        reason,
+    };
+    let file = std::fs::File::open(path)
+        .map_err(|e| refuse(format!("cannot read the candle file: {e}")))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_CANDLE_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| refuse(format!("cannot read the candle file: {e}")))?;
+    if bytes.len() as u64 > MAX_CANDLE_FILE_BYTES {
+        return Err(refuse(format!(
+            "the candle file is larger than {} MiB; split it and run each part in turn",
+            MAX_CANDLE_FILE_BYTES >> 20
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        refuse(format!(
+            "the candle file is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
     })?;
-    parse(&path.display().to_string(), &text)
+    parse(&shown, &text)
 }
 
 /// Parses candles from `text`; `source` names the file in errors.
