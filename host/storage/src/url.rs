@@ -71,6 +71,23 @@ fn plain_identifier(name: &str) -> bool {
         && name.len() <= 50
 }
 
+/// A Redis key prefix: a name without `:`, so that one prefix's namespace never holds
+/// another's (with `a:sub` allowed, `a` would list `a:sub`'s documents as its own).
+fn redis_prefix(prefix: String) -> Result<String, String> {
+    if prefix.is_empty() {
+        return Err(
+            "prefix= is empty: name a prefix, or leave prefix= out for backtest-kit".into(),
+        );
+    }
+    if prefix.contains(':') || prefix.chars().any(char::is_control) {
+        return Err(format!(
+            "prefix={prefix:?} may not contain ':' or control characters (its keys would \
+             overlap another prefix's); use '-' or '_' instead"
+        ));
+    }
+    Ok(prefix)
+}
+
 fn split_query(s: &str) -> Result<(url::Url, Vec<(String, String)>), String> {
     let mut u = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
     let params: Vec<(String, String)> = u.query_pairs().into_owned().collect();
@@ -117,7 +134,7 @@ impl FromStr for StoreUrl {
             };
             for (k, v) in params {
                 match k.as_str() {
-                    "prefix" if !v.is_empty() => url.prefix = v,
+                    "prefix" => url.prefix = redis_prefix(v).map_err(|w| bad(&w))?,
                     "ttl" => {
                         url.ttl =
                             Some(v.parse::<u64>().ok().filter(|&t| t > 0).ok_or_else(|| {
@@ -183,6 +200,19 @@ impl fmt::Display for StoreUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redis_prefix_is_a_namespace_of_its_own() {
+        for (url, says) in [
+            ("redis://127.0.0.1:6379?prefix=a:sub", "may not contain ':'"),
+            ("redis://127.0.0.1:6379?prefix=", "prefix= is empty"),
+        ] {
+            let e = url.parse::<StoreUrl>().unwrap_err().to_string();
+            assert!(e.contains(says), "{url}: {e}");
+        }
+        let ok: StoreUrl = "redis://127.0.0.1:6379?prefix=live-btc_1".parse().unwrap();
+        assert_eq!(ok.to_string(), "redis://127.0.0.1:6379?prefix=live-btc_1");
+    }
 
     #[test]
     fn parses_the_supported_schemes_and_names_what_is_wrong() {
