@@ -1,7 +1,7 @@
 //! The host's own defence: every call is checked before any backend sees it, so a buggy or
 //! hostile guest cannot address anything outside the store or store oversized documents.
 
-use super::{Backend, StorageError};
+use super::{Backend, Quarantined, StorageError};
 use persist_core::keys::{check_entity, check_name, shown};
 
 /// Longest quarantine reason kept, in bytes; longer ones are cut.
@@ -100,5 +100,22 @@ impl Backend for Checked {
             cut -= 1;
         }
         self.inner.quarantine(entity, id, judged, &reason[..cut])
+    }
+
+    fn quarantine_list(&self) -> Result<Vec<Quarantined>, StorageError> {
+        self.inner.quarantine_list()
+    }
+
+    fn quarantine_read(&self, q: &Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.quarantine_read(q)
+    }
+
+    fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError> {
+        self.key(&q.entity, &q.id)?;
+        self.inner.quarantine_restore(q, replace)
+    }
+
+    fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
+        self.inner.quarantine_purge(q)
     }
 }

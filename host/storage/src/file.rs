@@ -12,7 +12,7 @@
 //! - Quarantine: the document is renamed to `<root>/.quarantine/<entity>/<id>.<stamp>.json`
 //!   with `<id>.<stamp>.reason.json` beside it.
 
-use super::{Backend, StorageError};
+use super::{Backend, Quarantined, StorageError};
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, MetadataExt, OpenOptions, OpenOptionsExt};
 use persist_core::keys::{DOC_SUFFIX, MAX_ENTITY_DEPTH, QUARANTINE_DIR, TMP_PREFIX};
@@ -382,6 +382,115 @@ impl Backend for FileStore {
         sync_dir(&qdir).map_err(|e| self.io("cannot fsync folder", &qpath, e))?;
         sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))?;
         Ok(true)
+    }
+
+    fn quarantine_list(&self) -> Result<Vec<Quarantined>, StorageError> {
+        let mut found = Vec::new();
+        let mut pending = vec![String::new()];
+        while let Some(rel) = pending.pop() {
+            let path = if rel.is_empty() {
+                QUARANTINE_DIR.to_string()
+            } else {
+                format!("{QUARANTINE_DIR}/{rel}")
+            };
+            let dir = match self.root.open_dir(&path) {
+                Ok(d) => d,
+                Err(e) if is_absent(&e) => continue,
+                Err(e) => return Err(self.io("cannot open folder", &path, e)),
+            };
+            let entries = dir
+                .entries()
+                .map_err(|e| self.io("cannot list", &path, e))?;
+            for entry in entries.flatten() {
+                let Ok(name) = entry.file_name().into_string() else {
+                    continue;
+                };
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if is_dir {
+                    pending.push(if rel.is_empty() {
+                        name
+                    } else {
+                        format!("{rel}/{name}")
+                    });
+                    continue;
+                }
+                // `<id>.<ms>-<hex>.json` beside its `<id>.<ms>-<hex>.reason.json`.
+                let Some(stem) = name.strip_suffix(DOC_SUFFIX) else {
+                    continue;
+                };
+                if stem.ends_with(".reason") || rel.is_empty() {
+                    continue;
+                }
+                let Some((id, stamp)) = stem.rsplit_once('.') else {
+                    continue;
+                };
+                let at_ms = stamp
+                    .split('-')
+                    .next()
+                    .and_then(|ms| ms.parse().ok())
+                    .unwrap_or(0);
+                let note = dir
+                    .read(format!("{id}.{stamp}.reason{DOC_SUFFIX}"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+                let reason = note
+                    .as_ref()
+                    .and_then(|n| n["reason"].as_str())
+                    .unwrap_or("(no reason recorded)")
+                    .to_string();
+                let size = entry.metadata().map_or(0, |m| m.len());
+                found.push(Quarantined {
+                    entity: rel.clone(),
+                    id: id.to_string(),
+                    at_ms,
+                    reason,
+                    size,
+                    key: format!("{rel}/{name}"),
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    fn quarantine_read(&self, q: &Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
+        let path = format!("{QUARANTINE_DIR}/{}", q.key);
+        match self.root.read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if is_absent(&e) => Ok(None),
+            Err(e) => Err(self.io("cannot read", &path, e)),
+        }
+    }
+
+    fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError> {
+        let Some(bytes) = self.quarantine_read(q)? else {
+            return Ok(false);
+        };
+        if replace {
+            self.write(&q.entity, &q.id, &bytes)?;
+        } else if !self.write_if_absent(&q.entity, &q.id, &bytes)? {
+            return Ok(false);
+        }
+        self.quarantine_purge(q)?;
+        Ok(true)
+    }
+
+    fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
+        let path = format!("{QUARANTINE_DIR}/{}", q.key);
+        let note = path
+            .strip_suffix(DOC_SUFFIX)
+            .map(|stem| format!("{stem}.reason{DOC_SUFFIX}"));
+        for file in std::iter::once(path.clone()).chain(note) {
+            match self.root.remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if is_absent(&e) => {}
+                Err(e) => return Err(self.io("cannot remove", &file, e)),
+            }
+        }
+        let folder = format!("{QUARANTINE_DIR}/{}", q.entity);
+        if let Ok(dir) = self.root.open_dir(&folder) {
+            sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", &folder, e))?;
+        }
+        Ok(())
     }
 }
 

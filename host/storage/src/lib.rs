@@ -79,6 +79,40 @@ pub trait Backend: Send + Sync {
         judged: &[u8],
         reason: &str,
     ) -> Result<bool, StorageError>;
+    /// Every document in the quarantine, in no particular order.
+    fn quarantine_list(&self) -> Result<Vec<Quarantined>, StorageError>;
+    /// The bytes of a quarantined document as they were moved; `None` when it is gone.
+    fn quarantine_read(&self, q: &Quarantined) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Puts a quarantined document back under its entity and id and takes it out of the
+    /// quarantine. Unless `replace`, only when no live document has that id: `false` then,
+    /// and nothing changes. `false` too when it is no longer in the quarantine.
+    fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError>;
+    /// Deletes a quarantined document and its reason for good.
+    fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError>;
+}
+
+/// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A document in a store's quarantine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    /// The entity path it was moved from, as stored (escaped).
+    pub entity: String,
+    /// Its id, as stored (escaped).
+    pub id: String,
+    /// When it was moved, in milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// Why it was moved.
+    pub reason: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Where the store keeps it: a path under `.quarantine/`, a Redis key, a row.
+    pub key: String,
 }
 
 /// Opens the store a URL names, with the host's checks in front of it.

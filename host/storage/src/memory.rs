@@ -1,7 +1,7 @@
 //! `memory:`: documents in a map of this process. Same behaviour as the file store, no
 //! durability: everything is gone when the process exits.
 
-use super::{Backend, StorageError};
+use super::{Backend, Quarantined, StorageError, now_ms};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -15,8 +15,21 @@ pub struct MemoryStore {
 struct State {
     /// entity path → id → document.
     entities: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
-    /// Quarantined documents: (entity, id, reason, bytes), oldest first.
-    quarantine: Vec<(String, String, String, Vec<u8>)>,
+    /// Quarantined documents, oldest first.
+    quarantine: Vec<Entry>,
+    /// The key of the next quarantined document.
+    next_key: u64,
+}
+
+/// A quarantined document.
+#[derive(Clone)]
+struct Entry {
+    entity: String,
+    id: String,
+    reason: String,
+    bytes: Vec<u8>,
+    at_ms: u64,
+    key: u64,
 }
 
 impl MemoryStore {
@@ -28,9 +41,13 @@ impl MemoryStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Quarantined documents as (entity, id, reason, bytes), for inspection.
+    /// Quarantined documents as (entity, id, reason, bytes), oldest first, for inspection.
     pub fn quarantined(&self) -> Vec<(String, String, String, Vec<u8>)> {
-        self.state().quarantine.clone()
+        self.state()
+            .quarantine
+            .iter()
+            .map(|e| (e.entity.clone(), e.id.clone(), e.reason.clone(), e.bytes.clone()))
+            .collect()
     }
 }
 
@@ -121,12 +138,67 @@ impl Backend for MemoryStore {
         {
             state.entities.remove(entity);
         }
-        state.quarantine.push((
-            entity.to_string(),
-            id.to_string(),
-            reason.to_string(),
+        let key = state.next_key;
+        state.next_key += 1;
+        state.quarantine.push(Entry {
+            entity: entity.to_string(),
+            id: id.to_string(),
+            reason: reason.to_string(),
             bytes,
-        ));
+            at_ms: now_ms(),
+            key,
+        });
         Ok(true)
+    }
+
+    fn quarantine_list(&self) -> Result<Vec<Quarantined>, StorageError> {
+        Ok(self
+            .state()
+            .quarantine
+            .iter()
+            .map(|e| Quarantined {
+                entity: e.entity.clone(),
+                id: e.id.clone(),
+                at_ms: e.at_ms,
+                reason: e.reason.clone(),
+                size: e.bytes.len() as u64,
+                key: e.key.to_string(),
+            })
+            .collect())
+    }
+
+    fn quarantine_read(&self, q: &Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self
+            .state()
+            .quarantine
+            .iter()
+            .find(|e| e.key.to_string() == q.key)
+            .map(|e| e.bytes.clone()))
+    }
+
+    fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError> {
+        let mut state = self.state();
+        let Some(at) = state.quarantine.iter().position(|e| e.key.to_string() == q.key) else {
+            return Ok(false);
+        };
+        let live = state
+            .entities
+            .get(&q.entity)
+            .is_some_and(|docs| docs.contains_key(&q.id));
+        if live && !replace {
+            return Ok(false);
+        }
+        let entry = state.quarantine.remove(at);
+        state
+            .entities
+            .entry(entry.entity)
+            .or_default()
+            .insert(entry.id, entry.bytes);
+        Ok(true)
+    }
+
+    fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
+        self.state().quarantine.retain(|e| e.key.to_string() != q.key);
+        Ok(())
     }
 }

@@ -6,7 +6,7 @@
 //! opened on first use and again after any failure.
 
 use super::url::{PostgresUrl, redacted};
-use super::{Backend, StorageError};
+use super::{Backend, Quarantined, StorageError};
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -109,7 +109,12 @@ impl PostgresStore {
     ) -> Result<T, StorageError> {
         let mut slot = self.lock();
         if slot.is_none() {
-            *slot = Some(self.connect().map_err(|e| self.error(&e, true))?);
+            // Only a failure to reach the server is worth retrying; an answer of the server
+            // (authentication, permission, syntax) stays the same until someone changes it.
+            *slot = Some(
+                self.connect()
+                    .map_err(|e| self.error(&e, e.as_db_error().is_none()))?,
+            );
         }
         let conn = slot
             .as_mut()
@@ -210,6 +215,83 @@ impl Backend for PostgresStore {
             c.client
                 .execute(&c.quarantine, &[&entity, &id, &judged, &reason])
                 .map(|moved| moved == 1)
+        })
+    }
+
+    fn quarantine_list(&self) -> Result<Vec<Quarantined>, StorageError> {
+        let t = &self.url.table;
+        self.with(|c| {
+            let rows = c.client.query(
+                &format!(
+                    "SELECT entity, id, length(value)::bigint, reason,
+                            (extract(epoch FROM quarantined_at) * 1000)::bigint, ctid::text
+                     FROM {t}_quarantine"
+                ),
+                &[],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| Quarantined {
+                    entity: r.get(0),
+                    id: r.get(1),
+                    size: r.get::<_, i64>(2).max(0) as u64,
+                    reason: r.get(3),
+                    at_ms: r.get::<_, i64>(4).max(0) as u64,
+                    key: r.get(5),
+                })
+                .collect())
+        })
+    }
+
+    fn quarantine_read(&self, q: &Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
+        let t = &self.url.table;
+        self.with(|c| {
+            let row = c.client.query_opt(
+                &format!("SELECT value FROM {t}_quarantine WHERE ctid = $1::text::tid"),
+                &[&q.key],
+            )?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError> {
+        let t = &self.url.table;
+        self.with(|c| {
+            let mut tx = c.client.transaction()?;
+            let Some(row) = tx.query_opt(
+                &format!("DELETE FROM {t}_quarantine WHERE ctid = $1::text::tid RETURNING value"),
+                &[&q.key],
+            )?
+            else {
+                return Ok(false);
+            };
+            let value: Vec<u8> = row.get(0);
+            let put = if replace {
+                format!(
+                    "INSERT INTO {t} (entity, id, value) VALUES ($1, $2, $3)
+                     ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+                )
+            } else {
+                format!("INSERT INTO {t} (entity, id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            };
+            if tx.execute(&put, &[&q.entity, &q.id, &value])? == 0 {
+                // A live document holds the id: leave both as they were.
+                return Ok(false);
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
+        let t = &self.url.table;
+        self.with(|c| {
+            c.client
+                .execute(
+                    &format!("DELETE FROM {t}_quarantine WHERE ctid = $1::text::tid"),
+                    &[&q.key],
+                )
+                .map(drop)
         })
     }
 }

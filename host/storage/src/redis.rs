@@ -6,7 +6,7 @@
 //! any failure, so a restarted server is picked up by the next call.
 
 use super::url::{RedisUrl, redacted};
-use super::{Backend, StorageError};
+use super::{Backend, Quarantined, StorageError};
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -252,6 +252,79 @@ impl Backend for RedisStore {
                 .arg(reason)
                 .invoke::<i64>(conn)
                 .map(|n| n == 1)
+        })
+    }
+
+    fn quarantine_list(&self) -> Result<Vec<Quarantined>, StorageError> {
+        let head = format!("{}:{QUARANTINE}:", self.url.prefix);
+        let keys = self.scan(&format!("{}*", Self::glob(&head)))?;
+        let mut found = Vec::new();
+        for key in keys {
+            // `<prefix>:.quarantine:<entity>:<id>:<ms>` beside `…:<ms>:reason`.
+            let Some(rest) = key.strip_prefix(&head) else {
+                continue;
+            };
+            if rest.ends_with(":reason") {
+                continue;
+            }
+            let Some((entity, rest)) = rest.split_once(':') else {
+                continue;
+            };
+            let Some((id, stamp)) = rest.rsplit_once(':') else {
+                continue;
+            };
+            let (size, reason): (u64, Option<String>) = self.with(|conn| {
+                let size = redis::cmd("STRLEN").arg(&key).query(conn)?;
+                let reason = redis::cmd("GET").arg(format!("{key}:reason")).query(conn)?;
+                Ok((size, reason))
+            })?;
+            found.push(Quarantined {
+                entity: entity.replace("%3A", ":").replace("%25", "%"),
+                id: id.to_string(),
+                at_ms: stamp.parse().unwrap_or(0),
+                reason: reason.unwrap_or_else(|| "(no reason recorded)".into()),
+                size,
+                key: key.clone(),
+            });
+        }
+        Ok(found)
+    }
+
+    fn quarantine_read(&self, q: &Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
+        self.with(|conn| redis::cmd("GET").arg(&q.key).query(conn))
+    }
+
+    fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError> {
+        // In one script: no writer can slip in between the check for a live document and
+        // the move back.
+        let script = redis::Script::new(
+            "local v = redis.call('GET', KEYS[1])
+             if not v then return 0 end
+             if ARGV[1] == '0' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+             if ARGV[2] == '' then redis.call('SET', KEYS[2], v)
+             else redis.call('SET', KEYS[2], v, 'EX', ARGV[2]) end
+             redis.call('DEL', KEYS[1], KEYS[3])
+             return 1",
+        );
+        let ttl = self.url.ttl.map(|t| t.to_string()).unwrap_or_default();
+        self.with(|conn| {
+            script
+                .key(&q.key)
+                .key(self.key(&q.entity, &q.id))
+                .key(format!("{}:reason", q.key))
+                .arg(if replace { "1" } else { "0" })
+                .arg(&ttl)
+                .invoke::<i64>(conn)
+                .map(|n| n == 1)
+        })
+    }
+
+    fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
+        self.with(|conn| {
+            redis::cmd("DEL")
+                .arg(&q.key)
+                .arg(format!("{}:reason", q.key))
+                .query::<()>(conn)
         })
     }
 }

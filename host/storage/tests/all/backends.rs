@@ -387,3 +387,50 @@ fn a_folder_where_a_file_should_be_is_a_storage_error_with_the_path() {
         "a file"
     );
 }
+
+/// The way back from the quarantine, on every store: list it with its reason and size, read
+/// the bytes as they were, restore it (never over a live document unless asked), purge it.
+#[test]
+fn the_quarantine_lists_reads_restores_and_purges_on_every_store() {
+    services::each_store_kind(|fresh, b| {
+        let s = fresh.name();
+        assert!(b.quarantine_list().unwrap().is_empty(), "{s}");
+        b.write("data/signal/x_y_z", "BTC:USDT", b"{oops").unwrap();
+        assert!(b.quarantine("data/signal/x_y_z", "BTC:USDT", b"{oops", "not JSON").unwrap());
+        let listed = b.quarantine_list().unwrap();
+        assert_eq!(listed.len(), 1, "{s}: {listed:?}");
+        let q = &listed[0];
+        assert_eq!(
+            (q.entity.as_str(), q.id.as_str(), q.reason.as_str(), q.size),
+            ("data/signal/x_y_z", "BTC:USDT", "not JSON", 5),
+            "{s}"
+        );
+        assert!(q.at_ms > 1_700_000_000_000, "{s}: {}", q.at_ms);
+        assert_eq!(b.quarantine_read(q).unwrap().as_deref(), Some(&b"{oops"[..]), "{s}");
+
+        // A newer live document is never replaced unless asked.
+        b.write("data/signal/x_y_z", "BTC:USDT", b"{\"new\":1}").unwrap();
+        assert!(!b.quarantine_restore(q, false).unwrap(), "{s}");
+        assert_eq!(
+            b.read("data/signal/x_y_z", "BTC:USDT").unwrap().as_deref(),
+            Some(&b"{\"new\":1}"[..]),
+            "{s}"
+        );
+        assert_eq!(b.quarantine_list().unwrap().len(), 1, "{s}");
+        assert!(b.quarantine_restore(q, true).unwrap(), "{s}");
+        assert_eq!(
+            b.read("data/signal/x_y_z", "BTC:USDT").unwrap().as_deref(),
+            Some(&b"{oops"[..]),
+            "{s}"
+        );
+        assert!(b.quarantine_list().unwrap().is_empty(), "{s}");
+        assert!(!b.quarantine_restore(q, true).unwrap(), "{s}: restored twice");
+
+        assert!(b.quarantine("data/signal/x_y_z", "BTC:USDT", b"{oops", "again").unwrap());
+        let listed = b.quarantine_list().unwrap();
+        b.quarantine_purge(&listed[0]).unwrap();
+        assert!(b.quarantine_list().unwrap().is_empty(), "{s}");
+        assert_eq!(b.quarantine_read(&listed[0]).unwrap(), None, "{s}");
+        assert_eq!(b.read("data/signal/x_y_z", "BTC:USDT").unwrap(), None, "{s}");
+    });
+}

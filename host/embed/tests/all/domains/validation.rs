@@ -258,6 +258,18 @@ impl Backend for Counting {
     fn quarantine(&self, e: &str, id: &str, j: &[u8], r: &str) -> Result<bool, StorageError> {
         self.inner.quarantine(e, id, j, r)
     }
+    fn quarantine_list(&self) -> Result<Vec<persist_embed::storage::Quarantined>, StorageError> {
+        self.inner.quarantine_list()
+    }
+    fn quarantine_read(&self, q: &persist_embed::storage::Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.quarantine_read(q)
+    }
+    fn quarantine_restore(&self, q: &persist_embed::storage::Quarantined, replace: bool) -> Result<bool, StorageError> {
+        self.inner.quarantine_restore(q, replace)
+    }
+    fn quarantine_purge(&self, q: &persist_embed::storage::Quarantined) -> Result<(), StorageError> {
+        self.inner.quarantine_purge(q)
+    }
 }
 
 #[test]
