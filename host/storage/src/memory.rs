@@ -46,7 +46,14 @@ impl MemoryStore {
         self.state()
             .quarantine
             .iter()
-            .map(|e| (e.entity.clone(), e.id.clone(), e.reason.clone(), e.bytes.clone()))
+            .map(|e| {
+                (
+                    e.entity.clone(),
+                    e.id.clone(),
+                    e.reason.clone(),
+                    e.bytes.clone(),
+                )
+            })
             .collect()
     }
 }
@@ -178,7 +185,11 @@ impl Backend for MemoryStore {
 
     fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError> {
         let mut state = self.state();
-        let Some(at) = state.quarantine.iter().position(|e| e.key.to_string() == q.key) else {
+        let Some(at) = state
+            .quarantine
+            .iter()
+            .position(|e| e.key.to_string() == q.key)
+        else {
             return Ok(false);
         };
         let live = state
@@ -198,7 +209,9 @@ impl Backend for MemoryStore {
     }
 
     fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
-        self.state().quarantine.retain(|e| e.key.to_string() != q.key);
+        self.state()
+            .quarantine
+            .retain(|e| e.key.to_string() != q.key);
         Ok(())
     }
 }

@@ -69,6 +69,16 @@ impl Routes {
         })
     }
 
+    /// Every store, each once: the default, then the routed ones.
+    pub fn stores(&self) -> Vec<Arc<dyn Backend>> {
+        let mut seen = std::collections::BTreeSet::new();
+        std::iter::once(&self.default)
+            .chain(self.by_bucket.values())
+            .filter(|b| seen.insert(b.url()))
+            .cloned()
+            .collect()
+    }
+
     /// The store serving `bucket`.
     pub fn for_bucket(&self, bucket: &str) -> &Arc<dyn Backend> {
         self.by_bucket.get(bucket).unwrap_or(&self.default)

@@ -16,6 +16,10 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
         crate::bench::run(&cli.guest_source(), args)?;
         return Ok(OK);
     }
+    if let Command::Quarantine { op } = &cli.command {
+        let mut out = std::io::stdout().lock();
+        return super::quarantine::run(&super::config::routes(cli)?, op, &mut out);
+    }
     let runtime = Runtime::new(&cli.guest_source())?;
     if let Command::Migrate {
         from,

@@ -6,6 +6,7 @@ mod config;
 mod domains;
 pub mod error;
 pub mod exit;
+mod quarantine;
 
 use domains::DomainOp;
 use error::CliError;
@@ -81,6 +82,12 @@ pub enum Command {
         /// Report without moving anything.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// The way back from the quarantine: list, show, restore or purge quarantined documents
+    /// of every store this command is routed to.
+    Quarantine {
+        #[command(subcommand)]
+        op: quarantine::QuarantineOp,
     },
     /// Measure write, read and init-validation costs on the memory and file stores.
     Bench(crate::bench::BenchArgs),

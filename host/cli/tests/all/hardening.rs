@@ -296,3 +296,103 @@ fn an_endless_candle_file_is_refused_at_the_size_limit() {
     let written = files_under(&dir.path().join("store"));
     assert!(written.is_empty(), "{written:?}");
 }
+
+/// `persist quarantine`: the way back, on the file store, Redis and PostgreSQL (the memory
+/// store's quarantine lives and dies with its process; the storage suite covers it).
+#[test]
+fn the_quarantine_is_listed_shown_restored_and_purged_on_every_store() {
+    for fresh in services::Fresh::all() {
+        let name = fresh.name();
+        if name == "memory" {
+            continue;
+        }
+        let url = fresh.url();
+        let persist = |args: &[&str]| run(crate::persist_bin().args(["--store", &url]).args(args));
+        let b = fresh.backend();
+        // One that is really invalid, found by check; one that is valid (moved under an older
+        // rule, say).
+        b.write("orders", "7", b"{oops").unwrap();
+        assert_eq!(persist(&["check"]).status.code(), Some(6), "{name}");
+        b.write("orders", "8", b"{\"qty\":8}").unwrap();
+        assert!(
+            b.quarantine("orders", "8", b"{\"qty\":8}", "older rule")
+                .unwrap()
+        );
+
+        let o = persist(&["quarantine", "ls"]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert_eq!(out.lines().count(), 2, "{name}: {out}");
+        assert!(
+            out.contains("orders:7  5 bytes  not valid JSON"),
+            "{name}: {out}"
+        );
+        assert!(
+            out.contains("orders:8  9 bytes  older rule"),
+            "{name}: {out}"
+        );
+        let o = persist(&["quarantine", "ls", "--json"]);
+        let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(list[0]["entity"], "orders", "{name}");
+        assert_eq!(list[0]["id"], "7", "{name}");
+        assert_eq!(list[0]["size"], 5, "{name}");
+
+        let o = persist(&["quarantine", "show", "orders", "7"]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert_eq!(o.stdout, b"{oops", "{name}: the bytes as they were");
+        assert!(
+            stderr(&o).contains("(5 bytes): not valid JSON"),
+            "{name}: {}",
+            stderr(&o)
+        );
+        let o = persist(&["quarantine", "show", "orders", "9"]);
+        assert_eq!(o.status.code(), Some(3), "{name}: {}", stderr(&o));
+
+        let o = persist(&["quarantine", "restore", "orders", "7"]);
+        assert_eq!(o.status.code(), Some(4), "{name}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("still invalid (not valid JSON"),
+            "{name}: {}",
+            stderr(&o)
+        );
+
+        b.write("orders", "8", b"{\"qty\":80}").unwrap();
+        let o = persist(&["quarantine", "restore", "orders", "8"]);
+        assert_eq!(o.status.code(), Some(4), "{name}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("a live document holds this id"),
+            "{name}: {}",
+            stderr(&o)
+        );
+        assert_eq!(
+            stdout(&persist(&["get", "orders", "8"])),
+            "{\"qty\":80}\n",
+            "{name}"
+        );
+        b.remove("orders", "8").unwrap();
+        let o = persist(&["quarantine", "restore", "orders", "8"]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&persist(&["get", "orders", "8"])),
+            "{\"qty\":8}\n",
+            "{name}"
+        );
+
+        let o = persist(&["quarantine", "purge", "--older-than", "1"]);
+        assert_eq!(
+            stdout(&o),
+            "purged 0 quarantined document(s) older than 1 day(s)\n"
+        );
+        let o = persist(&["quarantine", "purge", "--older-than", "0"]);
+        assert_eq!(
+            stdout(&o),
+            "purged 1 quarantined document(s) older than 0 day(s)\n"
+        );
+        assert_eq!(stdout(&persist(&["quarantine", "ls"])), "", "{name}");
+        assert_eq!(
+            persist(&["get", "orders", "7"]).status.code(),
+            Some(3),
+            "{name}"
+        );
+    }
+}

@@ -211,16 +211,28 @@ impl persist_embed::Backend for RacingWriter {
         self.inner.write(e, id, signal_row("new").as_bytes())?;
         self.inner.quarantine(e, id, judged, reason)
     }
-    fn quarantine_list(&self) -> Result<Vec<persist_embed::storage::Quarantined>, persist_embed::StorageError> {
+    fn quarantine_list(
+        &self,
+    ) -> Result<Vec<persist_embed::storage::Quarantined>, persist_embed::StorageError> {
         self.inner.quarantine_list()
     }
-    fn quarantine_read(&self, q: &persist_embed::storage::Quarantined) -> Result<Option<Vec<u8>>, persist_embed::StorageError> {
+    fn quarantine_read(
+        &self,
+        q: &persist_embed::storage::Quarantined,
+    ) -> Result<Option<Vec<u8>>, persist_embed::StorageError> {
         self.inner.quarantine_read(q)
     }
-    fn quarantine_restore(&self, q: &persist_embed::storage::Quarantined, replace: bool) -> Result<bool, persist_embed::StorageError> {
+    fn quarantine_restore(
+        &self,
+        q: &persist_embed::storage::Quarantined,
+        replace: bool,
+    ) -> Result<bool, persist_embed::StorageError> {
         self.inner.quarantine_restore(q, replace)
     }
-    fn quarantine_purge(&self, q: &persist_embed::storage::Quarantined) -> Result<(), persist_embed::StorageError> {
+    fn quarantine_purge(
+        &self,
+        q: &persist_embed::storage::Quarantined,
+    ) -> Result<(), persist_embed::StorageError> {
         self.inner.quarantine_purge(q)
     }
 }

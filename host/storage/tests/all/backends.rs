@@ -396,7 +396,10 @@ fn the_quarantine_lists_reads_restores_and_purges_on_every_store() {
         let s = fresh.name();
         assert!(b.quarantine_list().unwrap().is_empty(), "{s}");
         b.write("data/signal/x_y_z", "BTC:USDT", b"{oops").unwrap();
-        assert!(b.quarantine("data/signal/x_y_z", "BTC:USDT", b"{oops", "not JSON").unwrap());
+        assert!(
+            b.quarantine("data/signal/x_y_z", "BTC:USDT", b"{oops", "not JSON")
+                .unwrap()
+        );
         let listed = b.quarantine_list().unwrap();
         assert_eq!(listed.len(), 1, "{s}: {listed:?}");
         let q = &listed[0];
@@ -406,10 +409,15 @@ fn the_quarantine_lists_reads_restores_and_purges_on_every_store() {
             "{s}"
         );
         assert!(q.at_ms > 1_700_000_000_000, "{s}: {}", q.at_ms);
-        assert_eq!(b.quarantine_read(q).unwrap().as_deref(), Some(&b"{oops"[..]), "{s}");
+        assert_eq!(
+            b.quarantine_read(q).unwrap().as_deref(),
+            Some(&b"{oops"[..]),
+            "{s}"
+        );
 
         // A newer live document is never replaced unless asked.
-        b.write("data/signal/x_y_z", "BTC:USDT", b"{\"new\":1}").unwrap();
+        b.write("data/signal/x_y_z", "BTC:USDT", b"{\"new\":1}")
+            .unwrap();
         assert!(!b.quarantine_restore(q, false).unwrap(), "{s}");
         assert_eq!(
             b.read("data/signal/x_y_z", "BTC:USDT").unwrap().as_deref(),
@@ -424,13 +432,23 @@ fn the_quarantine_lists_reads_restores_and_purges_on_every_store() {
             "{s}"
         );
         assert!(b.quarantine_list().unwrap().is_empty(), "{s}");
-        assert!(!b.quarantine_restore(q, true).unwrap(), "{s}: restored twice");
+        assert!(
+            !b.quarantine_restore(q, true).unwrap(),
+            "{s}: restored twice"
+        );
 
-        assert!(b.quarantine("data/signal/x_y_z", "BTC:USDT", b"{oops", "again").unwrap());
+        assert!(
+            b.quarantine("data/signal/x_y_z", "BTC:USDT", b"{oops", "again")
+                .unwrap()
+        );
         let listed = b.quarantine_list().unwrap();
         b.quarantine_purge(&listed[0]).unwrap();
         assert!(b.quarantine_list().unwrap().is_empty(), "{s}");
         assert_eq!(b.quarantine_read(&listed[0]).unwrap(), None, "{s}");
-        assert_eq!(b.read("data/signal/x_y_z", "BTC:USDT").unwrap(), None, "{s}");
+        assert_eq!(
+            b.read("data/signal/x_y_z", "BTC:USDT").unwrap(),
+            None,
+            "{s}"
+        );
     });
 }

@@ -261,13 +261,23 @@ impl Backend for Counting {
     fn quarantine_list(&self) -> Result<Vec<persist_embed::storage::Quarantined>, StorageError> {
         self.inner.quarantine_list()
     }
-    fn quarantine_read(&self, q: &persist_embed::storage::Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
+    fn quarantine_read(
+        &self,
+        q: &persist_embed::storage::Quarantined,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
         self.inner.quarantine_read(q)
     }
-    fn quarantine_restore(&self, q: &persist_embed::storage::Quarantined, replace: bool) -> Result<bool, StorageError> {
+    fn quarantine_restore(
+        &self,
+        q: &persist_embed::storage::Quarantined,
+        replace: bool,
+    ) -> Result<bool, StorageError> {
         self.inner.quarantine_restore(q, replace)
     }
-    fn quarantine_purge(&self, q: &persist_embed::storage::Quarantined) -> Result<(), StorageError> {
+    fn quarantine_purge(
+        &self,
+        q: &persist_embed::storage::Quarantined,
+    ) -> Result<(), StorageError> {
         self.inner.quarantine_purge(q)
     }
 }
