@@ -13,6 +13,14 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The quoted names of a store's table, quarantine and view, and its advisory lock key.
+struct Names {
+    t: String,
+    q: String,
+    v: String,
+    lock: i64,
+}
+
 /// `postgres://`: one row per document, connected on first use and again after a failure.
 pub struct PostgresStore {
     config: postgres::Config,
@@ -56,24 +64,37 @@ impl PostgresStore {
 
     fn connect(&self) -> Result<Conn, postgres::Error> {
         let mut client = self.config.connect(postgres::NoTls)?;
-        let t = &self.url.table;
-        client.batch_execute(&format!(
-            "CREATE TABLE IF NOT EXISTS {t} (
-                entity text NOT NULL,
-                id text NOT NULL,
-                value bytea NOT NULL,
-                updated_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (entity, id));
-             CREATE TABLE IF NOT EXISTS {t}_quarantine (
-                entity text NOT NULL,
-                id text NOT NULL,
-                value bytea NOT NULL,
-                reason text NOT NULL,
-                quarantined_at timestamptz NOT NULL DEFAULT now());
-             CREATE OR REPLACE VIEW {t}_json AS
-                SELECT entity, id, convert_from(value, 'UTF8')::jsonb AS document, updated_at
-                FROM {t};"
-        ))?;
+        let Names { t, q, v, lock } = self.names();
+        // The schema is made only when missing, so a role that may only read can still read,
+        // and under an advisory lock, so writers starting together do not race to create it.
+        let missing: bool = client
+            .query_one(
+                "SELECT to_regclass($1) IS NULL OR to_regclass($2) IS NULL OR to_regclass($3) IS NULL",
+                &[&t, &q, &v],
+            )?
+            .get(0);
+        if missing {
+            client.execute("SELECT pg_advisory_lock($1)", &[&lock])?;
+            let made = client.batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {t} (
+                    entity text NOT NULL,
+                    id text NOT NULL,
+                    value bytea NOT NULL,
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (entity, id));
+                 CREATE TABLE IF NOT EXISTS {q} (
+                    entity text NOT NULL,
+                    id text NOT NULL,
+                    value bytea NOT NULL,
+                    reason text NOT NULL,
+                    quarantined_at timestamptz NOT NULL DEFAULT now());
+                 CREATE OR REPLACE VIEW {v} AS
+                    SELECT entity, id, convert_from(value, 'UTF8')::json AS document, updated_at
+                    FROM {t};"
+            ));
+            client.execute("SELECT pg_advisory_unlock($1)", &[&lock])?;
+            made?;
+        }
         Ok(Conn {
             read: client.prepare(&format!(
                 "SELECT value FROM {t} WHERE entity = $1 AND id = $2"
@@ -94,11 +115,28 @@ impl PostgresStore {
             quarantine: client.prepare(&format!(
                 "WITH moved AS (DELETE FROM {t} WHERE entity = $1 AND id = $2 AND value = $3
                                 RETURNING entity, id, value)
-                 INSERT INTO {t}_quarantine (entity, id, value, reason)
+                 INSERT INTO {q} (entity, id, value, reason)
                  SELECT entity, id, value, $4 FROM moved"
             ))?,
             client,
         })
+    }
+
+    /// The table, its quarantine and its view as quoted SQL identifiers (a table named `user`
+    /// or `order` works), and the advisory lock that guards their creation.
+    fn names(&self) -> Names {
+        // Unquoted names were folded to lower case: quoting the lower-case name keeps using
+        // the tables that earlier versions created.
+        let base = self.url.table.to_lowercase();
+        let lock = base.bytes().fold(0x5045_5253_4953_5400_i64, |h, b| {
+            h.wrapping_mul(31).wrapping_add(i64::from(b))
+        });
+        Names {
+            t: format!("\"{base}\""),
+            q: format!("\"{base}_quarantine\""),
+            v: format!("\"{base}_json\""),
+            lock,
+        }
     }
 
     /// Runs `f` on the connection, connecting first if needed; a failure on a broken
@@ -219,13 +257,13 @@ impl Backend for PostgresStore {
     }
 
     fn quarantine_list(&self) -> Result<Vec<Quarantined>, StorageError> {
-        let t = &self.url.table;
+        let Names { q: qt, .. } = self.names();
         self.with(|c| {
             let rows = c.client.query(
                 &format!(
                     "SELECT entity, id, length(value)::bigint, reason,
                             (extract(epoch FROM quarantined_at) * 1000)::bigint, ctid::text
-                     FROM {t}_quarantine"
+                     FROM {qt}"
                 ),
                 &[],
             )?;
@@ -244,10 +282,10 @@ impl Backend for PostgresStore {
     }
 
     fn quarantine_read(&self, q: &Quarantined) -> Result<Option<Vec<u8>>, StorageError> {
-        let t = &self.url.table;
+        let Names { q: qt, .. } = self.names();
         self.with(|c| {
             let row = c.client.query_opt(
-                &format!("SELECT value FROM {t}_quarantine WHERE ctid = $1::text::tid"),
+                &format!("SELECT value FROM {qt} WHERE ctid = $1::text::tid"),
                 &[&q.key],
             )?;
             Ok(row.map(|r| r.get(0)))
@@ -255,11 +293,11 @@ impl Backend for PostgresStore {
     }
 
     fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError> {
-        let t = &self.url.table;
+        let Names { t, q: qt, .. } = self.names();
         self.with(|c| {
             let mut tx = c.client.transaction()?;
             let Some(row) = tx.query_opt(
-                &format!("DELETE FROM {t}_quarantine WHERE ctid = $1::text::tid RETURNING value"),
+                &format!("DELETE FROM {qt} WHERE ctid = $1::text::tid RETURNING value"),
                 &[&q.key],
             )?
             else {
@@ -284,11 +322,11 @@ impl Backend for PostgresStore {
     }
 
     fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
-        let t = &self.url.table;
+        let Names { q: qt, .. } = self.names();
         self.with(|c| {
             c.client
                 .execute(
-                    &format!("DELETE FROM {t}_quarantine WHERE ctid = $1::text::tid"),
+                    &format!("DELETE FROM {qt} WHERE ctid = $1::text::tid"),
                     &[&q.key],
                 )
                 .map(drop)

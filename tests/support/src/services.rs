@@ -130,6 +130,12 @@ impl PostgresTable {
         let mut c = postgres::Client::connect(&self.server, postgres::NoTls).expect("postgres");
         c.query(sql, &[]).expect(sql)
     }
+
+    /// Runs statements (`;`-separated) on the server.
+    pub fn batch(&self, sql: &str) {
+        let mut c = postgres::Client::connect(&self.server, postgres::NoTls).expect("postgres");
+        c.batch_execute(sql).expect(sql)
+    }
 }
 
 impl Drop for PostgresTable {

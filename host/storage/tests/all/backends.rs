@@ -452,3 +452,55 @@ fn the_quarantine_lists_reads_restores_and_purges_on_every_store() {
         );
     });
 }
+
+/// PostgreSQL's schema: writers starting together on a new table all succeed, it is made only
+/// when missing (so a role that may only read can read), a reserved word is a table name like
+/// any other, and a stored `\u0000` never breaks the `_json` view.
+#[test]
+fn postgres_makes_its_schema_once_only_when_missing_and_quoted() {
+    let pg = services::PostgresTable::create();
+    let url: StoreUrl = pg.url().parse().unwrap();
+    let writers: Vec<_> = (0..8)
+        .map(|i| {
+            let url = url.clone();
+            std::thread::spawn(move || open_url(&url, 1 << 20)?.write("e", &i.to_string(), b"1"))
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap().unwrap();
+    }
+    let b = open_url(&url, 1 << 20).unwrap();
+    assert_eq!(b.list_ids("e").unwrap().len(), 8);
+
+    b.write("e", "nul", br#"{"a":"\u0000"}"#).unwrap();
+    let rows = pg.query(&format!("SELECT count(*) FROM {}_json", pg.table));
+    assert_eq!(rows[0].get::<_, i64>(0), 9);
+
+    let role = services::unique("ro");
+    pg.batch(&format!(
+        "CREATE ROLE {role} LOGIN; GRANT SELECT ON {t}, {t}_quarantine, {t}_json TO {role}",
+        t = pg.table
+    ));
+    let read_only: StoreUrl = pg
+        .url()
+        .replacen("postgres://postgres@", &format!("postgres://{role}@"), 1)
+        .parse()
+        .unwrap();
+    let reader = open_url(&read_only, 1 << 20).unwrap();
+    let got = reader.read("e", "3");
+    let refused = reader.write("e", "3", b"2");
+    pg.batch(&format!("DROP OWNED BY {role}; DROP ROLE {role}"));
+    assert_eq!(got.unwrap().as_deref(), Some(&b"1"[..]));
+    match refused {
+        Err(StorageError::Io(m)) => assert!(m.contains("permission denied"), "{m}"),
+        other => panic!("a refused write must be a permanent error, not {other:?}"),
+    }
+
+    let reserved: StoreUrl = format!("{}?table=user", pg.server).parse().unwrap();
+    let b = open_url(&reserved, 1 << 20).unwrap();
+    let wrote = b.write("e", "1", b"{}");
+    let read = b.read("e", "1");
+    pg.batch(r#"DROP VIEW IF EXISTS "user_json"; DROP TABLE IF EXISTS "user", "user_quarantine""#);
+    wrote.unwrap();
+    assert_eq!(read.unwrap().as_deref(), Some(&b"{}"[..]));
+}
