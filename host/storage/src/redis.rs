@@ -113,21 +113,35 @@ impl RedisStore {
         out
     }
 
-    /// Every key matching the pattern, by SCAN.
+    /// Every key matching the pattern, by SCAN. Keys that are not UTF-8 cannot be a document
+    /// this store wrote: they are skipped, with a warning, and never fail the listing.
     fn scan(&self, pattern: &str) -> Result<Vec<String>, StorageError> {
         self.with(|conn| {
             let mut keys = Vec::new();
+            let mut skipped = 0;
             let mut cursor: u64 = 0;
             loop {
-                let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                let (next, batch): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
                     .arg(cursor)
                     .arg("MATCH")
                     .arg(pattern)
                     .arg("COUNT")
                     .arg(1000)
                     .query(conn)?;
-                keys.extend(batch);
+                for key in batch {
+                    match String::from_utf8(key) {
+                        Ok(key) => keys.push(key),
+                        Err(_) => skipped += 1,
+                    }
+                }
                 if next == 0 {
+                    if skipped > 0 {
+                        tracing::warn!(
+                            "redis at {}: skipped {skipped} key(s) matching {pattern} that are \
+                             not UTF-8 (not documents of this store)",
+                            redacted(&self.url.server)
+                        );
+                    }
                     return Ok(keys);
                 }
                 cursor = next;

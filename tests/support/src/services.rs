@@ -79,6 +79,17 @@ impl RedisPrefix {
         keys.sort();
         keys
     }
+
+    /// Runs one command with raw byte arguments (for keys this store's clients never write).
+    pub fn command(&self, name: &str, args: &[&[u8]]) {
+        let client = redis::Client::open(self.server.as_str()).expect("redis URL");
+        let mut conn = client.get_connection().expect("redis connection");
+        let mut cmd = redis::cmd(name);
+        for arg in args {
+            cmd.arg(*arg);
+        }
+        cmd.query::<redis::Value>(&mut conn).expect(name);
+    }
 }
 
 impl Drop for RedisPrefix {
@@ -89,7 +100,11 @@ impl Drop for RedisPrefix {
         let Ok(mut conn) = client.get_connection() else {
             return;
         };
-        for key in self.keys() {
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
+            .arg(format!("{}:*", self.prefix))
+            .query(&mut conn)
+            .unwrap_or_default();
+        for key in keys {
             let _: redis::RedisResult<()> = redis::cmd("DEL").arg(key).query(&mut conn);
         }
     }

@@ -396,3 +396,75 @@ fn the_quarantine_is_listed_shown_restored_and_purged_on_every_store() {
         );
     }
 }
+
+/// Entries a Redis prefix or a PostgreSQL table can hold that no client of this store writes
+/// (a key that is not UTF-8, a key of another type, a row with an empty id or an entity
+/// `../x`) never block the other documents or stop `check`.
+#[test]
+fn foreign_entries_in_redis_or_postgres_never_block_the_rest() {
+    let redis = services::RedisPrefix::create();
+    let pg = services::PostgresTable::create();
+    for url in [redis.url(), pg.url()] {
+        let persist = |args: &[&str]| run(crate::persist_bin().args(["--store", &url]).args(args));
+        let o = persist(&[
+            "signal",
+            "write",
+            "--symbol",
+            "BTCUSDT",
+            "--strategy",
+            "s",
+            "--exchange",
+            "binance",
+            &signal_row("s1"),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{url}: {}", stderr(&o));
+        let foreign = if url.starts_with("redis") {
+            let entity = format!("{}:data/signal/BTCUSDT_s_binance:", redis.prefix);
+            let mut not_utf8 = entity.clone().into_bytes();
+            not_utf8.push(0xff);
+            redis.command("SET", &[&not_utf8, b"{}"]);
+            redis.command("HSET", &[format!("{entity}ETHUSDT").as_bytes(), b"f", b"v"]);
+            1
+        } else {
+            pg.batch(&format!(
+                "INSERT INTO {t} (entity, id, value) VALUES
+                   ('data/signal/BTCUSDT_s_binance', '', '{{}}'), ('../x', 'a', '{{}}')",
+                t = pg.table
+            ));
+            2
+        };
+        let o = persist(&[
+            "signal",
+            "read",
+            "--symbol",
+            "BTCUSDT",
+            "--strategy",
+            "s",
+            "--exchange",
+            "binance",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{url}: {}", stderr(&o));
+        assert!(stdout(&o).contains(r#""id":"s1""#), "{url}: {}", stdout(&o));
+        assert_eq!(
+            persist(&["put", "orders", "1", "{}"]).status.code(),
+            Some(0),
+            "{url}"
+        );
+
+        let o = persist(&["check"]);
+        assert_eq!(o.status.code(), Some(6), "{url}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert_eq!(
+            out.matches("NOT quarantined").count(),
+            foreign,
+            "{url}: {out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "0 moved to the quarantine, {foreign} left in place"
+            )),
+            "{url}: {out}"
+        );
+        assert!(out.contains("2 valid"), "{url}: {out}");
+    }
+}
