@@ -139,6 +139,48 @@ fn run_plugin(
     )?)
 }
 
+/// A file source must exist (opening it would create an empty one and copy nothing), and
+/// neither folder may hold the other (each run would copy the target into itself again).
+fn check_file_stores(
+    from: &persist_embed::storage::StoreUrl,
+    to: &persist_embed::storage::StoreUrl,
+) -> Result<(), Error> {
+    use persist_embed::storage::StoreUrl::File;
+    let File(source) = from else {
+        return Ok(());
+    };
+    let source = source.canonicalize().map_err(|e| {
+        Error::Usage(format!(
+            "--from {}: {e}; name the folder of an existing store",
+            source.display()
+        ))
+    })?;
+    if !source.is_dir() {
+        return Err(Error::Usage(format!(
+            "--from {}: not a folder; name the folder of an existing store",
+            source.display()
+        )));
+    }
+    if let File(target) = to {
+        // The target may not exist yet: compare what it will be.
+        let target = std::path::absolute(target)
+            .map_err(|e| Error::Usage(format!("--to {}: {e}", target.display())))?;
+        let target = match target.canonicalize() {
+            Ok(t) => t,
+            Err(_) => target,
+        };
+        if target.starts_with(&source) || source.starts_with(&target) {
+            return Err(Error::Usage(format!(
+                "--from {} and --to {} are the same folder or one holds the other; \
+                 migrate into a folder outside the source",
+                source.display(),
+                target.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn migrate(
     runtime: &Runtime,
     cli: &Cli,
@@ -154,6 +196,7 @@ fn migrate(
     };
     let from = super::config::cli_url(from, "--from")?;
     let to = super::config::cli_url(to, "--to")?;
+    check_file_stores(&from, &to)?;
     let (source, target) = (open(&from)?, open(&to)?);
     let bar = std::io::IsTerminal::is_terminal(&std::io::stderr())
         .then(|| indicatif::ProgressBar::new(0));

@@ -468,3 +468,42 @@ fn foreign_entries_in_redis_or_postgres_never_block_the_rest() {
         assert!(out.contains("2 valid"), "{url}: {out}");
     }
 }
+
+/// `migrate` from a folder that does not exist is an error (not "0 copied"), and into a folder
+/// inside the source (or holding it) is refused instead of nesting one level deeper each run.
+#[test]
+fn migrate_refuses_a_missing_source_and_a_target_inside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    let missing = s.join("nothing-here");
+    let o = run(crate::persist_bin().args([
+        "migrate",
+        "--from",
+        &format!("file:{}", missing.display()),
+        "--to",
+        &format!("file:{}", s.join("copy").display()),
+    ]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("name the folder of an existing store"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!missing.exists() && !s.join("copy").exists());
+
+    let source = s.join("dump");
+    std::fs::create_dir_all(source.join("orders")).unwrap();
+    std::fs::write(source.join("orders/1.json"), "{}").unwrap();
+    for to in [source.join("backup"), source.clone(), s.to_path_buf()] {
+        let o = run(crate::persist_bin().args([
+            "migrate",
+            "--from",
+            &format!("file:{}", source.display()),
+            "--to",
+            &format!("file:{}", to.display()),
+        ]));
+        assert_eq!(o.status.code(), Some(2), "{}: {}", to.display(), stderr(&o));
+        assert!(stderr(&o).contains("one holds the other"), "{}", stderr(&o));
+    }
+    assert_eq!(files_under(&source), ["orders/1.json"]);
+}
