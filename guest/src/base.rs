@@ -143,6 +143,20 @@ impl GuestPersistBase for PersistBase {
 
     fn remove_value(&self, id: String) -> Result<(), PersistError> {
         let key = self.id(&id)?;
+        // A domain's records are removed only by the domain's own rules (the log is
+        // append-only, storage and notification never delete, the soft deletes keep the
+        // record): never by a plain remove from outside.
+        if let Some(domain) = Domain::of(self.path()?) {
+            return Err(PersistError::InvalidInput(FieldError {
+                path: "id".to_string(),
+                reason: format!(
+                    "{}:{id} is a record of the {} domain, which is never removed from outside \
+                     it; nothing was removed",
+                    self.name,
+                    domain.name()
+                ),
+            }));
+        }
         self.bucket()?
             .remove(self.path()?, &key)
             .map_err(|e| storage_failure(format!("Failed to remove entity {}:{id}", self.name), e))

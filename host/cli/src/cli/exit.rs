@@ -56,7 +56,7 @@ pub fn hint(e: &CliError) -> &'static str {
     };
     match e {
         Error::NotFound(_) => "check the entity and id (`persist ls ENTITY` lists the ids)",
-        Error::InvalidInput { .. } => "fix the value; nothing was written",
+        Error::InvalidInput { .. } => "fix what was given; nothing was changed",
         Error::InvalidKey(_) => "use a shorter or non-empty name; nothing was read or written",
         Error::Corrupt(_) => "run `persist check` to move invalid documents to the quarantine",
         Error::Storage {

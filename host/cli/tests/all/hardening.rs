@@ -507,3 +507,24 @@ fn migrate_refuses_a_missing_source_and_a_target_inside_it() {
     }
     assert_eq!(files_under(&source), ["orders/1.json"]);
 }
+
+/// A domain's records are removed only by its own rules: `persist rm` of a record of the
+/// append-only log (or any domain) is refused and removes nothing.
+#[test]
+fn rm_never_removes_a_record_of_a_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    let entry = r#"[{"id":"l1","type":"info","priority":1,"createdAt":"2024-01-01T00:00:00.000Z","timestamp":1,"methodContext":null,"executionContext":null,"topic":"t","args":[]}]"#;
+    let o = run(persist(s).args(["log", "write", entry]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(persist(s).args(["rm", "data/log/log", "l1"]));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "data/log/log:l1 is a record of the log domain, which is never removed from outside it"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(files_under(s), ["data/log/log/l1.json"]);
+}
