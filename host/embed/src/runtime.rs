@@ -63,10 +63,21 @@ impl Runtime {
         config.max_wasm_stack(1 << 20);
         let engine = Engine::new(&config)
             .map_err(|e| Error::Setup(format!("cannot create the wasmtime engine: {e:#}")))?;
+        let named = match source {
+            GuestSource::Embedded => "the embedded guest component".to_string(),
+            GuestSource::File(path) => format!("the guest component {}", path.display()),
+        };
+        if !wasm.starts_with(b"\0asm") {
+            return Err(Error::Setup(format!(
+                "{named} is not a WebAssembly file (it does not start with \\0asm); \
+                 give the persist_guest.wasm cargo builds"
+            )));
+        }
         let component = component_cache::load_or_compile(&engine, &wasm, &sha256).map_err(|e| {
-            Error::Setup(format!(
-                "the guest component ({source:?}) is not a valid component: {e:#}"
-            ))
+            // The parser's own words, without the byte dumps of its chain of causes.
+            let words = e.to_string();
+            let words = words.lines().next().unwrap_or_default();
+            Error::Setup(format!("{named} is not a valid component: {words}"))
         })?;
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(Error::guest)?;

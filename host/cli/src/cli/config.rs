@@ -3,6 +3,7 @@
 
 use super::Cli;
 use persist_embed::error::Error;
+use persist_embed::storage::routes::RouteError;
 use persist_embed::storage::{Routes, StoreUrl};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -80,5 +81,9 @@ pub fn routes(cli: &Cli) -> Result<Routes, Error> {
         routes.insert(bucket, url);
     }
     let routes: Vec<(String, StoreUrl)> = routes.into_iter().collect();
-    Routes::open(&default, &routes, cli.max_document_bytes).map_err(|e| Error::Setup(e.to_string()))
+    Routes::open(&default, &routes, cli.max_document_bytes).map_err(|e| match e {
+        // A bucket that does not exist is a mistake in what was given, like any other usage.
+        RouteError::UnknownBucket(_) => Error::Usage(e.to_string()),
+        RouteError::Open { .. } => Error::Setup(e.to_string()),
+    })
 }

@@ -62,7 +62,9 @@ pub fn hint(e: &CliError) -> &'static str {
         Error::Storage {
             retryable: true, ..
         } => "the backend is unavailable; retry when it is back",
-        Error::Storage { .. } => "check the store's path, permissions and free space",
+        Error::Storage { .. } => {
+            "check the store: its URL and credentials, or its path, permissions and free space"
+        }
         Error::Guest(_) => "the guest component failed; if you passed --guest, check that file",
         Error::Setup(_) => "check --store and --guest",
         Error::Usage(_) => "see `persist help` for the arguments each command needs",

@@ -528,3 +528,26 @@ fn rm_never_removes_a_record_of_a_domain() {
     );
     assert_eq!(files_under(s), ["data/log/log/l1.json"]);
 }
+
+/// Mistakes in what was given get one clear line with the right status: an unknown route
+/// bucket is a usage error (2); a `--guest` file that is not WebAssembly says so without a
+/// dump of bytes.
+#[test]
+fn setup_mistakes_get_one_line_and_the_right_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(crate::persist_bin().args(["--route", "nosuch=memory:", "ls", "orders"]));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(r#"unknown bucket "nosuch" in a route"#), "{}", stderr(&o));
+
+    let not_wasm = dir.path().join("guest.wasm");
+    std::fs::write(&not_wasm, "not wasm").unwrap();
+    let o = run(crate::persist_bin()
+        .arg("--guest")
+        .arg(&not_wasm)
+        .args(["--store", "memory:", "ls", "orders"]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("is not a WebAssembly file (it does not start with \\0asm)"), "{err}");
+    assert!(!err.contains("0x"), "{err}");
+}
