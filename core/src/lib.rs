@@ -10,6 +10,7 @@
 //! - [`records`]: the typed records of backtest-kit's domains.
 //! - [`domain`]: the 16 domains: where each keeps its documents and what is valid there.
 //! - [`context`]: a domain context: the values it is keyed by, its memo key and entity path.
+//! - [`time`]: UTC dates of millisecond timestamps, for people.
 
 pub mod context;
 pub mod document;
@@ -20,3 +21,4 @@ pub mod keys;
 pub mod order;
 pub mod record;
 pub mod records;
+pub mod time;

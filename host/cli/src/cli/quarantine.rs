@@ -215,33 +215,5 @@ pub fn run(routes: &Routes, op: &QuarantineOp, out: &mut impl Write) -> Result<u
 
 /// Milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 fn utc(ms: u64) -> String {
-    let days = (ms / 86_400_000) as i64;
-    let rem = ms % 86_400_000;
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_times_are_iso_8601() {
-        assert_eq!(super::utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::utc(1_704_067_200_123), "2024-01-01T00:00:00.123Z");
-        assert_eq!(super::utc(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
-    }
+    persist_core::time::UtcTime::from_ms(i64::try_from(ms).unwrap_or(i64::MAX)).iso()
 }

@@ -132,7 +132,9 @@ fn each_kind_of_failure_has_its_exit_status_and_one_clear_line() {
     );
     assert_eq!(lines.len(), 1, "one line: {lines:?}");
     assert!(
-        lines[0].ends_with("(check the store's path, permissions and free space)"),
+        lines[0].ends_with(
+            "(check the store: its URL and credentials, or its path, permissions and free space)"
+        ),
         "{lines:?}"
     );
     // A corrupt document is quarantined by the entity's init before the read, and said so.
@@ -155,7 +157,7 @@ fn each_kind_of_failure_has_its_exit_status_and_one_clear_line() {
     let o = run(persist(s).args(["--guest", s.join("not.wasm").to_str().unwrap(), "ls", "e"]));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("is not a valid component"),
+        stderr(&o).contains("is not a WebAssembly file"),
         "{}",
         stderr(&o)
     );

@@ -537,7 +537,11 @@ fn setup_mistakes_get_one_line_and_the_right_status() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(crate::persist_bin().args(["--route", "nosuch=memory:", "ls", "orders"]));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains(r#"unknown bucket "nosuch" in a route"#), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(r#"unknown bucket "nosuch" in a route"#),
+        "{}",
+        stderr(&o)
+    );
 
     let not_wasm = dir.path().join("guest.wasm");
     std::fs::write(&not_wasm, "not wasm").unwrap();
@@ -548,6 +552,9 @@ fn setup_mistakes_get_one_line_and_the_right_status() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("is not a WebAssembly file (it does not start with \\0asm)"), "{err}");
+    assert!(
+        err.contains("is not a WebAssembly file (it does not start with \\0asm)"),
+        "{err}"
+    );
     assert!(!err.contains("0x"), "{err}");
 }

@@ -239,7 +239,7 @@ fn buckets_routed_elsewhere_are_read_and_written_there() {
     );
 
     let bad = run(persist_bin().args(["--store", &file, "--route", "signals=memory:", "check"]));
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2), "a usage error");
     assert!(
         stderr(&bad).contains("unknown bucket \"signals\""),
         "{}",

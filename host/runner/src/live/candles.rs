@@ -1,8 +1,11 @@
-//! The candle feed: CSV `timestamp,open,high,low,close,volume` (a header line is allowed) or
-//! JSON lines `{"timestamp":…,"open":…,…}`, read whole and checked row by row before anything
-//! runs. A bad row is an error naming the file, the line and the rule.
+//! The candle feed: CSV `timestamp,open,high,low,close,volume` (a header line is allowed; so
+//! is a byte-order mark), Binance's 12-column kline CSV as published (open time in ms or µs),
+//! or JSON lines `{"timestamp":…,"open":…,…}`, read whole and checked row by row before
+//! anything runs. A bad row is an error naming the file, the line and the rule, with long
+//! cells cut short.
 
 use crate::plugin::Candle;
+use persist_core::keys::shown;
 use persist_embed::error::Error;
 use std::path::Path;
 
@@ -45,6 +48,7 @@ pub fn read(path: &Path) -> Result<Vec<Candle>, Error> {
 /// Parses candles from `text`; `source` names the file in errors.
 pub fn parse(source: &str, text: &str) -> Result<Vec<Candle>, Error> {
     let mut candles: Vec<Candle> = Vec::new();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         let line = line.trim();
@@ -52,13 +56,18 @@ pub fn parse(source: &str, text: &str) -> Result<Vec<Candle>, Error> {
             path: format!("{source}:{number}"),
             reason: format!("{reason}; no candle was run (fix the line and run again)"),
         };
-        if line.is_empty() || (candles.is_empty() && line.starts_with("timestamp")) {
+        if line.is_empty() {
             continue;
         }
         let values = if line.starts_with('{') {
             json_values(line).map_err(bad)?
         } else {
-            csv_values(line).map_err(bad)?
+            let cells = csv_cells(line).map_err(bad)?;
+            // A header: a line before the first candle whose first cell is not a number.
+            if candles.is_empty() && cells.first().is_some_and(|c| c.parse::<f64>().is_err()) {
+                continue;
+            }
+            csv_values(&cells).map_err(bad)?
         };
         let candle = check(values).map_err(bad)?;
         if let Some(last) = candles.last()
@@ -80,20 +89,40 @@ pub fn parse(source: &str, text: &str) -> Result<Vec<Candle>, Error> {
     Ok(candles)
 }
 
-fn csv_values(line: &str) -> Result<[f64; 6], String> {
-    let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-    if cells.len() != FIELDS.len() {
+/// The cells of one CSV line (quoted cells allowed), trimmed.
+fn csv_cells(line: &str) -> Result<Vec<String>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .trim(csv::Trim::All)
+        .from_reader(line.as_bytes());
+    match reader.records().next() {
+        Some(Ok(record)) => Ok(record.iter().map(str::to_string).collect()),
+        Some(Err(e)) => Err(format!("not a CSV row: {e}")),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The six values of a row: `timestamp,open,high,low,close,volume`, or the first six of
+/// Binance's kline row (open time, open, high, low, close, volume, close time, quote volume,
+/// trades, taker buy base, taker buy quote, ignore).
+fn csv_values(cells: &[String]) -> Result<[f64; 6], String> {
+    if cells.len() != FIELDS.len() && cells.len() != 12 {
         return Err(format!(
-            "expected 6 comma-separated values ({}), found {}",
+            "expected 6 comma-separated values ({}) or Binance's 12-column kline row, found {}",
             FIELDS.join(","),
             cells.len()
         ));
     }
     let mut values = [0.0; 6];
-    for ((value, cell), field) in values.iter_mut().zip(&cells).zip(FIELDS) {
+    for ((value, cell), field) in values.iter_mut().zip(cells).zip(FIELDS) {
         *value = cell
             .parse::<f64>()
-            .map_err(|_| format!("{field}: {cell:?} is not a number"))?;
+            .map_err(|_| format!("{field}: {:?} is not a number", shown(cell)))?;
+    }
+    // Binance publishes open times in microseconds since 2025: no time in milliseconds is
+    // this large before the year 5000.
+    if values[0] >= 1e14 {
+        values[0] /= 1000.0;
     }
     Ok(values)
 }
@@ -169,12 +198,45 @@ mod tests {
     }
 
     #[test]
+    fn reads_what_exchanges_publish_as_is() {
+        // A byte-order mark, Binance's header-less 12-column klines, open times in µs.
+        let text = "\u{feff}1704067200000000,42000.1,42010,41990,42005.5,12.5,1704067259999999,525000,100,6,252000,0\n\
+                    1704067260000000,42005.5,42020,42000,42015,8,1704067319999999,336000,80,4,168000,0\n";
+        let candles = parse("BTCUSDT-1m-2024-01.csv", text).unwrap();
+        assert_eq!(candles.len(), 2);
+        assert_eq!(
+            (candles[0].timestamp, candles[0].close),
+            (1_704_067_200_000, 42005.5)
+        );
+        assert_eq!(candles[1].timestamp, 1_704_067_260_000);
+        // The same in milliseconds, with a header naming the columns, and a quoted cell.
+        let text = "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n\
+                    1704067200000,\"42000.1\",42010,41990,42005.5,12.5,1704067259999,525000,100,6,252000,0\n";
+        assert_eq!(
+            parse("k.csv", text).unwrap()[0].timestamp,
+            1_704_067_200_000
+        );
+    }
+
+    #[test]
+    fn a_huge_bad_cell_gives_a_short_error() {
+        let cell = "x".repeat(10 << 20);
+        let message = error(&format!("60000,10,{cell},9,11,5\n"));
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(
+            message.starts_with("c.csv:1: high: \"xxxx"),
+            "{}",
+            &message[..80]
+        );
+    }
+
+    #[test]
     fn each_bad_row_names_its_line_and_rule() {
         let ok = "60000,10,12,9,11,5\n";
         for (row, expected) in [
             (
                 "120000,10,12,9\n",
-                "c.csv:2: expected 6 comma-separated values",
+                "c.csv:2: expected 6 comma-separated values (timestamp,open,high,low,close,volume) or Binance's",
             ),
             (
                 "120000,10,x,9,11,5\n",
