@@ -13,8 +13,21 @@ fn document_text(bytes: &[u8]) -> Result<&str, String> {
         .map_err(|e| format!("not UTF-8 text: invalid byte at offset {}", e.valid_up_to()))
 }
 
-fn not_json(e: serde_json::Error) -> String {
-    format!("not valid JSON: {e}")
+/// Why text is not JSON persist can store. A number beyond what a JavaScript number holds
+/// (`1e400`) is JSON, and `JSON.parse` reads it as Infinity, which `JSON.stringify` writes as
+/// `null`: it is refused on write, saying so, rather than stored as something else.
+pub fn not_json(e: serde_json::Error) -> String {
+    if e.to_string().starts_with("number out of range") {
+        format!(
+            "a number beyond what JavaScript holds (±1.8e308) at line {} column {}: JSON.parse \
+             reads it as Infinity, which JSON.stringify writes as null; write null or a number \
+             in range",
+            e.line(),
+            e.column()
+        )
+    } else {
+        format!("not valid JSON: {e}")
+    }
 }
 
 /// Parses a stored document into a JSON value.

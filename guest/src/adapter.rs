@@ -265,7 +265,7 @@ pub fn parse_input(path: &str, text: &str) -> Result<Value, PersistError> {
     serde_json::from_str(text).map_err(|e| {
         PersistError::InvalidInput(FieldError {
             path: path.to_string(),
-            reason: format!("not valid JSON: {e}"),
+            reason: persist_core::document::not_json(e),
         })
     })
 }

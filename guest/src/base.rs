@@ -7,7 +7,7 @@ use crate::errors::{invalid_key, read_failure, storage_failure};
 use crate::exports::backtest::persist::base::{Guest, GuestPersistBase};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
-use persist_core::document::{into_json_text, validate};
+use persist_core::document::{into_json_text, not_json, validate};
 use persist_core::domain::Domain;
 use persist_core::json::canonicalize;
 use persist_core::keys::{escape_entity, escape_id, unescape};
@@ -113,7 +113,7 @@ impl GuestPersistBase for PersistBase {
         let text = canonicalize(json).map_err(|e| {
             PersistError::InvalidInput(FieldError {
                 path: "value".to_string(),
-                reason: format!("not valid JSON: {e}"),
+                reason: not_json(e),
             })
         })?;
         if Domain::of(path).is_some() {

@@ -558,3 +558,28 @@ fn setup_mistakes_get_one_line_and_the_right_status() {
     );
     assert!(!err.contains("0x"), "{err}");
 }
+
+/// A number beyond what JavaScript holds (`1e400`) is JSON: a stored one is valid to `check`
+/// and reads back as stored; a write of one is refused saying why (JSON.stringify would write
+/// it as null), rather than stored as something else.
+#[test]
+fn numbers_beyond_javascripts_range_are_json_but_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path();
+    std::fs::create_dir_all(s.join("orders")).unwrap();
+    std::fs::write(s.join("orders/1.json"), r#"{"a":1e400}"#).unwrap();
+    let o = run(persist(s).arg("check"));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(
+        stdout(&run(persist(s).args(["get", "orders", "1"]))),
+        "{\"a\":1e400}\n"
+    );
+    let o = run(persist(s).args(["put", "orders", "2", r#"{"a":1e400}"#]));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a number beyond what JavaScript holds (±1.8e308) at line 1 column 10"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(files_under(s), ["orders/1.json"]);
+}
