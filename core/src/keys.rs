@@ -268,9 +268,32 @@ pub fn escape_id(raw: &str) -> Result<String, KeyError> {
     Ok(id)
 }
 
+/// The stored names an id may have, the one persist writes first: its escape, then the id
+/// itself when that is a name persist never writes but another tool may have (a raw `%` in a
+/// backtest-kit dump, such as `pnl%_1h.json`), which [`unescape`] lists as that same id.
+pub fn stored_names(raw: &str) -> Result<Vec<String>, KeyError> {
+    let escaped = escape_id(raw)?;
+    let literal = escaped != raw && check_name(raw).is_ok() && unescape(raw) == raw;
+    let mut names = vec![escaped];
+    if literal {
+        names.push(raw.to_string());
+    }
+    Ok(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_persist_would_not_write_is_still_found_by_the_id_it_lists_as() {
+        assert_eq!(stored_names("pnl%_1h").unwrap(), ["pnl%25_1h", "pnl%_1h"]);
+        assert_eq!(unescape("pnl%_1h"), "pnl%_1h");
+        assert_eq!(stored_names("a%41").unwrap(), ["a%2541", "a%41"]);
+        assert_eq!(stored_names("BTCUSDT").unwrap(), ["BTCUSDT"]);
+        assert_eq!(stored_names("..").unwrap(), ["%2E."]);
+        assert_eq!(stored_names("a/b").unwrap(), ["a%2Fb"]);
+    }
 
     #[test]
     fn printable_text_has_no_control_characters() {

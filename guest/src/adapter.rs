@@ -10,7 +10,7 @@ use crate::scan::{empty_report, scan_entity};
 use persist_core::context::{Context, OwnedContext};
 use persist_core::domain::Domain;
 use persist_core::json::to_js_string;
-use persist_core::keys::{escape_id, unescape};
+use persist_core::keys::{escape_id, stored_names, unescape};
 use persist_core::order::sort_natural;
 use persist_core::record;
 use serde_json::Value;
@@ -152,6 +152,22 @@ impl Instance {
         escape_id(id).map_err(|e| invalid_key(&format!("id in {}", self.entity), id, e))
     }
 
+    /// The stored bytes of the id under the first of its stored names that exists.
+    fn stored(&self, id: &str) -> Result<Option<Vec<u8>>, PersistError> {
+        let names =
+            stored_names(id).map_err(|e| invalid_key(&format!("id in {}", self.entity), id, e))?;
+        for name in names {
+            let found = self
+                .bucket
+                .read(&self.entity, &name)
+                .map_err(|e| read_failure(format!("Failed to read entity {}", self.at(id)), e))?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
     fn at(&self, id: &str) -> String {
         format!("{}:{id}", self.entity)
     }
@@ -159,12 +175,7 @@ impl Instance {
     /// The stored document as JSON, or None when absent. A document that is not JSON is an
     /// error (`corrupt`).
     pub fn read(&self, id: &str) -> Result<Option<Value>, PersistError> {
-        let key = self.key(id)?;
-        let Some(bytes) = self
-            .bucket
-            .read(&self.entity, &key)
-            .map_err(|e| read_failure(format!("Failed to read entity {}", self.at(id)), e))?
-        else {
+        let Some(bytes) = self.stored(id)? else {
             return Ok(None);
         };
         persist_core::document::parse_document(&bytes)
@@ -175,12 +186,7 @@ impl Instance {
     /// The stored document's text, or None when absent; bytes that are not text are an
     /// error (`corrupt`).
     pub fn read_text(&self, id: &str) -> Result<Option<String>, PersistError> {
-        let key = self.key(id)?;
-        let Some(bytes) = self
-            .bucket
-            .read(&self.entity, &key)
-            .map_err(|e| read_failure(format!("Failed to read entity {}", self.at(id)), e))?
-        else {
+        let Some(bytes) = self.stored(id)? else {
             return Ok(None);
         };
         String::from_utf8(bytes).map(Some).map_err(|e| {
@@ -218,15 +224,13 @@ impl Instance {
     }
 
     pub fn has(&self, id: &str) -> Result<bool, PersistError> {
-        let key = self.key(id)?;
-        match self.bucket.read(&self.entity, &key) {
+        match self.stored(id) {
             Ok(found) => Ok(found.is_some()),
             // There, only larger than this process reads.
-            Err(StorageError::TooLarge(_)) => Ok(true),
-            Err(e) => Err(storage_failure(
-                format!("Failed to check existence of entity {}", self.at(id)),
-                e,
-            )),
+            Err(PersistError::Storage(f)) if matches!(f.error, StorageError::TooLarge(_)) => {
+                Ok(true)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -256,6 +260,8 @@ impl Instance {
             .map(|id| unescape(id))
             .collect();
         sort_natural(&mut ids);
+        // A raw name and the escape of the same id list as that id once.
+        ids.dedup();
         Ok(ids)
     }
 }

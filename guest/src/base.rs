@@ -10,7 +10,7 @@ use crate::scan::{empty_report, scan_entity};
 use persist_core::document::{into_json_text, not_json, validate};
 use persist_core::domain::Domain;
 use persist_core::json::canonicalize;
-use persist_core::keys::{escape_entity, escape_id, unescape};
+use persist_core::keys::{escape_entity, escape_id, stored_names, unescape};
 use persist_core::order::sort_natural;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
@@ -47,6 +47,24 @@ impl PersistBase {
     fn id(&self, id: &str) -> Result<String, PersistError> {
         escape_id(id).map_err(|e| invalid_key(&format!("id of entity {}", self.name), id, e))
     }
+
+    /// Every name the id may be stored under, the one persist writes first.
+    fn names(&self, id: &str) -> Result<Vec<String>, PersistError> {
+        stored_names(id).map_err(|e| invalid_key(&format!("id of entity {}", self.name), id, e))
+    }
+
+    /// The stored bytes of the id under the first of its names that exists.
+    fn stored(&self, id: &str) -> Result<Option<Vec<u8>>, PersistError> {
+        for name in self.names(id)? {
+            let found = self.bucket()?.read(self.path()?, &name).map_err(|e| {
+                read_failure(format!("Failed to read entity {}:{id}", self.name), e)
+            })?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
 }
 
 impl GuestPersistBase for PersistBase {
@@ -78,14 +96,9 @@ impl GuestPersistBase for PersistBase {
     }
 
     fn read_value(&self, id: String) -> Result<String, PersistError> {
-        let key = self.id(&id)?;
-        let bytes = self
-            .bucket()?
-            .read(self.path()?, &key)
-            .map_err(|e| read_failure(format!("Failed to read entity {}:{id}", self.name), e))?
-            .ok_or_else(|| {
-                PersistError::NotFound(format!("Entity {}:{id} not found", self.name))
-            })?;
+        let bytes = self.stored(&id)?.ok_or_else(|| {
+            PersistError::NotFound(format!("Entity {}:{id} not found", self.name))
+        })?;
         into_json_text(bytes).map_err(|reason| {
             PersistError::Corrupt(format!(
                 "Failed to read entity {}:{id}: {reason}; `persist check` moves it to the quarantine",
@@ -95,15 +108,13 @@ impl GuestPersistBase for PersistBase {
     }
 
     fn has_value(&self, id: String) -> Result<bool, PersistError> {
-        let key = self.id(&id)?;
-        match self.bucket()?.read(self.path()?, &key) {
+        match self.stored(&id) {
             Ok(found) => Ok(found.is_some()),
             // There, only larger than this process reads.
-            Err(StorageError::TooLarge(_)) => Ok(true),
-            Err(e) => Err(storage_failure(
-                format!("Failed to check existence of entity {}:{id}", self.name),
-                e,
-            )),
+            Err(PersistError::Storage(f)) if matches!(f.error, StorageError::TooLarge(_)) => {
+                Ok(true)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -138,11 +149,12 @@ impl GuestPersistBase for PersistBase {
             .map(|id| unescape(id))
             .collect();
         sort_natural(&mut ids);
+        // A raw name and the escape of the same id list as that id once.
+        ids.dedup();
         Ok(ids)
     }
 
     fn remove_value(&self, id: String) -> Result<(), PersistError> {
-        let key = self.id(&id)?;
         // A domain's records are removed only by the domain's own rules (the log is
         // append-only, storage and notification never delete, the soft deletes keep the
         // record): never by a plain remove from outside.
@@ -157,8 +169,12 @@ impl GuestPersistBase for PersistBase {
                 ),
             }));
         }
-        self.bucket()?
-            .remove(self.path()?, &key)
-            .map_err(|e| storage_failure(format!("Failed to remove entity {}:{id}", self.name), e))
+        // Under every name it may have, so that it is gone, not just shadowed.
+        for name in self.names(&id)? {
+            self.bucket()?.remove(self.path()?, &name).map_err(|e| {
+                storage_failure(format!("Failed to remove entity {}:{id}", self.name), e)
+            })?;
+        }
+        Ok(())
     }
 }

@@ -47,6 +47,8 @@ impl Persist {
             .map(|id| persist_core::keys::unescape(id))
             .collect();
         persist_core::order::sort_natural(&mut ids);
+        // A raw name and the escape of the same id list as that id once.
+        ids.dedup();
         Ok(ids)
     }
 

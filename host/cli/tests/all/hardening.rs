@@ -583,3 +583,53 @@ fn numbers_beyond_javascripts_range_are_json_but_never_written() {
     );
     assert_eq!(files_under(s), ["orders/1.json"]);
 }
+
+/// A name a backtest-kit dump can hold that is not persist's escape of anything (a raw `%`)
+/// reads, lists and migrates as what it is on disk; a raw name and the escape of the same id
+/// list once, and `rm` removes both.
+#[test]
+fn names_that_are_not_a_canonical_escape_read_list_and_migrate_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("dump");
+    std::fs::create_dir_all(s.join("orders")).unwrap();
+    std::fs::write(s.join("orders/pnl%_1h.json"), r#"{"raw":1}"#).unwrap();
+    std::fs::write(s.join("orders/a%41.json"), r#"{"raw":2}"#).unwrap();
+    std::fs::write(s.join("orders/a%2541.json"), r#"{"escaped":2}"#).unwrap();
+
+    assert_eq!(
+        stdout(&run(persist(&s).args(["ls", "orders"]))),
+        "a%41\npnl%_1h\n"
+    );
+    let o = run(persist(&s).args(["get", "orders", "pnl%_1h"]));
+    assert_eq!(
+        (o.status.code(), stdout(&o)),
+        (Some(0), "{\"raw\":1}\n".into()),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        stdout(&run(persist(&s).args(["get", "orders", "a%41"]))),
+        "{\"escaped\":2}\n"
+    );
+    let o = run(persist(&s).arg("check"));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    let copy = dir.path().join("copy");
+    let o = run(crate::persist_bin().args([
+        "migrate",
+        "--from",
+        &format!("file:{}", s.display()),
+        "--to",
+        &format!("file:{}", copy.display()),
+    ]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        files_under(&copy),
+        files_under(&s),
+        "migrate keeps the names on disk"
+    );
+
+    let o = run(persist(&s).args(["rm", "orders", "a%41"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(files_under(&s), ["orders/pnl%_1h.json"]);
+}
