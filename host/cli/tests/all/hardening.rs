@@ -633,3 +633,36 @@ fn names_that_are_not_a_canonical_escape_read_list_and_migrate_as_they_are() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(files_under(&s), ["orders/pnl%_1h.json"]);
 }
+
+/// One rule for symbolic links, everywhere: a link to a document inside the store is that
+/// document to `get`, `ls` and `check`; a link leading outside the store is never followed,
+/// and `check` reports it and goes on.
+#[test]
+fn a_symlinked_document_is_one_thing_to_get_ls_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("dump");
+    std::fs::create_dir_all(s.join("orders")).unwrap();
+    std::fs::write(s.join("orders/1.json"), r#"{"qty":1}"#).unwrap();
+    std::os::unix::fs::symlink("1.json", s.join("orders/2.json")).unwrap();
+    std::fs::write(dir.path().join("outside.json"), r#"{"secret":1}"#).unwrap();
+    std::os::unix::fs::symlink("../../outside.json", s.join("orders/3.json")).unwrap();
+
+    assert_eq!(
+        stdout(&run(persist(&s).args(["ls", "orders"]))),
+        "1\n2\n3\n"
+    );
+    assert_eq!(
+        stdout(&run(persist(&s).args(["get", "orders", "2"]))),
+        "{\"qty\":1}\n"
+    );
+    let o = run(persist(&s).args(["get", "orders", "3"]));
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("secret"));
+    let o = run(persist(&s).args(["check", "--dry-run"]));
+    let out = stdout(&o);
+    assert!(
+        out.contains("checked 3 documents: 2 valid, 1 invalid"),
+        "{out}"
+    );
+    assert!(out.contains("orders:3 (base): cannot be read:"), "{out}");
+}
