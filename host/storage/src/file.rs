@@ -378,7 +378,15 @@ impl Backend for FileStore {
             f.write_all(note.to_string().as_bytes())?;
             f.sync_all()
         };
-        write_note().map_err(|e| self.io("cannot write", &format!("{qpath}/{note_name}"), e))?;
+        // The document is in the quarantine already; a note that cannot be written (disk
+        // full) is removed rather than left empty, and the move still counts.
+        if let Err(e) = write_note() {
+            let _ = qdir.remove_file(&note_name);
+            tracing::warn!(
+                "{}",
+                self.io("cannot write the reason", &format!("{qpath}/{note_name}"), e)
+            );
+        }
         sync_dir(&qdir).map_err(|e| self.io("cannot fsync folder", &qpath, e))?;
         sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))?;
         Ok(true)
