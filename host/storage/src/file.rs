@@ -384,7 +384,11 @@ impl Backend for FileStore {
             let _ = qdir.remove_file(&note_name);
             tracing::warn!(
                 "{}",
-                self.io("cannot write the reason", &format!("{qpath}/{note_name}"), e)
+                self.io(
+                    "cannot write the reason",
+                    &format!("{qpath}/{note_name}"),
+                    e
+                )
             );
         }
         sync_dir(&qdir).map_err(|e| self.io("cannot fsync folder", &qpath, e))?;

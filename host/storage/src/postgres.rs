@@ -95,6 +95,35 @@ impl PostgresStore {
             client.execute("SELECT pg_advisory_unlock($1)", &[&lock])?;
             made?;
         }
+        // Views made by 0.1 show documents as jsonb, which a stored \u0000 breaks for every
+        // SELECT: they become json. A role that may not change the view keeps reading the table.
+        let old_view: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1)
+                   AND attname = 'document' AND atttypid = 'jsonb'::regtype)",
+                &[&v],
+            )?
+            .get(0);
+        if old_view {
+            client.execute("SELECT pg_advisory_lock($1)", &[&lock])?;
+            let replaced = client.batch_execute(&format!(
+                "BEGIN;
+                 DROP VIEW IF EXISTS {v};
+                 CREATE VIEW {v} AS
+                    SELECT entity, id, convert_from(value, 'UTF8')::json AS document, updated_at
+                    FROM {t};
+                 COMMIT;"
+            ));
+            if let Err(e) = replaced {
+                let _ = client.batch_execute("ROLLBACK");
+                tracing::warn!(
+                    "postgres table {t}: the view {v} still shows jsonb, which a stored \\u0000 \
+                     breaks ({}); a role that may change it will on its next connection",
+                    self.error(&e, false)
+                );
+            }
+            client.execute("SELECT pg_advisory_unlock($1)", &[&lock])?;
+        }
         Ok(Conn {
             read: client.prepare(&format!(
                 "SELECT value FROM {t} WHERE entity = $1 AND id = $2"

@@ -472,8 +472,15 @@ fn postgres_makes_its_schema_once_only_when_missing_and_quoted() {
     let b = open_url(&url, 1 << 20).unwrap();
     assert_eq!(b.list_ids("e").unwrap().len(), 8);
 
+    // A view as 0.1 made it (jsonb) is made json by the next connection.
+    pg.batch(&format!(
+        "DROP VIEW {t}_json; CREATE VIEW {t}_json AS SELECT entity, id,
+           convert_from(value, 'UTF8')::jsonb AS document, updated_at FROM {t}",
+        t = pg.table
+    ));
+    let b = open_url(&url, 1 << 20).unwrap();
     b.write("e", "nul", br#"{"a":"\u0000"}"#).unwrap();
-    let rows = pg.query(&format!("SELECT count(*) FROM {}_json", pg.table));
+    let rows = pg.query(&format!("SELECT count(document) FROM {}_json", pg.table));
     assert_eq!(rows[0].get::<_, i64>(0), 9);
 
     let role = services::unique("ro");
