@@ -276,10 +276,19 @@ impl Backend for FileStore {
             } else {
                 self.root.open_dir(&path)
             };
-            let dir = dir.map_err(|e| self.io("cannot open folder", &path, e))?;
-            let entries = dir
-                .entries()
-                .map_err(|e| self.io("cannot list folder", &path, e))?;
+            let entries = match dir.and_then(|d| d.entries()) {
+                Ok(entries) => entries,
+                Err(e) if path.is_empty() => return Err(self.io("cannot list folder", ".", e)),
+                Err(e) if is_absent(&e) => continue,
+                // A folder this process cannot read (no permission) is still listed, so that
+                // whoever reads it is told why, and the others are still found.
+                Err(_) => {
+                    if path.starts_with(prefix) {
+                        found.push(path);
+                    }
+                    continue;
+                }
+            };
             let mut holds_documents = false;
             for entry in entries {
                 let entry = entry.map_err(|e| self.io("cannot list folder", &path, e))?;

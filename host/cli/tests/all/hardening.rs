@@ -666,3 +666,58 @@ fn a_symlinked_document_is_one_thing_to_get_ls_and_check() {
     );
     assert!(out.contains("orders:3 (base): cannot be read:"), "{out}");
 }
+
+/// A folder of the store this process may not read is reported by `check` as an entity that
+/// cannot be listed; the other entities are still checked and read. (Run as another user when
+/// the tests run as root, who may read everything.)
+#[test]
+fn an_unreadable_folder_is_a_finding_not_the_end_of_the_check() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("dump");
+    let good = s.join("data/signal/BTCUSDT_s_binance");
+    let locked = s.join("data/signal/locked_s_binance");
+    std::fs::create_dir_all(&good).unwrap();
+    std::fs::create_dir_all(&locked).unwrap();
+    std::fs::write(good.join("BTCUSDT.json"), signal_row("s1")).unwrap();
+    std::fs::write(locked.join("locked.json"), signal_row("s2")).unwrap();
+    for folder in [
+        dir.path(),
+        &s,
+        &s.join("data"),
+        &s.join("data/signal"),
+        &good,
+    ] {
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let as_another_user = |args: &[&str]| {
+        let is_root = std::fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+            .unwrap_or(false);
+        let mut cmd = if is_root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_persist"));
+            c
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_persist"))
+        };
+        cmd.env("PERSIST_CACHE_DIR", "off")
+            .args(["--store", &format!("file:{}", s.display())])
+            .args(args);
+        run(&mut cmd)
+    };
+    let o = as_another_user(&["check", "--dry-run"]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("checked 1 documents: 1 valid, 1 invalid"),
+        "{out}"
+    );
+    assert!(
+        out.contains("data/signal/locked_s_binance: (signal): the entity cannot be listed:"),
+        "{out}"
+    );
+}
