@@ -3,6 +3,7 @@
 
 use crate::persist;
 use persist_test_support::*;
+use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -719,5 +720,37 @@ fn an_unreadable_folder_is_a_finding_not_the_end_of_the_check() {
     assert!(
         out.contains("data/signal/locked_s_binance: (signal): the entity cannot be listed:"),
         "{out}"
+    );
+}
+
+/// A run whose store lost signals under it (deleted or changed by another process) fails with
+/// exit 5 instead of reporting fewer trades as if nothing happened.
+#[test]
+fn a_run_whose_store_lost_signals_fails_instead_of_reporting_less() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let run_it = || {
+        run(persist(&store)
+            .arg("run")
+            .arg(persist_plugins::MA_CROSSOVER)
+            .arg("--candles")
+            .arg(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/candles/BTCUSDT-1m.csv"),
+            ))
+    };
+    let o = run_it();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("32 trades"), "{}", stdout(&o));
+    // Another process removes a few rows of the signals store.
+    let rows = store.join("data/storage/live");
+    for id in files_under(&rows).iter().take(3) {
+        std::fs::remove_file(rows.join(id)).unwrap();
+    }
+    let o = run_it();
+    assert_eq!(o.status.code(), Some(5), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("lost 3 of the 32 signals this run wrote"),
+        "{}",
+        stderr(&o)
     );
 }

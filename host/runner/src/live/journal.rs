@@ -59,6 +59,9 @@ pub struct Progress {
     pub plugin_state: PluginState,
     /// The domain writes of that candle, made again at the next start.
     pub writes: Vec<Write>,
+    /// How many signals the run has put in the signals store, over all its starts: the report
+    /// must find at least these, or the store lost some under the run.
+    pub signals: u64,
 }
 
 /// The session document's `data`: the writes in backtest-kit's JSON (the guest's own
@@ -69,6 +72,8 @@ struct Stored {
     last_candle: Option<i64>,
     plugin_state: PluginState,
     writes: Vec<StoredWrite>,
+    #[serde(default)]
+    signals: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -143,6 +148,23 @@ fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, RunError>
     })
 }
 
+/// How many signals first reach the signals store in `writes`: rows whose id is none of
+/// `known` (the signals the book held before the step).
+pub fn new_signals(writes: &[Write], known: &[String]) -> u64 {
+    let mut seen: Vec<String> = Vec::new();
+    for w in writes {
+        if let Write::Storage(text) = w
+            && let Ok(row) = serde_json::from_str::<Value>(text)
+            && let Some(id) = row.get("id").and_then(Value::as_str)
+            && !known.iter().any(|k| k == id)
+            && !seen.iter().any(|s| s == id)
+        {
+            seen.push(id.to_string());
+        }
+    }
+    seen.len() as u64
+}
+
 /// Reads the progress of `ctx`'s run, and makes the writes of its last candle again (they
 /// may have been cut short by a crash).
 pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, RunError> {
@@ -170,6 +192,7 @@ pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, RunError
         last_candle: stored.last_candle,
         plugin_state: stored.plugin_state,
         writes,
+        signals: stored.signals,
     })
 }
 
@@ -197,6 +220,7 @@ pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Resu
         last_candle: progress.last_candle,
         plugin_state: progress.plugin_state.clone(),
         writes,
+        signals: progress.signals,
     };
     let record = json!({
         "id": format!("{}:{}:{}:live", ctx.symbol, ctx.strategy_name, ctx.exchange_name),

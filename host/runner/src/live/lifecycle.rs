@@ -46,6 +46,15 @@ pub struct Book {
 }
 
 impl Book {
+    /// The ids of the signals the book holds (open, scheduled).
+    pub fn signal_ids(&self) -> Vec<String> {
+        self.pending
+            .iter()
+            .chain(self.scheduled.iter())
+            .map(|row| row.id.clone())
+            .collect()
+    }
+
     /// The book as persisted.
     pub fn restore(persist: &mut Persist, ctx: &Context) -> Result<Book, RunError> {
         let (symbol, strategy, exchange) = (&ctx.symbol, &ctx.strategy_name, &ctx.exchange_name);

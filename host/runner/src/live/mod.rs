@@ -15,6 +15,7 @@ pub mod report;
 use crate::RunError;
 use crate::plugin::{Candle, Plugin, PluginState, Signal};
 use lifecycle::Book;
+use persist_embed::error::Error;
 use persist_embed::session::Persist;
 pub use report::Report;
 
@@ -100,7 +101,9 @@ pub fn run(
             progress.plugin_state = state;
             signal = answer;
         }
+        let known = book.signal_ids();
         let writes = lifecycle::step(persist, ctx, &mut book, candle, when, signal)?;
+        progress.signals += journal::new_signals(&writes, &known);
         since_commit += 1;
         let last = i + 1 == candles.len();
         if !writes.is_empty() || state_changed || last || since_commit >= journal::CHECKPOINT {
@@ -110,5 +113,20 @@ pub fn run(
             since_commit = 0;
         }
     }
-    report::build(persist, ctx, candles.len())
+    let report = report::build(persist, ctx, candles.len())?;
+    let found = report.signals() as u64;
+    if found < progress.signals {
+        return Err(Error::Storage {
+            message: format!(
+                "the store {} lost {} of the {} signals this run wrote: it was deleted or \
+                 changed by another process while the run went on, so there is no report",
+                persist.store_url(),
+                progress.signals - found,
+                progress.signals
+            ),
+            retryable: false,
+        }
+        .into());
+    }
+    Ok(report)
 }

@@ -140,6 +140,11 @@ fn time(ms: i64) -> String {
 }
 
 impl Report {
+    /// How many signals of the run the signals store holds: closed, cancelled and active.
+    pub fn signals(&self) -> usize {
+        self.trades.len() + self.cancelled + usize::from(self.active.is_some())
+    }
+
     /// The report as text for people.
     pub fn text(&self) -> String {
         let mut out = String::new();
