@@ -754,3 +754,38 @@ fn a_run_whose_store_lost_signals_fails_instead_of_reporting_less() {
         stderr(&o)
     );
 }
+
+/// A Redis that wants a password is a permanent error that says what to check (URL and
+/// credentials), not "unavailable … retry", and not a hint about files.
+#[test]
+fn a_redis_refusing_the_credentials_is_told_as_such() {
+    let server = persist_test_support::servers::RedisServer::start(false);
+    let port = server.url().rsplit(':').next().unwrap().to_string();
+    let set = std::process::Command::new("redis-cli")
+        .args(["-p", &port, "CONFIG", "SET", "requirepass", "s3cret"])
+        .output()
+        .unwrap();
+    assert!(set.status.success(), "{set:?}");
+    let o = run(crate::persist_bin().args([
+        "--store",
+        &format!("{}?prefix=p", server.url()),
+        "ls",
+        "orders",
+    ]));
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("NOAUTH") || err.contains("Authentication required"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("retry when it is back") && !err.contains("check that the server is running"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "(check the store: its URL and credentials, or its path, permissions and free space)\n"
+        ),
+        "{err}"
+    );
+}
