@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { instantiate } from '../generated/persist.js';
+import { StorageError } from './stores.js';
 
 export { MemoryStore, FileStore, StorageError } from './stores.js';
 
@@ -76,14 +77,24 @@ export class Persist {
   /** A guest instance on `store` (a MemoryStore, a FileStore, or any object with their methods). */
   static open(store) {
     const warnings = [];
+    // The guest's imports are synchronous. A store method that returns a Promise would be read
+    // as "nothing stored" (and a good document then quarantined) or as a write that succeeded
+    // before it happened: refuse it as a storage error instead.
+    const sync = (method, result) => {
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+        result.then(undefined, () => {}); // its outcome no longer matters to anyone
+        throw new StorageError('io', `the store's ${method} returned a Promise; persist's storage calls are synchronous (give a store whose methods return their result)`);
+      }
+      return result;
+    };
     class Bucket {
-      read(entity, id) { return store.read(entity, id); }
-      write(entity, id, value) { store.write(entity, id, value); }
-      writeIfAbsent(entity, id, value) { return store.writeIfAbsent(entity, id, value); }
-      remove(entity, id) { store.remove(entity, id); }
-      listIds(entity) { return store.listIds(entity); }
-      entities(prefix) { return store.entities(prefix); }
-      quarantine(entity, id, judged, reason) { return store.quarantine(entity, id, judged, reason); }
+      read(entity, id) { return sync('read', store.read(entity, id)); }
+      write(entity, id, value) { sync('write', store.write(entity, id, value)); }
+      writeIfAbsent(entity, id, value) { return sync('writeIfAbsent', store.writeIfAbsent(entity, id, value)); }
+      remove(entity, id) { sync('remove', store.remove(entity, id)); }
+      listIds(entity) { return sync('listIds', store.listIds(entity)); }
+      entities(prefix) { return sync('entities', store.entities(prefix)); }
+      quarantine(entity, id, judged, reason) { return sync('quarantine', store.quarantine(entity, id, judged, reason)); }
     }
     const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
     const root = instantiate(getCoreModule, {

@@ -144,3 +144,29 @@ test('a store quarantines only the bytes that were judged, never a newer write',
     assert.equal(store.read('q/e', 'doc'), undefined);
   }
 });
+
+test('a store whose methods return Promises is refused loudly, and nothing good is quarantined', () => {
+  const files = new FileStore(mkdtempSync(join(tmpdir(), 'persist-js-async-')));
+  const p = Persist.open(files);
+  p.signal('BTCUSDT', 'my-strategy', 'binance').writeSignalData(signal);
+  const asyncStore = {
+    read: async (e, i) => files.read(e, i),
+    write: async (e, i, v) => files.write(e, i, v),
+    writeIfAbsent: async (e, i, v) => files.writeIfAbsent(e, i, v),
+    remove: async (e, i) => files.remove(e, i),
+    listIds: (e) => files.listIds(e),
+    entities: (prefix) => files.entities(prefix),
+    quarantine: (e, i, j, r) => files.quarantine(e, i, j, r),
+  };
+  const q = Persist.open(asyncStore);
+  assert.throws(() => q.signal('BTCUSDT', 'my-strategy', 'binance').readSignalData(), (e) => {
+    assert.ok(e instanceof PersistError, String(e));
+    assert.equal(e.kind, 'storage');
+    assert.match(e.message, /the store's read returned a Promise; persist's storage calls are synchronous/);
+    return true;
+  });
+  // The write fails for the caller: whatever the store's Promise does later was never
+  // acknowledged as durable.
+  assert.throws(() => q.base('orders').writeValue('1', { qty: 1 }), /the store's write returned a Promise/);
+  assert.equal(p.signal('BTCUSDT', 'my-strategy', 'binance').readSignalData().id, signal.id, 'the good document was not quarantined');
+});
