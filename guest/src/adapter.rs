@@ -2,9 +2,9 @@
 //! one-time `wait-for-init`, and reading and writing its documents with errors that name the
 //! entity and id.
 
-use crate::backtest::persist::storage::{Bucket, StorageError};
-use crate::buckets::bucket;
-use crate::errors::{invalid_key, read_failure, storage_failure};
+use crate::backtest::persist::storage::Bucket;
+use crate::buckets::{bucket, exists, read_stored};
+use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
 use persist_core::context::{Context, OwnedContext};
@@ -156,16 +156,7 @@ impl Instance {
     fn stored(&self, id: &str) -> Result<Option<Vec<u8>>, PersistError> {
         let names =
             stored_names(id).map_err(|e| invalid_key(&format!("id in {}", self.entity), id, e))?;
-        for name in names {
-            let found = self
-                .bucket
-                .read(&self.entity, &name)
-                .map_err(|e| read_failure(format!("Failed to read entity {}", self.at(id)), e))?;
-            if found.is_some() {
-                return Ok(found);
-            }
-        }
-        Ok(None)
+        read_stored(&self.bucket, &self.entity, names, &self.at(id))
     }
 
     fn at(&self, id: &str) -> String {
@@ -224,14 +215,7 @@ impl Instance {
     }
 
     pub fn has(&self, id: &str) -> Result<bool, PersistError> {
-        match self.stored(id) {
-            Ok(found) => Ok(found.is_some()),
-            // There, only larger than this process reads.
-            Err(PersistError::Storage(f)) if matches!(f.error, StorageError::TooLarge(_)) => {
-                Ok(true)
-            }
-            Err(e) => Err(e),
-        }
+        exists(self.stored(id))
     }
 
     /// Writes a document's JSON text, atomically.

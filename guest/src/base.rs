@@ -1,9 +1,9 @@
 //! backtest-kit's `PersistBase` as the `persist-base` resource.
 
 use crate::Component;
-use crate::backtest::persist::storage::{Bucket, StorageError};
+use crate::backtest::persist::storage::Bucket;
 use crate::buckets::{self, bucket};
-use crate::errors::{invalid_key, read_failure, storage_failure};
+use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::base::{Guest, GuestPersistBase};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity};
@@ -55,15 +55,8 @@ impl PersistBase {
 
     /// The stored bytes of the id under the first of its names that exists.
     fn stored(&self, id: &str) -> Result<Option<Vec<u8>>, PersistError> {
-        for name in self.names(id)? {
-            let found = self.bucket()?.read(self.path()?, &name).map_err(|e| {
-                read_failure(format!("Failed to read entity {}:{id}", self.name), e)
-            })?;
-            if found.is_some() {
-                return Ok(found);
-            }
-        }
-        Ok(None)
+        let at = format!("{}:{id}", self.name);
+        buckets::read_stored(self.bucket()?, self.path()?, self.names(id)?, &at)
     }
 }
 
@@ -108,14 +101,7 @@ impl GuestPersistBase for PersistBase {
     }
 
     fn has_value(&self, id: String) -> Result<bool, PersistError> {
-        match self.stored(&id) {
-            Ok(found) => Ok(found.is_some()),
-            // There, only larger than this process reads.
-            Err(PersistError::Storage(f)) if matches!(f.error, StorageError::TooLarge(_)) => {
-                Ok(true)
-            }
-            Err(e) => Err(e),
-        }
+        buckets::exists(self.stored(&id))
     }
 
     fn write_value(&self, id: String, json: String) -> Result<(), PersistError> {

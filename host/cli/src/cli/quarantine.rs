@@ -44,6 +44,13 @@ struct Entry {
 }
 
 impl Entry {
+    /// The bytes as they were quarantined.
+    fn bytes(&self) -> Result<Vec<u8>, Error> {
+        self.store.quarantine_read(&self.doc)?.ok_or_else(|| {
+            Error::NotFound(format!("{} left the quarantine meanwhile", self.name()))
+        })
+    }
+
     fn name(&self) -> String {
         format!(
             "{}:{}",
@@ -127,13 +134,7 @@ pub fn run(routes: &Routes, op: &QuarantineOp, out: &mut impl Write) -> Result<u
         }
         QuarantineOp::Show { entity, id } => {
             let e = newest(routes, entity, id)?;
-            let bytes = e
-                .store
-                .quarantine_read(&e.doc)
-                .map_err(Error::from)?
-                .ok_or_else(|| {
-                    Error::NotFound(format!("{} left the quarantine meanwhile", e.name()))
-                })?;
+            let bytes = e.bytes()?;
             eprintln!(
                 "{}",
                 printable(&format!(
@@ -150,13 +151,7 @@ pub fn run(routes: &Routes, op: &QuarantineOp, out: &mut impl Write) -> Result<u
         }
         QuarantineOp::Restore { entity, id, force } => {
             let e = newest(routes, entity, id)?;
-            let bytes = e
-                .store
-                .quarantine_read(&e.doc)
-                .map_err(Error::from)?
-                .ok_or_else(|| {
-                    Error::NotFound(format!("{} left the quarantine meanwhile", e.name()))
-                })?;
+            let bytes = e.bytes()?;
             if !force && let Err(reason) = persist_core::document::validate(&e.doc.entity, &bytes) {
                 return Err(Error::InvalidInput {
                     path: printable(&e.name()),
