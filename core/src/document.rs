@@ -2,6 +2,7 @@
 //! document of a domain must also be a valid record of that domain.
 
 use crate::domain::Domain;
+use crate::json::without_lone_surrogates;
 use crate::records::signal::SignalRow;
 
 /// The bytes as text, or why a document cannot be that.
@@ -30,9 +31,15 @@ pub fn not_json(e: serde_json::Error) -> String {
     }
 }
 
+/// Parses JSON text into a value as `JSON.parse` would, except that a lone surrogate escape
+/// reads as U+FFFD (see [`without_lone_surrogates`]).
+pub fn parse_json(text: &str) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::from_str(&without_lone_surrogates(text))
+}
+
 /// Parses a stored document into a JSON value.
 pub fn parse_document(bytes: &[u8]) -> Result<serde_json::Value, String> {
-    serde_json::from_str(document_text(bytes)?).map_err(not_json)
+    parse_json(document_text(bytes)?).map_err(not_json)
 }
 
 /// Checks that the bytes are one well-formed JSON document, without building it.
@@ -40,7 +47,7 @@ fn check_json(text: &str) -> Result<(), String> {
     if crate::fast_json::valid(text) {
         return Ok(());
     }
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
+    serde_json::from_str::<serde::de::IgnoredAny>(&without_lone_surrogates(text))
         .map(|_| ())
         .map_err(not_json)
 }

@@ -27,8 +27,14 @@ pub fn canonicalize(text: String) -> Result<String, serde_json::Error> {
     }
 }
 
-/// [`canonicalize`] by serde_json alone: decides every input and words every error.
+/// [`canonicalize`] by serde_json alone: decides every input and words every error. Text
+/// holding a lone surrogate escape is checked as [`without_lone_surrogates`] reads it and
+/// returned as it came, so the escape is kept.
 pub(crate) fn canonicalize_general(text: &str) -> Result<String, serde_json::Error> {
+    if let Cow::Owned(readable) = without_lone_surrogates(text) {
+        canonicalize_general(&readable)?;
+        return Ok(text.to_string());
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let mut out = Vec::with_capacity(text.len());
     serde_transcode::transcode(
@@ -37,6 +43,57 @@ pub(crate) fn canonicalize_general(text: &str) -> Result<String, serde_json::Err
     )?;
     de.end()?;
     String::from_utf8(out).map_err(serde::ser::Error::custom)
+}
+
+/// JSON text with each lone UTF-16 surrogate escape replaced by `\ufffd`. JavaScript strings
+/// may hold half of a surrogate pair (a note cut inside an emoji), and `JSON.stringify`
+/// writes it as an escape (`"\ud83d"`); such text is valid for `JSON.parse`, but Rust and WIT
+/// strings are Unicode, so where persist decodes the string it reads as U+FFFD, the
+/// replacement character. Text without one (nearly all) is returned as it came.
+pub fn without_lone_surrogates(text: &str) -> Cow<'_, str> {
+    if !text.contains("\\u") {
+        return Cow::Borrowed(text);
+    }
+    let b = text.as_bytes();
+    let hex = |at: usize| -> Option<u32> {
+        let digits = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let surrogate = |at: usize, range: std::ops::Range<u32>| {
+        b.get(at) == Some(&b'\\')
+            && b.get(at + 1) == Some(&b'u')
+            && hex(at + 2).is_some_and(|u| range.contains(&u))
+    };
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                in_string = !in_string;
+                i += 1;
+            }
+            b'\\' if in_string => {
+                if surrogate(i, 0xD800..0xDC00) && surrogate(i + 6, 0xDC00..0xE000) {
+                    i += 12;
+                } else if surrogate(i, 0xD800..0xE000) {
+                    out.push_str(&text[copied..i]);
+                    out.push_str("\\ufffd");
+                    i += 6;
+                    copied = i;
+                } else {
+                    i += 2;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
 }
 
 /// Appends a finite number as `JSON.stringify` writes it.
@@ -151,6 +208,37 @@ pub fn js_number(value: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lone_surrogate_escapes_read_as_the_replacement_character_and_pairs_stay() {
+        for (text, readable) in [
+            (r#"{"note":"cut \ud83d"}"#, r#"{"note":"cut \ufffd"}"#),
+            (
+                r#"["\udc00x","\uD83D\uDE00"]"#,
+                r#"["\ufffdx","\uD83D\uDE00"]"#,
+            ),
+            (r#""\ud83d\ud83d\ude00""#, r#""\ufffd\ud83d\ude00""#),
+            (r#""\\ud83d""#, r#""\\ud83d""#),
+            (r#"{"a":"\u00e9"}"#, r#"{"a":"\u00e9"}"#),
+        ] {
+            assert_eq!(without_lone_surrogates(text), readable, "{text}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&without_lone_surrogates(text)).is_ok()
+            );
+        }
+        assert!(matches!(
+            without_lone_surrogates(r#"{"a":"\ud83d\ude00"}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn canonical_text_keeps_a_lone_surrogate_escape() {
+        assert_eq!(
+            super::canonicalize(r#"{"note":"cut \ud83d"}"#.to_string()).unwrap(),
+            r#"{"note":"cut \ud83d"}"#
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,7 @@ use crate::backtest::persist::storage::Bucket;
 use crate::buckets::{bucket, exists, read_stored};
 use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
-use crate::scan::{empty_report, scan_entity};
+use crate::scan::{empty_report, scan_entity, warn_findings};
 use persist_core::context::{Context, OwnedContext};
 use persist_core::domain::Domain;
 use persist_core::json::to_js_string;
@@ -144,6 +144,7 @@ impl Instance {
             false,
             &mut report,
         )?;
+        warn_findings(&report);
         *self.report.borrow_mut() = Some(report.clone());
         Ok(report)
     }
@@ -252,7 +253,7 @@ impl Instance {
 
 /// Parses JSON text given by the caller for a domain record.
 pub fn parse_input(path: &str, text: &str) -> Result<Value, PersistError> {
-    serde_json::from_str(text).map_err(|e| {
+    persist_core::document::parse_json(text).map_err(|e| {
         PersistError::InvalidInput(FieldError {
             path: path.to_string(),
             reason: persist_core::document::not_json(e),

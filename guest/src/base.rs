@@ -84,6 +84,7 @@ impl GuestPersistBase for PersistBase {
             false,
             &mut report,
         )?;
+        crate::scan::warn_findings(&report);
         *self.init.borrow_mut() = Some(report.clone());
         Ok(report)
     }

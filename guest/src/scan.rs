@@ -7,6 +7,23 @@ use crate::exports::backtest::persist::types::{CheckReport, Finding, PersistErro
 use persist_core::document::validate;
 use persist_core::keys::{unescape, unescape_entity};
 
+/// Tells the host, through `diagnostics.warn`, of each document an init found invalid, so
+/// that a quarantine is never silent: one line each, `invalid document <entity>:<id> moved to
+/// the quarantine: <reason>` (or `left in place`).
+pub fn warn_findings(report: &CheckReport) {
+    for f in &report.findings {
+        let action = if f.quarantined {
+            "moved to the quarantine"
+        } else {
+            "left in place"
+        };
+        crate::backtest::persist::diagnostics::warn(&format!(
+            "invalid document {}:{} {action}: {}",
+            f.entity, f.id, f.reason
+        ));
+    }
+}
+
 pub fn empty_report() -> CheckReport {
     CheckReport {
         checked: 0,

@@ -13,7 +13,7 @@ from wasmtime.component import _types
 from . import domains as d
 from .stores import StorageError
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
 TARGET_DIR = os.path.join(

@@ -2,7 +2,7 @@
 //! notifications, log entries, and the measure / interval / memory / state / session
 //! records. Each is checked against its schema; what it does not name is kept as it is.
 
-use super::signal::SignalRow;
+use super::signal::{DEFAULT_ISOLATED, DEFAULT_MULTIPLIER, SignalRow};
 use crate::record::{FieldError, Fields, Result, describe};
 use serde_json::Value;
 
@@ -35,6 +35,32 @@ pub const CLOSE_REASONS: [&str; 4] = ["time_expired", "take_profit", "stop_loss"
 pub const LOG_TYPES: [&str; 5] = ["log", "debug", "info", "warn", "agent"];
 
 impl Payload {
+    /// Fills in a stored record what backtest-kit 19.5.0's readers fill: `multiplier` (1) and
+    /// `isolated` (true), where missing or `null`, in a signals-store row and in a
+    /// notification that has a `cost`. Other records are left as they are.
+    pub fn restore(self, value: &mut Value) {
+        let Value::Object(map) = value else {
+            return;
+        };
+        let signal_like = match self {
+            Payload::StorageSignal => true,
+            Payload::Notification => map.contains_key("cost"),
+            _ => false,
+        };
+        if !signal_like {
+            return;
+        }
+        for (name, default) in [
+            ("multiplier", Value::from(DEFAULT_MULTIPLIER)),
+            ("isolated", Value::Bool(DEFAULT_ISOLATED)),
+        ] {
+            let slot = map.entry(name).or_insert(Value::Null);
+            if slot.is_null() {
+                *slot = default;
+            }
+        }
+    }
+
     /// Checks `value` against the payload's schema; the error names the field under `path`.
     pub fn check(self, path: &str, value: &Value) -> Result<()> {
         let mut f = Fields::new(path, value.clone())?;

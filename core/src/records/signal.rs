@@ -208,6 +208,11 @@ impl Entry {
     }
 }
 
+/// backtest-kit 19.5.0's `CC_SIGNAL_LEVERAGE_MULTIPLIER`: the leverage of a row without one.
+pub const DEFAULT_MULTIPLIER: f64 = 1.0;
+/// backtest-kit 19.5.0's `CC_SIGNAL_ISOLATED_MARGIN`: the margin mode of a row without one.
+pub const DEFAULT_ISOLATED: bool = true;
+
 /// A signal row. The fields every row has are required; those that older versions of
 /// backtest-kit did not write are optional.
 #[derive(Debug, Clone, PartialEq)]
@@ -228,6 +233,12 @@ pub struct SignalRow {
     pub minute_estimated_time: f64,
     /// The money put into the position.
     pub cost: Option<f64>,
+    /// The leverage (`multiplier`). A row written before backtest-kit 19.5 lacks it and reads
+    /// as 1 (`CC_SIGNAL_LEVERAGE_MULTIPLIER`), as 19.5.0 reads it.
+    pub multiplier: f64,
+    /// Isolated margin (`isolated`). A row written before backtest-kit 19.5 lacks it and
+    /// reads as true (`CC_SIGNAL_ISOLATED_MARGIN`), as 19.5.0 reads it.
+    pub isolated: bool,
     /// The exchange's name.
     pub exchange_name: String,
     /// The strategy's name.
@@ -272,7 +283,8 @@ impl SignalRow {
         path: &str,
         text: &str,
     ) -> std::result::Result<Option<SignalRow>, ParseError> {
-        match Fields::parse(path, text) {
+        let text = crate::json::without_lone_surrogates(text);
+        match Fields::parse(path, &text) {
             Ok(Some(f)) => SignalRow::from_fields(f)
                 .map(Some)
                 .map_err(ParseError::Field),
@@ -296,6 +308,8 @@ impl SignalRow {
             price_stop_loss: f.number("priceStopLoss")?,
             minute_estimated_time: f.eta("minuteEstimatedTime")?,
             cost: f.opt_number("cost")?,
+            multiplier: f.opt_number("multiplier")?.unwrap_or(DEFAULT_MULTIPLIER),
+            isolated: f.opt_boolean("isolated")?.unwrap_or(DEFAULT_ISOLATED),
             exchange_name: f.string("exchangeName")?,
             strategy_name: f.string("strategyName")?,
             frame_name: f.opt_string("frameName")?,
@@ -325,6 +339,8 @@ impl SignalRow {
             .number("priceStopLoss", self.price_stop_loss)?
             .eta("minuteEstimatedTime", self.minute_estimated_time)?
             .opt_number("cost", self.cost)?
+            .number("multiplier", self.multiplier)?
+            .boolean("isolated", self.isolated)
             .string("exchangeName", &self.exchange_name)
             .string("strategyName", &self.strategy_name)
             .opt_string("frameName", self.frame_name.as_deref())

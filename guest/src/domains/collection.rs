@@ -14,7 +14,8 @@ pub fn read_all(inst: &Instance, payload: Payload) -> Result<Vec<String>, Persis
     for id in inst.ids()? {
         let record = inst.read_record(&id, |p, v| payload.check(p, &v).map(|()| v))?;
         // Gone since it was listed: skip it.
-        if let Some(v) = record {
+        if let Some(mut v) = record {
+            payload.restore(&mut v);
             out.push(json_text(&v));
         }
     }

@@ -5,7 +5,6 @@ use crate::bindings::exports::backtest::persist::base::GuestPersistBase;
 use crate::bindings::{self, CheckReport, PersistError};
 use crate::error::Error;
 use crate::host_storage::HostState;
-use persist_core::keys::printable;
 use std::collections::HashMap;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
@@ -27,8 +26,10 @@ impl Persist {
         }
     }
 
-    /// The warnings the guest reported since the last call (a skipped candle, an ignored
-    /// session record); each was also logged with `tracing`.
+    /// The warnings the guest reported since the last call, oldest first: a document an init
+    /// found invalid (`invalid document <entity>:<id> moved to the quarantine: <reason>`), a
+    /// skipped candle, an ignored session record. Each was also logged with `tracing` at warn
+    /// level as it happened, so a subscriber the embedder installs sees them at once.
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.store.data_mut().warnings)
     }
@@ -60,7 +61,7 @@ impl Persist {
     /// backtest-kit's `PersistBase` of an entity of your own. Like backtest-kit's
     /// `Persist<X>Utils`, the Persist keeps one guest `persist-base` per entity name and runs
     /// its `wait-for-init` (validation and quarantine of the entity's documents, each finding
-    /// logged with `tracing`) before the first operation on it.
+    /// a warning: see [`Persist::take_warnings`]) before the first operation on it.
     pub fn base<'a>(&'a mut self, entity_name: &'a str) -> PersistBase<'a> {
         PersistBase {
             persist: self,
@@ -86,16 +87,8 @@ impl Persist {
             .persist_base()
             .call_wait_for_init(&mut self.store, base, true)
         {
-            Ok(Ok(report)) => {
-                for f in &report.findings {
-                    let action = if f.quarantined {
-                        "moved to the quarantine"
-                    } else {
-                        "left in place"
-                    };
-                    let what = format!("{}:{} {action}: {}", f.entity, f.id, f.reason);
-                    tracing::warn!("invalid document {}", printable(&what));
-                }
+            // The guest reported each finding through `diagnostics.warn`.
+            Ok(Ok(_report)) => {
                 self.bases.insert(entity.to_string(), base);
                 Ok(base)
             }

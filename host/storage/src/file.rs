@@ -34,17 +34,32 @@ pub struct FileStore {
     root_path: PathBuf,
     /// Entity folders already swept of stale temp files by this process.
     swept: Mutex<HashSet<String>>,
+    /// Whether opening creates the store folder and sweeps stale temp files.
+    housekeeping: bool,
 }
 
 impl FileStore {
     /// Opens (creating if needed) the store folder.
     pub fn open(path: &Path, max_document_bytes: u64) -> Result<FileStore, StorageError> {
-        std::fs::create_dir_all(path).map_err(|e| {
-            StorageError::Io(format!(
-                "cannot create the store folder {}: {e}",
-                path.display()
-            ))
-        })?;
+        FileStore::open_with(path, max_document_bytes, true)
+    }
+
+    /// Opens the store folder; without `housekeeping`, nothing on disk changes by itself: the
+    /// folder must exist, and stale temp files are left where they are (for a look that must
+    /// change nothing, such as `persist check --dry-run`). Writes still write.
+    pub fn open_with(
+        path: &Path,
+        max_document_bytes: u64,
+        housekeeping: bool,
+    ) -> Result<FileStore, StorageError> {
+        if housekeeping {
+            std::fs::create_dir_all(path).map_err(|e| {
+                StorageError::Io(format!(
+                    "cannot create the store folder {}: {e}",
+                    path.display()
+                ))
+            })?;
+        }
         let root = Dir::open_ambient_dir(path, ambient_authority()).map_err(|e| {
             StorageError::Io(format!(
                 "cannot open the store folder {}: {e}",
@@ -57,6 +72,7 @@ impl FileStore {
             max_document_bytes,
             root_path,
             swept: Mutex::new(HashSet::new()),
+            housekeeping,
         })
     }
 
@@ -76,11 +92,12 @@ impl FileStore {
             Err(e) if is_absent(&e) => self.create_entity_dir(entity)?,
             Err(e) => return Err(self.io("cannot open folder", entity, e)),
         };
-        let first_open = self
-            .swept
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(entity.to_string());
+        let first_open = self.housekeeping
+            && self
+                .swept
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(entity.to_string());
         if first_open {
             self.sweep(&dir, entity);
         }

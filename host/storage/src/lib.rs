@@ -117,8 +117,22 @@ pub struct Quarantined {
 
 /// Opens the store a URL names, with the host's checks in front of it.
 pub fn open_url(url: &StoreUrl, max_document_bytes: u64) -> Result<Arc<dyn Backend>, StorageError> {
+    open_url_with(url, max_document_bytes, true)
+}
+
+/// [`open_url`]; without `housekeeping` a file store creates no folder and sweeps no stale
+/// temp files on its own (see [`file::FileStore::open_with`]).
+pub fn open_url_with(
+    url: &StoreUrl,
+    max_document_bytes: u64,
+    housekeeping: bool,
+) -> Result<Arc<dyn Backend>, StorageError> {
     let inner: Box<dyn Backend> = match url {
-        StoreUrl::File(path) => Box::new(file::FileStore::open(path, max_document_bytes)?),
+        StoreUrl::File(path) => Box::new(file::FileStore::open_with(
+            path,
+            max_document_bytes,
+            housekeeping,
+        )?),
         StoreUrl::Memory => Box::new(memory::MemoryStore::default()),
         #[cfg(feature = "redis")]
         StoreUrl::Redis(r) => Box::new(redis::RedisStore::open(r)?),

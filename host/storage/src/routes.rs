@@ -2,7 +2,7 @@
 //! (`--route signal=redis://…`), so that signals can live in Redis and candles on files
 //! without touching the guest.
 
-use super::{Backend, StorageError, StoreUrl, open_url};
+use super::{Backend, StorageError, StoreUrl, open_url_with};
 use persist_core::domain::Domain;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,8 +39,19 @@ impl Routes {
         routes: &[(String, StoreUrl)],
         max_document_bytes: u64,
     ) -> Result<Routes, RouteError> {
+        Routes::open_with(default, routes, max_document_bytes, true)
+    }
+
+    /// [`Routes::open`], with or without the file stores' housekeeping (see
+    /// [`crate::open_url_with`]).
+    pub fn open_with(
+        default: &StoreUrl,
+        routes: &[(String, StoreUrl)],
+        max_document_bytes: u64,
+        housekeeping: bool,
+    ) -> Result<Routes, RouteError> {
         let open = |url: &StoreUrl| {
-            open_url(url, max_document_bytes).map_err(|e| RouteError::Open {
+            open_url_with(url, max_document_bytes, housekeeping).map_err(|e| RouteError::Open {
                 url: url.to_string(),
                 error: e,
             })

@@ -1,7 +1,7 @@
 //! Where the CLI's stores come from: `--store` / `PERSIST_STORE`, `--route`, and the
 //! `--config` TOML file, in that order of precedence; `file:./dump` when nothing says.
 
-use super::Cli;
+use super::{Cli, Command};
 use persist_embed::error::Error;
 use persist_embed::storage::routes::RouteError;
 use persist_embed::storage::{Routes, StoreUrl};
@@ -81,9 +81,14 @@ pub fn routes(cli: &Cli) -> Result<Routes, Error> {
         routes.insert(bucket, url);
     }
     let routes: Vec<(String, StoreUrl)> = routes.into_iter().collect();
-    Routes::open(&default, &routes, cli.max_document_bytes).map_err(|e| match e {
-        // A bucket that does not exist is a mistake in what was given, like any other usage.
-        RouteError::UnknownBucket(_) => Error::Usage(e.to_string()),
-        RouteError::Open { .. } => Error::Setup(e.to_string()),
-    })
+    // A dry-run check is a look that must change nothing, not even by a file store's sweep
+    // of stale temp files.
+    let housekeeping = !matches!(cli.command, Command::Check { dry_run: true, .. });
+    Routes::open_with(&default, &routes, cli.max_document_bytes, housekeeping).map_err(
+        |e| match e {
+            // A bucket that does not exist is a mistake in what was given, like any other usage.
+            RouteError::UnknownBucket(_) => Error::Usage(e.to_string()),
+            RouteError::Open { .. } => Error::Setup(e.to_string()),
+        },
+    )
 }

@@ -21,8 +21,12 @@ pub enum DomainOp {
         context: Context,
         json: Option<String>,
     },
-    /// List the ids stored in the context, in natural order.
+    /// List the ids of the context's records, in natural order, after validating them as
+    /// its init does; measure, interval and memory leave out soft-deleted records.
     Ls(Context),
+    /// Print whether a memory record is stored, soft-deleted ones included (`hasMemoryData`):
+    /// memory only.
+    Has(Context),
     /// Remove one record (a soft delete): measure, interval and memory only.
     Rm(Context),
 }
@@ -32,6 +36,7 @@ enum Op {
     Read,
     Write,
     Ls,
+    Has,
     Rm,
 }
 
@@ -151,7 +156,7 @@ fn array(items: &[String]) -> String {
 
 /// The items of a JSON array, each as its JSON text.
 fn items(json: &str, what: &str) -> Result<Vec<String>, Error> {
-    match serde_json::from_str::<serde_json::Value>(json) {
+    match persist_core::document::parse_json(json) {
         Ok(serde_json::Value::Array(items)) => Ok(items.iter().map(|v| v.to_string()).collect()),
         Ok(_) => Err(Error::InvalidInput {
             path: what.to_string(),
@@ -162,6 +167,43 @@ fn items(json: &str, what: &str) -> Result<Vec<String>, Error> {
             reason: format!("not valid JSON: {e}"),
         }),
     }
+}
+
+/// `persist DOMAIN ls`: the context is initialised first (its documents validated, invalid
+/// ones quarantined and reported), as backtest-kit's list operations do; then the ids.
+/// Measure, interval and memory list through `listMeasureData` / `listIntervalData` /
+/// `listMemoryData`, which leave out soft-deleted records.
+fn list(
+    p: &mut Persist,
+    domain: Domain,
+    ctx: &context::Context,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let ids = match domain {
+        Domain::Measure => p.measure(ctx.bucket).list_measure_data()?,
+        Domain::Interval => p.interval(ctx.bucket).list_interval_data()?,
+        Domain::Memory => p
+            .memory(ctx.signal_id, ctx.bucket)
+            .list_memory_data()?
+            .into_iter()
+            .map(|item| item.memory_id)
+            .collect(),
+        _ => {
+            p.wait_for_init(domain, ctx)?;
+            let entity = domain.entity(ctx).map_err(|e| {
+                Error::InvalidKey(format!(
+                    "{} context {:?} cannot be stored: it {e}",
+                    domain.name(),
+                    domain.entity_parts(ctx).join("/")
+                ))
+            })?;
+            p.ids_in(domain.name(), &entity)?
+        }
+    };
+    for id in ids {
+        writeln!(out, "{}", printable(&id))?;
+    }
+    Ok(())
 }
 
 /// Runs `persist DOMAIN OP`; `stdin` gives the JSON of a write without an argument.
@@ -176,6 +218,7 @@ pub fn run(
         DomainOp::Read(c) => (Op::Read, c, None),
         DomainOp::Write { context, json } => (Op::Write, context, json.clone()),
         DomainOp::Ls(c) => (Op::Ls, c, None),
+        DomainOp::Has(c) => (Op::Has, c, None),
         DomainOp::Rm(c) => (Op::Rm, c, None),
     };
     let input = || match json {
@@ -196,17 +239,15 @@ fn run_op(
     use Domain as D;
     let ctx = c.of(domain)?;
     if op == Op::Ls {
-        let entity = domain.entity(&ctx).map_err(|e| {
-            Error::InvalidKey(format!(
-                "{} context {:?} cannot be stored: it {e}",
-                domain.name(),
-                domain.entity_parts(&ctx).join("/")
-            ))
-        })?;
-        for id in p.ids_in(domain.name(), &entity)? {
-            writeln!(out, "{}", printable(&id))?;
-        }
-        return Ok(());
+        return list(p, domain, &ctx, out);
+    }
+    if op == Op::Has && domain != D::Memory {
+        return Err(Error::Usage(format!(
+            "{} has no has (only memory has `hasMemoryData`); `{} ls` lists its ids",
+            domain.name(),
+            domain.name()
+        ))
+        .into());
     }
     if op == Op::Rm && !matches!(domain, D::Measure | D::Interval | D::Memory) {
         return Err(Error::Usage(format!(
@@ -397,6 +438,14 @@ fn run_op(
                 c.when,
             )?)
         }
+        (D::Memory, Op::Has) => {
+            let memory_id = need(&c.memory_id, "--memory-id", domain)?;
+            let has = p
+                .memory(signal_id()?, ctx.bucket)
+                .has_memory_data(memory_id)?;
+            writeln!(out, "{has}")?;
+            Ok(())
+        }
         (D::Memory, Op::Rm) => {
             let memory_id = need(&c.memory_id, "--memory-id", domain)?;
             Ok(p.memory(signal_id()?, ctx.bucket)
@@ -430,6 +479,6 @@ fn run_op(
                 ctx.backtest,
             )
             .write_session_data(&input()?, c.when)?),
-        (_, Op::Ls | Op::Rm) => unreachable!("handled above"),
+        (_, Op::Ls | Op::Has | Op::Rm) => unreachable!("handled above"),
     }
 }

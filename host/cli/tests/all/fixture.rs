@@ -284,7 +284,8 @@ fn the_cli_reads_every_domain_with_the_librarys_context_arguments() {
     );
     assert_eq!(
         read(&["measure", "ls", "--bucket", "sma_1h_0"]),
-        "BTCUSDT_1704063600000\nBTCUSDT_1704067200000"
+        "BTCUSDT_1704067200000",
+        "listMeasureData leaves out the soft-deleted BTCUSDT_1704063600000"
     );
     assert_eq!(
         read(&[
@@ -351,9 +352,13 @@ fn files_written_through_the_cli_are_backtest_kits_compact_json() {
     )
     .unwrap();
     let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
+    // The row predates backtest-kit 19.5: it reads, and so is written, with 19.5.0's defaults.
+    let mut expected = parse(&row);
+    expected["multiplier"] = 1.into();
+    expected["isolated"] = true.into();
     assert_eq!(
         parse(&written),
-        parse(&row),
+        expected,
         "the same document, as JSON.parse sees it"
     );
     assert!(

@@ -9,6 +9,7 @@ mod fixture;
 mod hardening;
 mod migrate;
 mod network_stores;
+mod reads_19_5;
 mod run;
 
 use persist_test_support::cache_dir;

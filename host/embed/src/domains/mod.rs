@@ -54,6 +54,7 @@ use crate::bindings::{self, PersistError};
 use crate::error::Error;
 use crate::host_storage::HostState;
 use crate::session::Persist;
+use persist_core::context::Context;
 use persist_core::domain::Domain;
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
@@ -106,6 +107,39 @@ impl Persist {
         f: impl FnOnce(&Guest, &mut Store<HostState>) -> wasmtime::Result<Result<T, PersistError>>,
     ) -> Result<T, Error> {
         Ok(f(&self.guest, &mut self.store).map_err(Error::guest)??)
+    }
+
+    /// `waitForInit` of any domain's context, given as persist-core's [`Context`] (the fields
+    /// the domain does not use are ignored): validates the context's documents once, moving
+    /// invalid ones to the quarantine, each reported as a warning.
+    pub fn wait_for_init(
+        &mut self,
+        domain: Domain,
+        c: &Context,
+    ) -> Result<bindings::CheckReport, Error> {
+        let (sym, strat, exch) = (c.symbol, c.strategy_name, c.exchange_name);
+        match domain {
+            Domain::Signal => self.signal(sym, strat, exch).wait_for_init(true),
+            Domain::Schedule => self.schedule(sym, strat, exch).wait_for_init(true),
+            Domain::Strategy => self.strategy(sym, strat, exch).wait_for_init(true),
+            Domain::Risk => self.risk(c.risk_name, exch).wait_for_init(true),
+            Domain::Partial => self.partial(sym, strat, exch).wait_for_init(true),
+            Domain::Breakeven => self.breakeven(sym, strat, exch).wait_for_init(true),
+            Domain::Candle => self.candle(sym, c.interval, exch).wait_for_init(true),
+            Domain::Storage => self.storage(c.backtest).wait_for_init(true),
+            Domain::Notification => self.notification(c.backtest).wait_for_init(true),
+            Domain::Log => self.log().wait_for_init(true),
+            Domain::Measure => self.measure(c.bucket).wait_for_init(true),
+            Domain::Interval => self.interval(c.bucket).wait_for_init(true),
+            Domain::Memory => self.memory(c.signal_id, c.bucket).wait_for_init(true),
+            Domain::Recent => self
+                .recent(sym, strat, exch, c.frame_name, c.backtest)
+                .wait_for_init(true),
+            Domain::State => self.state(c.signal_id, c.bucket).wait_for_init(true),
+            Domain::Session => self
+                .session(strat, exch, c.frame_name, sym, c.backtest)
+                .wait_for_init(true),
+        }
     }
 
     /// Drops the domain's memo of contexts (`clear`): the next call through any handle

@@ -134,6 +134,39 @@ fn wait_for_init_quarantines_the_entitys_bad_documents_and_never_fails() {
     assert!(root.join(SIGNAL).join("ETHUSDT.json").exists());
 }
 
+/// A domain's init that quarantines is never silent: each document is a warning the
+/// embedder receives (`take_warnings`, and `tracing` as it happens), whichever call ran it.
+#[test]
+fn what_a_domain_init_quarantines_is_reported_as_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    seed(root);
+    let mut p = open(file_backend(root));
+    let row = p
+        .signal("BTCUSDT", "s", "binance")
+        .read_signal_data()
+        .unwrap();
+    assert!(row.is_some(), "the good row reads");
+    let mut warnings = p.take_warnings();
+    warnings.sort();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(
+        warnings[0],
+        format!(
+            "invalid document {SIGNAL}:ETHUSDT moved to the quarantine: signal.priceOpen: \
+             expected a number, got \"abc\""
+        ),
+    );
+    assert!(warnings[1].starts_with(&format!("invalid document {SIGNAL}:XRPUSDT moved")));
+    p.base("orders").keys().unwrap();
+    assert_eq!(
+        p.take_warnings().len(),
+        3,
+        "the base entity's three bad documents"
+    );
+    assert!(p.take_warnings().is_empty());
+}
+
 #[test]
 fn reading_a_document_corrupted_after_init_is_a_corrupt_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -238,6 +238,8 @@ fn new_row(ctx: &Context, s: &Signal, price: f64, now: f64) -> SignalRow {
         price_stop_loss: s.stop_loss,
         minute_estimated_time: s.minute_estimated_time.map_or(f64::INFINITY, f64::from),
         cost: Some(POSITION_COST),
+        multiplier: persist_core::records::signal::DEFAULT_MULTIPLIER,
+        isolated: persist_core::records::signal::DEFAULT_ISOLATED,
         exchange_name: ctx.exchange_name.clone(),
         strategy_name: ctx.strategy_name.clone(),
         frame_name: Some(String::new()),

@@ -31,6 +31,8 @@ fn row(id: &str, symbol: &str) -> SignalRow {
         price_stop_loss: 41200.75,
         minute_estimated_time: f64::INFINITY,
         cost: Some(100.0),
+        multiplier: 1.0,
+        isolated: true,
         exchange_name: "binance".to_string(),
         strategy_name: "my-strategy".to_string(),
         frame_name: Some(String::new()),
