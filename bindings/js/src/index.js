@@ -1,8 +1,8 @@
 // The persist guest component in Node.js: backtest-kit's persistence adapters, run from the
 // same .wasm cargo builds, on storage written in JavaScript (src/stores.js).
 //
-//   import { Persist, FileStore } from '@backtest-kit/persist';
-//   const persist = Persist.open(new FileStore('./dump'));
+//   import { Persist } from '@backtest-kit/persist';
+//   const persist = Persist.open('file:./dump');     // or redis://…, postgres://…
 //   const signal = persist.signal('BTCUSDT', 'my-strategy', 'binance');  // one context
 //   signal.waitForInit(true);
 //   signal.writeSignalData({ id: 's1', position: 'long', ... });
@@ -11,8 +11,39 @@ import { readFileSync } from 'node:fs';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { instantiate } from '../generated/persist.js';
 import { StorageError } from './stores.js';
+import { openStore } from './network_stores.js';
+
+/** The buckets the guest opens: `base` (PersistBase entities of your own) and one per domain
+ *  (`storage` is the signals store). */
+export const BUCKETS = ['base', 'signal', 'schedule', 'strategy', 'risk', 'partial', 'breakeven', 'candle',
+  'storage', 'notification', 'log', 'measure', 'interval', 'memory', 'recent', 'state', 'session'];
+const MAX_WARNINGS = 1000;
+
+function defaultWarning(message) {
+  process.stderr.write(`persist: warning: ${message}\n`);
+}
+
+/** bucket name ('' for the default) -> store object, each URL opened once. */
+function routedStores(store, routes) {
+  const opened = new Map();
+  const resolve = (s) => {
+    if (typeof s !== 'string') return s;
+    if (!opened.has(s)) opened.set(s, openStore(s));
+    return opened.get(s);
+  };
+  const stores = new Map([['', resolve(store)]]);
+  for (const [bucket, s] of Object.entries(routes)) {
+    if (!BUCKETS.includes(bucket)) {
+      throw new TypeError(`no bucket ${JSON.stringify(bucket)} to route: the buckets are ${BUCKETS.join(', ')}`);
+    }
+    stores.set(bucket, resolve(s));
+  }
+  return stores;
+}
 
 export { MemoryStore, FileStore, StorageError } from './stores.js';
+export { RedisStore, PostgresStore, openStore, closeNetworkStores } from './network_stores.js';
+export { setup, teardown, useJson, sharedPersist } from './setup.js';
 
 const generated = new URL('../generated/', import.meta.url);
 const modules = new Map();
@@ -74,9 +105,17 @@ export class Persist {
     this.#warnings = warnings;
   }
 
-  /** A guest instance on `store` (a MemoryStore, a FileStore, or any object with their methods). */
-  static open(store) {
+  /** A guest instance on `store`: a MemoryStore, a FileStore, a RedisStore, a PostgresStore,
+   *  a store URL as the CLI takes it (`file:./dump`, `memory:`, `redis://…`, `postgres://…`),
+   *  or any object with their methods. Options:
+   *  - `routes`: `{ bucket: store or URL }`, the buckets served by another store (`signal`,
+   *    `candle`, … `base`), as the CLI's `--route`;
+   *  - `onWarning(message)`: called for each warning of the guest (a document an init moved to
+   *    the quarantine, a skipped candle); by default each is written to stderr.
+   *  An instance costs a few hundred milliseconds to make: open one per process and share it. */
+  static open(store, { routes = {}, onWarning = defaultWarning } = {}) {
     const warnings = [];
+    const stores = routedStores(store, routes);
     // The guest's imports are synchronous. A store method that returns a Promise would be read
     // as "nothing stored" (and a good document then quarantined) or as a write that succeeded
     // before it happened: refuse it as a storage error instead.
@@ -88,19 +127,26 @@ export class Persist {
       return result;
     };
     class Bucket {
-      read(entity, id) { return sync('read', store.read(entity, id)); }
-      write(entity, id, value) { sync('write', store.write(entity, id, value)); }
-      writeIfAbsent(entity, id, value) { return sync('writeIfAbsent', store.writeIfAbsent(entity, id, value)); }
-      remove(entity, id) { sync('remove', store.remove(entity, id)); }
-      listIds(entity) { return sync('listIds', store.listIds(entity)); }
-      entities(prefix) { return sync('entities', store.entities(prefix)); }
-      quarantine(entity, id, judged, reason) { return sync('quarantine', store.quarantine(entity, id, judged, reason)); }
+      constructor(s) { this.s = s; }
+      read(entity, id) { return sync('read', this.s.read(entity, id)); }
+      write(entity, id, value) { sync('write', this.s.write(entity, id, value)); }
+      writeIfAbsent(entity, id, value) { return sync('writeIfAbsent', this.s.writeIfAbsent(entity, id, value)); }
+      remove(entity, id) { sync('remove', this.s.remove(entity, id)); }
+      listIds(entity) { return sync('listIds', this.s.listIds(entity)); }
+      entities(prefix) { return sync('entities', this.s.entities(prefix)); }
+      quarantine(entity, id, judged, reason) { return sync('quarantine', this.s.quarantine(entity, id, judged, reason)); }
     }
     const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
     const root = instantiate(getCoreModule, {
       ...wasi.getImportObject(),
-      'backtest:persist/storage': { Bucket, open: () => new Bucket() },
-      'backtest:persist/diagnostics': { warn: (message) => warnings.push(message) },
+      'backtest:persist/storage': { Bucket, open: (name) => new Bucket(stores.get(name) ?? stores.get('')) },
+      'backtest:persist/diagnostics': {
+        warn: (message) => {
+          warnings.push(message);
+          if (warnings.length > MAX_WARNINGS) warnings.shift();
+          onWarning(message);
+        },
+      },
     });
     return new Persist(root, warnings);
   }
@@ -111,7 +157,8 @@ export class Persist {
     return this.#root;
   }
 
-  /** Warnings the guest reported (quarantined documents, ignored records), oldest first. */
+  /** Warnings the guest reported since the last call (quarantined documents, ignored
+   *  records), oldest first; the last 1000 are kept. */
   takeWarnings() {
     return this.#warnings.splice(0);
   }
@@ -248,7 +295,11 @@ export class Persist {
     const n = guest(() => new this.#root.notification.NotificationInstance(backtest));
     return {
       waitForInit: (initial) => guest(() => n.waitForInit(initial)),
-      readNotificationData: () => guest(() => n.readNotificationData().map((t) => withInfinity(JSON.parse(t)))),
+      // As backtest-kit's reader: Infinity back only where the notification has the field.
+      readNotificationData: () => guest(() => n.readNotificationData().map((t) => {
+        const row = JSON.parse(t);
+        return 'minuteEstimatedTime' in row ? withInfinity(row) : row;
+      })),
       writeNotificationData: (rows) => guest(() => n.writeNotificationData(rows.map((r) => JSON.stringify(r)))),
     };
   }

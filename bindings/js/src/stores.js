@@ -18,7 +18,7 @@ const MAX_NAME_BYTES = 255;
 const MAX_DOCUMENT_BYTES = 16 << 20;
 
 /** Refuses names that could leave the store, whatever the guest sends (as the Rust host does). */
-function checkName(kind, name, allowSlash) {
+export function checkName(kind, name, allowSlash) {
   const parts = allowSlash ? name.split('/') : [name];
   for (const part of parts) {
     const bad = part === '' || part === '.' || part === '..' || part.includes('\\') || part.includes('\0')
@@ -27,12 +27,12 @@ function checkName(kind, name, allowSlash) {
   }
 }
 
-function checkKey(entity, id) {
+export function checkKey(entity, id) {
   checkName('entity', entity, true);
   checkName('id', id, false);
 }
 
-function checkSize(value) {
+export function checkSize(value) {
   if (value.length > MAX_DOCUMENT_BYTES) throw new StorageError('too-large', String(value.length));
 }
 

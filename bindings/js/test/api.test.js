@@ -170,3 +170,12 @@ test('a store whose methods return Promises is refused loudly, and nothing good 
   assert.throws(() => q.base('orders').writeValue('1', { qty: 1 }), /the store's write returned a Promise/);
   assert.equal(p.signal('BTCUSDT', 'my-strategy', 'binance').readSignalData().id, signal.id, 'the good document was not quarantined');
 });
+
+test('the package exports what index.d.ts declares, under its own name', async () => {
+  const pkg = await import('@backtest-kit/persist');
+  const declared = readFileSync(new URL('../src/index.d.ts', import.meta.url), 'utf8');
+  for (const name of Object.keys(pkg)) {
+    assert.match(declared, new RegExp(`export (declare )?(class|function|const) ${name}\\b`), `${name} has no type`);
+  }
+  assert.equal(typeof pkg.setup, 'function');
+});

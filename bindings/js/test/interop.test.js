@@ -3,29 +3,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Persist, FileStore, guestSha256 } from '../src/index.js';
+import { persistCli, repo, wasm } from './support/cli.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-// cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
-const target = resolve(repo, process.env.CARGO_TARGET_DIR ?? 'target');
-const cli = process.env.PERSIST_BIN ?? join(target, 'debug/persist');
-const wasm = process.env.PERSIST_GUEST_WASM ?? join(target, 'guest/wasm32-wasip2/release/persist_guest.wasm');
 const signal = JSON.parse(readFileSync(join(repo, 'tests/behaviour/cases.json'), 'utf8')).signal;
-
-function persist(store, ...args) {
-  assert.ok(existsSync(cli), `the Rust CLI ${cli} is missing: run \`cargo build\` (or set PERSIST_BIN)`);
-  const out = spawnSync(cli, ['--guest', wasm, '--store', `file:${store}`, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, PERSIST_CACHE_DIR: 'off' },
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+const persist = (store, ...args) => persistCli(store, args);
 
 test('the bindings were made from the .wasm cargo built, byte for byte', () => {
   const sha = createHash('sha256').update(readFileSync(wasm)).digest('hex');
@@ -56,9 +42,8 @@ test('files the Node file store wrote are read by the Rust CLI', () => {
 test('files the Rust CLI wrote are read by the Node file store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'persist-js-'));
   assert.equal(persist(dir, 'put', 'orders', '7', '{"qty": 2}').code, 0);
-  const w = spawnSync(cli, ['--guest', wasm, '--store', `file:${dir}`, 'signal', 'write', '--symbol', 'BTCUSDT',
-    '--strategy', 'my-strategy', '--exchange', 'binance'], { input: signal, encoding: 'utf8' });
-  assert.equal(w.status, 0, w.stderr);
+  const w = persistCli(dir, ['signal', 'write', '--symbol', 'BTCUSDT', '--strategy', 'my-strategy', '--exchange', 'binance'], signal);
+  assert.equal(w.code, 0, w.stderr);
 
   const p = Persist.open(new FileStore(dir));
   assert.deepEqual(p.base('orders').readValue('7'), { qty: 2 });

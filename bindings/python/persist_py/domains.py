@@ -229,7 +229,9 @@ class NotificationInstance(Instance):
     _INTERFACE, _RESOURCE = "notification", "notification-instance"
 
     def read_notification_data(self) -> List[dict]:
-        return [with_infinity(json.loads(t)) for t in self._call("read-notification-data")]
+        # As backtest-kit's reader: Infinity back only where the notification has the field.
+        rows = [json.loads(t) for t in self._call("read-notification-data")]
+        return [with_infinity(r) if "minuteEstimatedTime" in r else r for r in rows]
 
     def write_notification_data(self, notification_data: List[dict]) -> None:
         self._call("write-notification-data", [dumps(r) for r in notification_data])
