@@ -1,4 +1,6 @@
-"""Per-op cost of a typed signal write+read through wasmtime-py on the in-memory store:
+"""Per-op cost of a signal write+read through wasmtime-py on the in-memory store, two ways:
+the Python API (`persist.signal(…).write_signal_data(row)`, one `json-calls` crossing per
+operation) and the typed WIT record through `persist.call`, as the Rust host passes it.
     .venv/bin/python bench.py   (compare with `persist bench` and `npm run bench`)"""
 
 import json
@@ -13,14 +15,24 @@ with open(os.path.join(REPO, "tests", "behaviour", "cases.json")) as f:
 CONTEXT = ("BTCUSDT", "my-strategy", "binance")
 N = int(os.environ.get("BENCH_N", 2000))
 
+
+def best_of_5(op) -> float:
+    best = []
+    for _ in range(5):
+        t = time.perf_counter()
+        for _ in range(N):
+            op()
+        best.append((time.perf_counter() - t) / N * 1e6)
+    return min(best)
+
+
 p = Persist(MemoryStore())
-row = p.call("records", "signal-row-from-json", SIGNAL)
+signal, row = p.signal(*CONTEXT), json.loads(SIGNAL)
+api = best_of_5(lambda: (signal.write_signal_data(row), signal.read_signal_data()))
+print(f"python (wasmtime-py), memory store, signal write+read round trip: {api:.1f} µs/op (best of 5 batches of {N})")
+
+record = p.call("records", "signal-row-from-json", SIGNAL)
 handle = p.call("signal", "[constructor]signal-instance", *CONTEXT)
-best = []
-for _ in range(5):
-    t = time.perf_counter()
-    for _ in range(N):
-        p.call("signal", "[method]signal-instance.write-signal-data", handle, row)
-        p.call("signal", "[method]signal-instance.read-signal-data", handle)
-    best.append((time.perf_counter() - t) / N * 1e6)
-print(f"python (wasmtime-py), memory store, typed signal write+read round trip: {min(best):.1f} µs/op (best of 5 batches of {N})")
+write, read = "[method]signal-instance.write-signal-data", "[method]signal-instance.read-signal-data"
+typed = best_of_5(lambda: (p.call("signal", write, handle, record), p.call("signal", read, handle)))
+print(f"python (wasmtime-py), memory store, typed WIT record write+read: {typed:.1f} µs/op")

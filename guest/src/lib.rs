@@ -5,6 +5,7 @@
 //! - [`adapter`]: what they share: one instance per context, init once, documents by id.
 //! - [`convert`]: the WIT records to and from persist-core's typed records.
 //! - [`records`]: backtest-kit's JSON of each typed record and back.
+//! - [`json_calls`]: every domain operation by name, with JSON text in and out.
 //! - [`base`]: backtest-kit's `PersistBase` as the `persist-base` resource.
 //! - [`admin`]: the whole-store check.
 //! - [`scan`]: the validation pass shared by `wait-for-init` and the check.
@@ -26,6 +27,7 @@ pub mod buckets;
 pub mod convert;
 pub mod domains;
 pub mod errors;
+pub mod json_calls;
 pub mod records;
 pub mod scan;
 

@@ -7,6 +7,7 @@ numbers); Infinity goes in as is and comes back as `math.inf`, as backtest-kit r
 
 import json
 import math
+from types import SimpleNamespace
 from typing import Any, List, Optional
 
 _DEFERRED_ROWS = ("closedSignal", "cancelledSignal", "activatedSignal", "takeProfitSignal", "stopLossSignal",
@@ -15,6 +16,10 @@ _DEFERRED_ROWS = ("closedSignal", "cancelledSignal", "activatedSignal", "takePro
 
 def dumps(value: Any) -> str:
     """JSON text as JavaScript's `JSON.stringify` writes it: Infinity and NaN become null."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        pass  # a non-finite number somewhere: written as null, as JSON.stringify does
 
     def finite(v: Any) -> Any:
         if isinstance(v, float) and not math.isfinite(v):
@@ -33,11 +38,6 @@ def with_infinity(row: Optional[dict]) -> Optional[dict]:
     if isinstance(row, dict) and row.get("minuteEstimatedTime") is None:
         row["minuteEstimatedTime"] = math.inf
     return row
-
-
-def parsed(text: Optional[str]) -> Any:
-    """JSON text from the guest, or None for nothing stored."""
-    return None if text is None else json.loads(text)
 
 
 class Handle:
@@ -80,270 +80,285 @@ class Handle:
             pass
 
 
-class Instance(Handle):
-    """A context of one domain: the typed records' conversions its methods share."""
+def _report(text: str) -> SimpleNamespace:
+    r = json.loads(text)
+    return SimpleNamespace(checked=r["checked"], valid=r["valid"],
+                           findings=[SimpleNamespace(**f) for f in r["findings"]])
 
-    def _record(self, function: str, value: Any) -> Any:
-        return self._persist.call("records", function, value)
 
-    def wait_for_init(self, initial: bool = True) -> Any:
+class Instance:
+    """A context of one domain. Each operation is one call of the guest's `json-calls` with
+    backtest-kit's JSON (one crossing, no typed record to convert field by field); the guest
+    keeps the context's state, shared with every other handle of the same context. `close()`
+    (or the end of a `with` block) ends this handle; later calls raise ValueError."""
+
+    _DOMAIN = ""
+
+    def __init__(self, persist: Any, *context: Any):
+        self._persist = persist
+        self._context: Optional[str] = dumps(list(context))
+
+    def _json(self, operation: str, *args: Any) -> Any:
+        if self._context is None:
+            raise ValueError(f"this {self._DOMAIN} handle was closed; make a new one")
+        text = self._persist.call("json-calls", "call", self._DOMAIN, self._context, operation, dumps(list(args)))
+        return json.loads(text)
+
+    def wait_for_init(self, initial: bool = True) -> SimpleNamespace:
         """Validates the context's documents once for all its handles, moving invalid ones to the
-        quarantine; returns the report of that pass (`findings`, `checked`)."""
-        return self._call("wait-for-init", initial)
+        quarantine; returns the report of that pass (`findings`, `checked`, `valid`)."""
+        if self._context is None:
+            raise ValueError(f"this {self._DOMAIN} handle was closed; make a new one")
+        return _report(self._persist.call("json-calls", "call", self._DOMAIN, self._context, "waitForInit",
+                                          dumps([initial])))
 
-    def _row_out(self, row: Any) -> Optional[dict]:
-        return None if row is None else with_infinity(json.loads(self._record("signal-row-to-json", row)))
+    def close(self) -> None:
+        self._context = None
 
-    def _row_in(self, row: Optional[dict]) -> Any:
-        return None if row is None else self._record("signal-row-from-json", dumps(row))
+    def __enter__(self) -> "Instance":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 class SignalInstance(Instance):
     """backtest-kit's `PersistSignalInstance`: the open signal of a symbol, strategy and exchange."""
 
-    _INTERFACE, _RESOURCE = "signal", "signal-instance"
+    _DOMAIN = "signal"
 
     def read_signal_data(self) -> Optional[dict]:
-        return self._row_out(self._call("read-signal-data"))
+        return with_infinity(self._json("readSignalData"))
 
     def write_signal_data(self, signal_row: Optional[dict]) -> None:
-        self._call("write-signal-data", self._row_in(signal_row))
+        self._json("writeSignalData", signal_row)
 
 
 class ScheduleInstance(Instance):
     """backtest-kit's `PersistScheduleInstance`: the scheduled signal of a symbol, strategy and exchange."""
 
-    _INTERFACE, _RESOURCE = "schedule", "schedule-instance"
+    _DOMAIN = "schedule"
 
     def read_schedule_data(self) -> Optional[dict]:
-        return self._row_out(self._call("read-schedule-data"))
+        return with_infinity(self._json("readScheduleData"))
 
     def write_schedule_data(self, signal_row: Optional[dict]) -> None:
-        self._call("write-schedule-data", self._row_in(signal_row))
+        self._json("writeScheduleData", signal_row)
 
 
 class RecentInstance(Instance):
     """backtest-kit's `PersistRecentInstance`: the most recent signal of a context."""
 
-    _INTERFACE, _RESOURCE = "recent", "recent-instance"
+    _DOMAIN = "recent"
 
     def read_recent_data(self) -> Optional[dict]:
-        return self._row_out(self._call("read-recent-data"))
+        return with_infinity(self._json("readRecentData"))
 
     def write_recent_data(self, signal_row: Optional[dict], when: float = 0.0) -> None:
-        self._call("write-recent-data", self._row_in(signal_row), float(when))
+        self._json("writeRecentData", signal_row, float(when))
 
 
 class StrategyInstance(Instance):
     """backtest-kit's `PersistStrategyInstance`: the strategy's state for a symbol, strategy and exchange."""
 
-    _INTERFACE, _RESOURCE = "strategy", "strategy-instance"
+    _DOMAIN = "strategy"
 
     def read_strategy_data(self) -> Optional[dict]:
-        data = self._call("read-strategy-data")
-        if data is None:
-            return None
-        out = json.loads(self._record("strategy-data-to-json", data))
-        for key in _DEFERRED_ROWS:
-            with_infinity(out.get(key))
+        out = self._json("readStrategyData")
+        if out is not None:
+            for key in _DEFERRED_ROWS:
+                with_infinity(out.get(key))
         return out
 
     def write_strategy_data(self, data: Optional[dict]) -> None:
-        record = None if data is None else self._record("strategy-data-from-json", dumps(data))
-        self._call("write-strategy-data", record)
+        self._json("writeStrategyData", data)
 
 
 class RiskInstance(Instance):
     """backtest-kit's `PersistRiskInstance`: a risk profile's open positions as `[key, position]` pairs."""
 
-    _INTERFACE, _RESOURCE = "risk", "risk-instance"
+    _DOMAIN = "risk"
 
     def read_position_data(self, when: float = 0.0) -> List[list]:
-        pairs = json.loads(self._record("risk-to-json", self._call("read-position-data", float(when))))
+        pairs = self._json("readPositionData", float(when))
         for _, position in pairs:
             with_infinity(position)
         return pairs
 
     def write_position_data(self, risk_row: List[list], when: float = 0.0) -> None:
-        self._call("write-position-data", self._record("risk-from-json", dumps(risk_row)), float(when))
+        self._json("writePositionData", risk_row, float(when))
 
 
 class PartialInstance(Instance):
     """backtest-kit's `PersistPartialInstance`: `{signalId: {profitLevels, lossLevels}}` per signal."""
 
-    _INTERFACE, _RESOURCE = "partial", "partial-instance"
+    _DOMAIN = "partial"
 
     def read_partial_data(self, signal_id: str, when: float = 0.0) -> dict:
-        return json.loads(self._record("partial-to-json", self._call("read-partial-data", signal_id, float(when))))
+        return self._json("readPartialData", signal_id, float(when))
 
     def write_partial_data(self, partial_data: dict, signal_id: str, when: float = 0.0) -> None:
-        levels = self._record("partial-from-json", dumps(partial_data))
-        self._call("write-partial-data", levels, signal_id, float(when))
+        self._json("writePartialData", partial_data, signal_id, float(when))
 
 
 class BreakevenInstance(Instance):
     """backtest-kit's `PersistBreakevenInstance`: `{signalId: {reached}}` per signal."""
 
-    _INTERFACE, _RESOURCE = "breakeven", "breakeven-instance"
+    _DOMAIN = "breakeven"
 
     def read_breakeven_data(self, signal_id: str, when: float = 0.0) -> dict:
-        levels = self._call("read-breakeven-data", signal_id, float(when))
-        return json.loads(self._record("breakeven-to-json", levels))
+        return self._json("readBreakevenData", signal_id, float(when))
 
     def write_breakeven_data(self, breakeven_data: dict, signal_id: str, when: float = 0.0) -> None:
-        levels = self._record("breakeven-from-json", dumps(breakeven_data))
-        self._call("write-breakeven-data", levels, signal_id, float(when))
+        self._json("writeBreakevenData", breakeven_data, signal_id, float(when))
 
 
 class CandleInstance(Instance):
     """backtest-kit's `PersistCandleInstance`: the cached candles of a symbol, interval and exchange."""
 
-    _INTERFACE, _RESOURCE = "candle", "candle-instance"
+    _DOMAIN = "candle"
 
     def read_candles_data(self, limit: int, since_timestamp: float, until_timestamp: float = 0.0) -> Optional[list]:
         """The `limit` candles from `since_timestamp`, or None if one is missing (a cache miss)."""
-        candles = self._call("read-candles-data", int(limit), float(since_timestamp), float(until_timestamp))
-        return None if candles is None else json.loads(self._record("candles-to-json", candles))
+        return self._json("readCandlesData", int(limit), float(since_timestamp), float(until_timestamp))
 
     def write_candles_data(self, candles: list) -> dict:
         """Writes closed candles not yet stored (first write wins); says how many of each."""
-        report = self._call("write-candles-data", self._record("candles-from-json", dumps(candles)))
-        return {k: getattr(report, k) for k in ("written", "existing", "unclosed")}
+        return self._json("writeCandlesData", candles)
 
 
 class StorageInstance(Instance):
     """backtest-kit's `PersistStorageInstance`: the signal rows of backtest or live data, by id."""
 
-    _INTERFACE, _RESOURCE = "storage-signals", "storage-instance"
+    _DOMAIN = "storage"
 
     def read_storage_data(self) -> List[dict]:
-        return [with_infinity(json.loads(t)) for t in self._call("read-storage-data")]
+        return [with_infinity(r) for r in self._json("readStorageData")]
 
     def write_storage_data(self, signal_data: List[dict]) -> None:
-        self._call("write-storage-data", [dumps(r) for r in signal_data])
+        self._json("writeStorageData", signal_data)
 
 
 class NotificationInstance(Instance):
     """backtest-kit's `PersistNotificationInstance`: the notifications of backtest or live data, by id."""
 
-    _INTERFACE, _RESOURCE = "notification", "notification-instance"
+    _DOMAIN = "notification"
 
     def read_notification_data(self) -> List[dict]:
         # As backtest-kit's reader: Infinity back only where the notification has the field.
-        rows = [json.loads(t) for t in self._call("read-notification-data")]
+        rows = self._json("readNotificationData")
         return [with_infinity(r) if "minuteEstimatedTime" in r else r for r in rows]
 
     def write_notification_data(self, notification_data: List[dict]) -> None:
-        self._call("write-notification-data", [dumps(r) for r in notification_data])
+        self._json("writeNotificationData", notification_data)
 
 
 class LogInstance(Instance):
     """backtest-kit's `PersistLogInstance`: the append-only log, by id."""
 
-    _INTERFACE, _RESOURCE = "log", "log-instance"
+    _DOMAIN = "log"
 
     def read_log_data(self) -> List[dict]:
-        return [json.loads(t) for t in self._call("read-log-data")]
+        return self._json("readLogData")
 
     def write_log_data(self, log_data: List[dict]) -> int:
         """Writes the entries whose id is not stored yet; returns how many were."""
-        return self._call("write-log-data", [dumps(e) for e in log_data])
+        return self._json("writeLogData", log_data)
 
 
 class MeasureInstance(Instance):
     """backtest-kit's `PersistMeasureInstance`: one bucket of cached measures, soft-deleted."""
 
-    _INTERFACE, _RESOURCE = "measure", "measure-instance"
+    _DOMAIN = "measure"
 
     def read_measure_data(self, key: str) -> Any:
-        return parsed(self._call("read-measure-data", key))
+        return self._json("readMeasureData", key)
 
     def write_measure_data(self, data: Any, key: str, when: float = 0.0) -> None:
-        self._call("write-measure-data", dumps(data), key, float(when))
+        self._json("writeMeasureData", data, key, float(when))
 
     def remove_measure_data(self, key: str) -> None:
-        self._call("remove-measure-data", key)
+        self._json("removeMeasureData", key)
 
     def list_measure_data(self) -> List[str]:
-        return self._call("list-measure-data")
+        return self._json("listMeasureData")
 
 
 class IntervalInstance(Instance):
     """backtest-kit's `PersistIntervalInstance`: one bucket of values cached per interval, soft-deleted."""
 
-    _INTERFACE, _RESOURCE = "interval", "interval-instance"
+    _DOMAIN = "interval"
 
     def read_interval_data(self, key: str) -> Any:
-        return parsed(self._call("read-interval-data", key))
+        return self._json("readIntervalData", key)
 
     def write_interval_data(self, data: Any, key: str, when: float = 0.0) -> None:
-        self._call("write-interval-data", dumps(data), key, float(when))
+        self._json("writeIntervalData", data, key, float(when))
 
     def remove_interval_data(self, key: str) -> None:
-        self._call("remove-interval-data", key)
+        self._json("removeIntervalData", key)
 
     def list_interval_data(self) -> List[str]:
-        return self._call("list-interval-data")
+        return self._json("listIntervalData")
 
 
 class MemoryInstance(Instance):
     """backtest-kit's `PersistMemoryInstance`: one bucket of a signal's memory entries, soft-deleted."""
 
-    _INTERFACE, _RESOURCE = "memory", "memory-instance"
+    _DOMAIN = "memory"
 
     def read_memory_data(self, memory_id: str) -> Any:
-        return parsed(self._call("read-memory-data", memory_id))
+        return self._json("readMemoryData", memory_id)
 
     def has_memory_data(self, memory_id: str) -> bool:
         """True even when soft-removed."""
-        return self._call("has-memory-data", memory_id)
+        return self._json("hasMemoryData", memory_id)
 
     def write_memory_data(self, data: Any, memory_id: str, when: float = 0.0) -> None:
-        self._call("write-memory-data", dumps(data), memory_id, float(when))
+        self._json("writeMemoryData", data, memory_id, float(when))
 
     def remove_memory_data(self, memory_id: str) -> None:
-        self._call("remove-memory-data", memory_id)
+        self._json("removeMemoryData", memory_id)
 
     def list_memory_data(self) -> List[dict]:
-        items = self._call("list-memory-data")
-        return [{"memoryId": getattr(i, "memory-id"), "data": json.loads(i.data)} for i in items]
+        return self._json("listMemoryData")
 
     def dispose(self) -> None:
         """Drops the context from the guest's memo: the next call re-reads and re-validates."""
-        self._call("dispose")
+        self._json("dispose")
 
 
 class StateInstance(Instance):
     """backtest-kit's `PersistStateInstance`: one state value of a signal."""
 
-    _INTERFACE, _RESOURCE = "state", "state-instance"
+    _DOMAIN = "state"
 
     def read_state_data(self) -> Any:
-        return parsed(self._call("read-state-data"))
+        return self._json("readStateData")
 
     def write_state_data(self, data: Any, when: float = 0.0) -> None:
-        self._call("write-state-data", dumps(data), float(when))
+        self._json("writeStateData", data, float(when))
 
     def dispose(self) -> None:
         """Drops the context from the guest's memo: the next call re-reads and re-validates."""
-        self._call("dispose")
+        self._json("dispose")
 
 
 class SessionInstance(Instance):
     """backtest-kit's `PersistSessionInstance`: the session data of a strategy, exchange, frame, symbol and mode."""
 
-    _INTERFACE, _RESOURCE = "session", "session-instance"
+    _DOMAIN = "session"
 
     def read_session_data(self) -> Any:
         """None when missing or when the stored record is another session's (with a warning)."""
-        return parsed(self._call("read-session-data"))
+        return self._json("readSessionData")
 
     def write_session_data(self, data: Any, when: float = 0.0) -> None:
-        self._call("write-session-data", dumps(data), float(when))
+        self._json("writeSessionData", data, float(when))
 
     def dispose(self) -> None:
         """Drops the context from the guest's memo: the next call re-reads and re-validates."""
-        self._call("dispose")
+        self._json("dispose")
 
 
 class PersistBase(Handle):

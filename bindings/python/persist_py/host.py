@@ -8,9 +8,9 @@ from typing import Any, Callable, List, Optional
 
 from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker, ResourceHost, ResourceType, Variant
-from wasmtime.component import _types
 
 from . import domains as d
+from . import wasmtime_patches  # noqa: F401  (applied on import)
 from .stores import StorageError
 
 VERSION = "0.3.0"
@@ -30,23 +30,6 @@ _INTERFACES = {"storage-signals" if name == "storage" else name for name in _DOM
 _ERROR_KINDS = {"not-found", "invalid-input", "invalid-key", "corrupt", "storage"}
 
 
-def _fix_option_lowering() -> None:
-    # wasmtime-py 50 counts an option's `none` case as `object`, so a `result<option<T>, E>`
-    # returned by a host function can never lower its error (every value "is" an object).
-    # `none` is `None`; with that, the storage import can fail a read as the WIT says.
-    original = _types.VariantLikeType.add_classes
-
-    def add_classes(self, s):  # type: ignore[no-untyped-def]
-        if isinstance(self, _types.OptionType):
-            s.add(type(None))
-            self.payload.add_classes(s)
-        else:
-            original(self, s)
-
-    _types.VariantLikeType.add_classes = add_classes  # type: ignore[method-assign]
-
-
-_fix_option_lowering()
 
 
 class PersistError(Exception):

@@ -144,7 +144,7 @@ def test_a_closed_handle_says_so_and_the_store_is_untouched():
         signal.write_signal_data(SIGNAL)
     with pytest.raises(ValueError) as e:
         signal.read_signal_data()
-    assert "this signal-instance was closed; make a new one" in str(e.value)
+    assert "this signal handle was closed; make a new one" in str(e.value)
     assert p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data() == SIGNAL
 
 
