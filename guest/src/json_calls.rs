@@ -4,13 +4,13 @@
 //! through the `records` interface's converters.
 
 use crate::Component;
-use crate::adapter::json_text;
+use crate::adapter::{Handle, invalid_input, json_text};
+use crate::domains::signal_rows;
 use crate::domains::{
     breakeven::BreakevenInstance, candle::CandleInstance, interval::IntervalInstance,
     log::LogInstance, measure::MeasureInstance, memory::MemoryInstance,
-    notification::NotificationInstance, partial::PartialInstance, recent::RecentInstance,
-    risk::RiskInstance, schedule::ScheduleInstance, session::SessionInstance,
-    signal::SignalInstance, state::StateInstance, storage_signals::StorageInstance,
+    notification::NotificationInstance, partial::PartialInstance, risk::RiskInstance,
+    session::SessionInstance, state::StateInstance, storage_signals::StorageInstance,
     strategy::StrategyInstance,
 };
 use crate::exports::backtest::persist::breakeven::GuestBreakevenInstance;
@@ -22,17 +22,19 @@ use crate::exports::backtest::persist::measure::GuestMeasureInstance;
 use crate::exports::backtest::persist::memory::GuestMemoryInstance;
 use crate::exports::backtest::persist::notification::GuestNotificationInstance;
 use crate::exports::backtest::persist::partial::GuestPartialInstance;
-use crate::exports::backtest::persist::recent::GuestRecentInstance;
-use crate::exports::backtest::persist::records::{Guest as Records, SignalRow};
+use crate::exports::backtest::persist::records::Guest as Records;
 use crate::exports::backtest::persist::risk::GuestRiskInstance;
-use crate::exports::backtest::persist::schedule::GuestScheduleInstance;
 use crate::exports::backtest::persist::session::GuestSessionInstance;
-use crate::exports::backtest::persist::signal::GuestSignalInstance;
 use crate::exports::backtest::persist::state::GuestStateInstance;
 use crate::exports::backtest::persist::storage_signals::GuestStorageInstance;
 use crate::exports::backtest::persist::strategy::GuestStrategyInstance;
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
-use persist_core::document::parse_json;
+use persist_core::context::Context;
+use persist_core::domain::Domain;
+use persist_core::json::without_lone_surrogates;
+use persist_core::record::ParseError;
+use persist_core::records::signal::SignalRow as CoreRow;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 fn bad(path: &str, reason: impl Into<String>) -> PersistError {
@@ -42,112 +44,111 @@ fn bad(path: &str, reason: impl Into<String>) -> PersistError {
     })
 }
 
-/// The arguments of a call, taken in order; a missing `when` is 0.
+/// The arguments of a call, taken in order, each as the JSON text it was given in (nothing
+/// is parsed twice); a missing `when` is 0.
 struct Args {
     what: &'static str,
-    items: std::vec::IntoIter<Value>,
+    items: std::vec::IntoIter<Box<RawValue>>,
     at: usize,
 }
 
 impl Args {
     fn parse(what: &'static str, text: &str) -> Result<Args, PersistError> {
-        match parse_json(text) {
-            Ok(Value::Array(items)) => Ok(Args {
+        let text = without_lone_surrogates(text);
+        match serde_json::from_str::<Vec<Box<RawValue>>>(&text) {
+            Ok(items) => Ok(Args {
                 what,
                 items: items.into_iter(),
                 at: 0,
             }),
-            Ok(_) => Err(bad(what, "expected a JSON array")),
+            Err(e) if e.is_data() => Err(bad(what, "expected a JSON array")),
             Err(e) => Err(bad(what, persist_core::document::not_json(e))),
         }
     }
 
-    fn next(&mut self) -> (String, Option<Value>) {
+    fn next(&mut self) -> (String, Option<Box<RawValue>>) {
         let path = format!("{}[{}]", self.what, self.at);
         self.at += 1;
         (path, self.items.next())
     }
 
-    fn string(&mut self) -> Result<String, PersistError> {
-        match self.next() {
-            (_, Some(Value::String(s))) => Ok(s),
-            (path, other) => Err(bad(
+    fn typed<T>(
+        &mut self,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, PersistError> {
+        let (path, raw) = self.next();
+        raw.as_deref().and_then(|r| parse(r.get())).ok_or_else(|| {
+            bad(
                 &path,
-                format!("expected a string, got {}", shown(&other)),
-            )),
-        }
+                format!("expected {expected}, got {}", shown(raw.as_deref())),
+            )
+        })
+    }
+
+    fn string(&mut self) -> Result<String, PersistError> {
+        self.typed("a string", |t| serde_json::from_str::<String>(t).ok())
     }
 
     fn boolean(&mut self) -> Result<bool, PersistError> {
-        match self.next() {
-            (_, Some(Value::Bool(b))) => Ok(b),
-            (path, other) => Err(bad(
-                &path,
-                format!("expected true or false, got {}", shown(&other)),
-            )),
-        }
+        self.typed("true or false", |t| serde_json::from_str::<bool>(t).ok())
     }
 
     fn number(&mut self) -> Result<f64, PersistError> {
-        match self.next() {
-            (_, Some(Value::Number(n))) => n
-                .as_f64()
-                .ok_or_else(|| bad(&format!("{}[{}]", self.what, self.at - 1), "not a number")),
-            (path, other) => Err(bad(
-                &path,
-                format!("expected a number, got {}", shown(&other)),
-            )),
-        }
+        self.typed("a number", |t| serde_json::from_str::<f64>(t).ok())
     }
 
     /// A `when` (ms); left out or `null` is 0.
     fn when(&mut self) -> Result<f64, PersistError> {
         match self.next() {
-            (_, None | Some(Value::Null)) => Ok(0.0),
-            (_, Some(Value::Number(n))) => Ok(n.as_f64().unwrap_or(0.0)),
-            (path, other) => Err(bad(
-                &path,
-                format!("expected a time in ms, got {}", shown(&other)),
-            )),
+            (_, None) => Ok(0.0),
+            (path, Some(raw)) => serde_json::from_str::<Option<f64>>(raw.get())
+                .map(|t| t.unwrap_or(0.0))
+                .map_err(|_| {
+                    bad(
+                        &path,
+                        format!("expected a time in ms, got {}", shown(Some(&raw))),
+                    )
+                }),
         }
     }
 
     /// A JSON value as text.
     fn json(&mut self) -> Result<String, PersistError> {
         match self.next() {
-            (_, Some(v)) => Ok(json_text(&v)),
+            (_, Some(raw)) => Ok(raw.get().to_string()),
             (path, None) => Err(bad(&path, "missing")),
         }
     }
 
     /// A record's JSON text, or None for `null`.
     fn record(&mut self) -> Result<Option<String>, PersistError> {
-        match self.next() {
-            (_, Some(Value::Null)) => Ok(None),
-            (_, Some(v)) => Ok(Some(json_text(&v))),
-            (path, None) => Err(bad(&path, "missing")),
-        }
+        self.json().map(|text| (text != "null").then_some(text))
     }
 
     /// A JSON array's items, each as JSON text.
     fn texts(&mut self) -> Result<Vec<String>, PersistError> {
-        match self.next() {
-            (_, Some(Value::Array(items))) => Ok(items.iter().map(json_text).collect()),
-            (path, other) => Err(bad(
+        let (path, raw) = self.next();
+        match raw
+            .as_deref()
+            .map(|r| serde_json::from_str::<Vec<Box<RawValue>>>(r.get()))
+        {
+            Some(Ok(items)) => Ok(items.iter().map(|i| i.get().to_string()).collect()),
+            _ => Err(bad(
                 &path,
-                format!("expected an array, got {}", shown(&other)),
+                format!("expected an array, got {}", shown(raw.as_deref())),
             )),
         }
     }
 }
 
-fn shown(v: &Option<Value>) -> String {
-    v.as_ref().map_or("nothing".to_string(), |v| {
-        let text = json_text(v);
+fn shown(v: Option<&RawValue>) -> String {
+    v.map_or("nothing".to_string(), |v| {
+        let text = v.get();
         if text.len() > 40 {
             format!("{}…", &text[..text.floor_char_boundary(40)])
         } else {
-            text
+            text.to_string()
         }
     })
 }
@@ -179,16 +180,6 @@ fn array(items: Vec<String>) -> String {
     format!("[{}]", items.join(","))
 }
 
-fn row_out(row: Option<SignalRow>) -> Result<String, PersistError> {
-    row.map(Component::signal_row_to_json)
-        .transpose()
-        .map(optional)
-}
-
-fn row_in(text: Option<String>) -> Result<Option<SignalRow>, PersistError> {
-    text.map(Component::signal_row_from_json).transpose()
-}
-
 fn unknown(domain: &str, operation: &str) -> PersistError {
     bad(
         "operation",
@@ -217,46 +208,54 @@ impl Guest for Component {
             };
         }
         match d {
-            "signal" | "schedule" => {
+            // The rows of signal, schedule and recent go from JSON text to persist-core's row
+            // and back without the WIT record between (the same checks, fewer copies).
+            "signal" | "schedule" | "recent" => {
                 let (symbol, strategy, exchange) = (c.string()?, c.string()?, c.string()?);
-                if d == "signal" {
-                    let i = SignalInstance::new(symbol, strategy, exchange);
-                    init!(i);
-                    match op {
-                        "readSignalData" => row_out(i.read_signal_data()?),
-                        "writeSignalData" => i
-                            .write_signal_data(row_in(a.record()?)?)
-                            .map(|()| NULL.into()),
-                        _ => Err(unknown(d, op)),
-                    }
+                let (frame, backtest) = if d == "recent" {
+                    (c.string()?, c.boolean()?)
                 } else {
-                    let i = ScheduleInstance::new(symbol, strategy, exchange);
-                    init!(i);
-                    match op {
-                        "readScheduleData" => row_out(i.read_schedule_data()?),
-                        "writeScheduleData" => i
-                            .write_schedule_data(row_in(a.record()?)?)
-                            .map(|()| NULL.into()),
-                        _ => Err(unknown(d, op)),
-                    }
-                }
-            }
-            "recent" => {
-                let i = RecentInstance::new(
-                    c.string()?,
-                    c.string()?,
-                    c.string()?,
-                    c.string()?,
-                    c.boolean()?,
+                    (String::new(), false)
+                };
+                let (domain, read, write) = match d {
+                    "signal" => (Domain::Signal, "readSignalData", "writeSignalData"),
+                    "schedule" => (Domain::Schedule, "readScheduleData", "writeScheduleData"),
+                    _ => (Domain::Recent, "readRecentData", "writeRecentData"),
+                };
+                let handle = Handle::new(
+                    domain,
+                    &Context {
+                        symbol: &symbol,
+                        strategy_name: &strategy,
+                        exchange_name: &exchange,
+                        frame_name: &frame,
+                        backtest,
+                        ..Context::default()
+                    },
                 );
-                init!(i);
-                match op {
-                    "readRecentData" => row_out(i.read_recent_data()?),
-                    "writeRecentData" => {
-                        let row = row_in(a.record()?)?;
-                        i.write_recent_data(row, a.when()?).map(|()| NULL.into())
-                    }
-                    _ => Err(unknown(d, op)),
+                if op == "waitForInit" {
+                    return handle.wait_for_init().map(report);
+                }
+                let path = domain.name();
+                if op == read {
+                    let row = signal_rows::read_core(&*handle.instance()?, &symbol)?;
+                    row.map(|r| r.write(path))
+                        .transpose()
+                        .map_err(invalid_input)
+                        .map(optional)
+                } else if op == write {
+                    let row = match a.record()? {
+                        None => None,
+                        Some(text) => match CoreRow::parse_optional(path, &text) {
+                            Ok(row) => row,
+                            Err(ParseError::Field(e)) => return Err(invalid_input(e)),
+                            Err(e) => return Err(bad(path, e.to_string())),
+                        },
+                    };
+                    signal_rows::write_core(&*handle.instance()?, &symbol, row)
+                        .map(|()| NULL.into())
+                } else {
+                    Err(unknown(d, op))
                 }
             }
             "strategy" => {

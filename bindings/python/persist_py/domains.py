@@ -14,10 +14,14 @@ _DEFERRED_ROWS = ("closedSignal", "cancelledSignal", "activatedSignal", "takePro
                   "retryOpenSignal")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ENCODER_NULLS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
     """JSON text as JavaScript's `JSON.stringify` writes it: Infinity and NaN become null."""
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(value)
     except ValueError:
         pass  # a non-finite number somewhere: written as null, as JSON.stringify does
 
@@ -30,7 +34,7 @@ def dumps(value: Any) -> str:
             return [finite(x) for x in v]
         return v
 
-    return json.dumps(finite(value), ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER_NULLS.encode(finite(value))
 
 
 def with_infinity(row: Optional[dict]) -> Optional[dict]:
@@ -101,16 +105,14 @@ class Instance:
     def _json(self, operation: str, *args: Any) -> Any:
         if self._context is None:
             raise ValueError(f"this {self._DOMAIN} handle was closed; make a new one")
-        text = self._persist.call("json-calls", "call", self._DOMAIN, self._context, operation, dumps(list(args)))
-        return json.loads(text)
+        return json.loads(self._persist.call_json(self._DOMAIN, self._context, operation, dumps(list(args))))
 
     def wait_for_init(self, initial: bool = True) -> SimpleNamespace:
         """Validates the context's documents once for all its handles, moving invalid ones to the
         quarantine; returns the report of that pass (`findings`, `checked`, `valid`)."""
         if self._context is None:
             raise ValueError(f"this {self._DOMAIN} handle was closed; make a new one")
-        return _report(self._persist.call("json-calls", "call", self._DOMAIN, self._context, "waitForInit",
-                                          dumps([initial])))
+        return _report(self._persist.call_json(self._DOMAIN, self._context, "waitForInit", dumps([initial])))
 
     def close(self) -> None:
         self._context = None

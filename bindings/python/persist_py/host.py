@@ -7,10 +7,11 @@ import os
 from typing import Any, Callable, List, Optional
 
 from wasmtime import Engine, Store, WasiConfig
+from wasmtime import _ffi as wasmtime_ffi
 from wasmtime.component import Component, Linker, ResourceHost, ResourceType, Variant
 
 from . import domains as d
-from . import wasmtime_patches  # noqa: F401  (applied on import)
+from . import wasmtime_patches  # applied on import
 from .stores import StorageError
 
 VERSION = "0.3.0"
@@ -19,9 +20,13 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET_DIR = os.path.join(
     os.path.abspath(os.path.join(_HERE, "..", "..", "..")), os.environ.get("CARGO_TARGET_DIR") or "target"
 )
-# The guest cargo built in this repository, unless PERSIST_GUEST_WASM names another file.
-DEFAULT_WASM = os.environ.get("PERSIST_GUEST_WASM") or os.path.join(
-    TARGET_DIR, "guest", "wasm32-wasip2", "release", "persist_guest.wasm"
+# The guest: $PERSIST_GUEST_WASM, else the one packaged with this module (an installed
+# package), else the one cargo built in this repository.
+_PACKAGED_WASM = os.path.join(_HERE, "persist_guest.wasm")
+DEFAULT_WASM = os.environ.get("PERSIST_GUEST_WASM") or (
+    _PACKAGED_WASM
+    if os.path.isfile(_PACKAGED_WASM)
+    else os.path.join(TARGET_DIR, "guest", "wasm32-wasip2", "release", "persist_guest.wasm")
 )
 _BUCKET = 1
 _DOMAINS = ("signal", "schedule", "strategy", "risk", "partial", "breakeven", "candle", "storage", "notification",
@@ -50,11 +55,59 @@ class PersistError(Exception):
 _COMPILED: dict = {}
 
 
+def _cache_dir() -> Optional[str]:
+    """Where compiled guests are kept, as the Rust host decides it: $PERSIST_CACHE_DIR (`off`
+    for none), else $XDG_CACHE_HOME/persist, else ~/.cache/persist."""
+    chosen = os.environ.get("PERSIST_CACHE_DIR")
+    if chosen == "off":
+        return None
+    if chosen:
+        return chosen
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return os.path.join(xdg, "persist")
+    home = os.environ.get("HOME")
+    return os.path.join(home, ".cache", "persist") if home else None
+
+
 def _compiled(wasm: str):  # type: ignore[no-untyped-def]
-    """The engine and compiled component for `wasm`, compiled once per process."""
-    if wasm not in _COMPILED:
-        engine = Engine()
-        _COMPILED[wasm] = (engine, Component.from_file(engine, wasm))
+    """The engine and compiled component for `wasm`, once per process, and from the disk cache
+    across processes: compiling takes about half a second, loading the compiled form a few
+    milliseconds. The cache can make a start faster, never fail it: a file that does not load
+    (another wasmtime, a torn write) is compiled again and replaced."""
+    if wasm in _COMPILED:
+        return _COMPILED[wasm]
+    engine = Engine()
+    with open(wasm, "rb") as f:
+        code = f.read()
+    component = None
+    cache = _cache_dir()
+    path = None
+    if cache:
+        # Which wasmtime: its library's size and time (importlib.metadata costs 50 ms to load).
+        library = os.stat(wasmtime_ffi.dll._name)
+        engine_id = f"{library.st_size:x}{library.st_mtime_ns:x}"
+        name = f"{hashlib.sha256(code).hexdigest()}-wasmtime-py-{engine_id}-{os.uname().machine}.cwasm"
+        path = os.path.join(cache, name)
+        if os.path.isfile(path):
+            try:
+                # Written below by Component.serialize for this component and this wasmtime;
+                # wasmtime checks the header and refuses a file of another version.
+                component = Component.deserialize_file(engine, path)
+            except Exception:  # noqa: BLE001  any failure means: compile instead
+                component = None
+    if component is None:
+        component = Component.from_file(engine, wasm)
+        if path:
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                tmp = f"{path}.{os.getpid()}.tmp"
+                with open(tmp, "wb") as f:
+                    f.write(component.serialize())
+                os.replace(tmp, path)
+            except OSError:
+                pass
+    _COMPILED[wasm] = (engine, component)
     return _COMPILED[wasm]
 
 
@@ -107,6 +160,21 @@ class Persist:
                 d.add_func("warn", lambda ctx, message: self.warnings.append(message))
         self._instance = linker.instantiate(self._store, component)
         self._funcs: dict = {}
+
+    def call_json(self, domain: str, context: str, operation: str, args: str) -> str:
+        """`json-calls.call`: one domain operation with backtest-kit's JSON in and out (the
+        domain classes below are built on it); a `persist-error` is raised as a PersistError."""
+        func = self._funcs.get(("json-calls", "call"))
+        if func is None:
+            iface = self._instance.get_export_index(self._store, f"backtest:persist/json-calls@{VERSION}")
+            if iface is None:
+                raise ValueError(f"the guest {self.wasm} exports no json-calls: build it from this version")
+            index = self._instance.get_export_index(self._store, "call", iface)
+            func = self._funcs[("json-calls", "call")] = self._instance.get_func(self._store, index)
+        ok, value = wasmtime_patches.call_with_strings(func, self._store, (domain, context, operation, args))
+        if ok:
+            return value
+        raise PersistError(value.tag, value.payload)
 
     def call(self, interface: str, function: str, *args: Any) -> Any:
         """Calls an export of the guest by its WIT names (`signal`,

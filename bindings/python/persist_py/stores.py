@@ -7,7 +7,6 @@ entities, quarantine). A failure is a `StorageError`, which the guest receives a
 
 import json
 import os
-import secrets
 import sqlite3
 import time
 from typing import Dict, List, Optional, Tuple
@@ -127,7 +126,7 @@ class FileStore:
     def _write_temp(self, entity: str, id: str, value: bytes) -> Tuple[str, str]:
         folder = os.path.join(self.root, *entity.split("/"))
         os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".tmp-{secrets.token_hex(6)}-{id}{SUFFIX}")
+        tmp = os.path.join(folder, f".tmp-{os.urandom(6).hex()}-{id}{SUFFIX}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             os.write(fd, value)
@@ -225,7 +224,7 @@ class FileStore:
             raise self._io("cannot read", rel, e)
         qdir = os.path.join(self.root, QUARANTINE, *entity.split("/"))
         now = int(time.time() * 1000)
-        stamp = f"{now}-{secrets.token_hex(3)}"
+        stamp = f"{now}-{os.urandom(3).hex()}"
         moved = os.path.join(qdir, f"{id}.{stamp}{SUFFIX}")
         try:
             os.makedirs(qdir, exist_ok=True)

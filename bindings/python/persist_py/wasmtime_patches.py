@@ -16,7 +16,7 @@
 import ctypes
 
 from wasmtime import _ffi as ffi
-from wasmtime.component import _func, _linker, _types
+from wasmtime.component import _enter, _func, _linker, _types
 
 _VAL_SIZE = ctypes.sizeof(ffi.wasmtime_component_val_t)
 _PAYLOAD = ffi.wasmtime_component_val_t.of.offset + ffi.wasmtime_component_valunion_t.u8.offset
@@ -227,6 +227,37 @@ def _records_and_options_direct() -> None:
         ffi.wasmtime_component_val_delete(boxed)
         return value
 
+    # Which case an untagged value is in (results, variants): each case's classes found once.
+    def case_classes(self):  # type: ignore[no-untyped-def]
+        found = self.__dict__.get("_persist_case_classes")
+        if found is None:
+            found = []
+            for name, ty in self._cases():
+                classes: set = set()
+                if ty is not None:
+                    ty.add_classes(classes)
+                found.append((name, ty, tuple(classes)))
+            self.__dict__["_persist_case_classes"] = found
+        return found
+
+    lower_general = _types.VariantLikeType._lower
+
+    def lower(self, store, val):  # type: ignore[no-untyped-def]
+        if self._tagged():
+            return lower_general(self, store, val)
+        for name, ty, classes in case_classes(self):
+            if ty is None:
+                if val is not None:
+                    continue
+                return (name, None)
+            if not isinstance(val, classes):
+                continue
+            raw = ffi.wasmtime_component_val_t()
+            ty.convert_to_c(store, val, pointer(raw))
+            return (name, ffi.wasmtime_component_val_new(byref(raw)))
+        raise ValueError("value not valid for this variant")
+
+    _types.VariantLikeType._lower = lower  # type: ignore[method-assign]
     record.convert_to_c, record.convert_from_c = record_to_c, record_from_c  # type: ignore[method-assign]
     option.convert_to_c, option.convert_from_c = option_to_c, option_from_c  # type: ignore[method-assign]
 
@@ -254,6 +285,35 @@ def _strings_direct() -> None:
             delete(byref(vec))
 
     _types.String.convert_to_c, _types.String.convert_from_c = to_c, from_c  # type: ignore[method-assign]
+
+
+def call_with_strings(func, store, strings):  # type: ignore[no-untyped-def]
+    """Calls `func`, a function of strings returning `result<string, E>`, with its strings
+    lowered and its string result lifted in a few C calls: `(True, text)`, or `(False, error)`
+    with the error as wasmtime-py lifts it."""
+    n = len(strings)
+    params = (ffi.wasmtime_component_val_t * n)()
+    byref = ctypes.byref
+    as_bytes = ctypes.POINTER(ffi.wasm_byte_t)
+    for i, text in enumerate(strings):
+        data = text.encode("utf-8")
+        params[i].kind = ffi.WASMTIME_COMPONENT_STRING
+        ffi.wasm_byte_vec_new(byref(params[i].of.string), len(data), ctypes.cast(ctypes.c_char_p(data), as_bytes))
+    result = ffi.wasmtime_component_val_t()
+    try:
+        _enter.enter_wasm(
+            lambda: ffi.wasmtime_component_func_call(byref(func._func), store._context(), params, n, byref(result), 1)
+        )
+    finally:
+        for i in range(n):
+            ffi.wasmtime_component_val_delete(byref(params[i]))
+    if result.of.result.is_ok:
+        try:
+            vec = result.of.result.val.contents.of.string
+            return True, ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
+        finally:
+            ffi.wasmtime_component_val_delete(byref(result))
+    return False, func.type(store).result.convert_from_c(result)
 
 
 _option_none_is_none()

@@ -6,6 +6,9 @@ import json
 import math
 import os
 import subprocess
+import sys
+
+import shutil
 
 import pytest
 
@@ -195,3 +198,84 @@ def test_a_store_quarantines_only_the_bytes_that_were_judged(kind, tmp_path):
     assert store.read("q/e", "doc") == b'{"ok":true}'
     assert store.quarantine("q/e", "doc", b'{"ok":true}', "r") is True
     assert store.read("q/e", "doc") is None
+
+
+class FlakyStore(MemoryStore):
+    """Fails the next read when told to, as a store whose server restarts does."""
+
+    fail_next = False
+
+    def read(self, entity, id):
+        if self.fail_next:
+            self.fail_next = False
+            raise StorageError("unavailable", "connection reset; the server is restarting")
+        return super().read(entity, id)
+
+
+def test_the_instance_keeps_working_after_a_storage_error():
+    store = FlakyStore()
+    p = Persist(store)
+    signal = p.signal("BTCUSDT", "my-strategy", "binance")
+    signal.write_signal_data(SIGNAL)
+    store.fail_next = True
+    with pytest.raises(PersistError) as e:
+        signal.read_signal_data()
+    assert e.value.kind == "storage"
+    assert "connection reset; the server is restarting" in str(e.value)
+    # The same instance, the same handle: the next call reads the row.
+    assert signal.read_signal_data() == SIGNAL
+    orders = p.base("orders")
+    store.fail_next = True
+    with pytest.raises(PersistError):
+        orders.read_value("1")
+    orders.write_value("1", {"qty": 1})
+    assert orders.read_value("1") == {"qty": 1}
+
+
+def _start(cache_dir: str) -> str:
+    """A new process that opens the guest with the given cache folder; prints its warnings."""
+    code = (
+        "from persist_py import MemoryStore, Persist; "
+        "p = Persist(MemoryStore()); p.signal('BTCUSDT', 's', 'e').read_signal_data(); print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PERSIST_CACHE_DIR": cache_dir},
+                         cwd=os.path.dirname(os.path.dirname(__file__)), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_the_compiled_guest_is_kept_and_a_damaged_copy_is_compiled_again(tmp_path):
+    cache = str(tmp_path / "cache")
+    assert _start(cache) == "ok\n"
+    [name] = os.listdir(cache)
+    assert name.startswith(guest_sha256() + "-wasmtime-py-") and name.endswith(".cwasm")
+    compiled = (tmp_path / "cache" / name).read_bytes()
+    assert _start(cache) == "ok\n", "started from the kept copy"
+    (tmp_path / "cache" / name).write_bytes(b"not a compiled component")
+    assert _start(cache) == "ok\n", "a damaged copy never fails a start"
+    assert (tmp_path / "cache" / name).read_bytes() == compiled, "and it is replaced"
+    assert _start("off") == "ok\n"
+
+
+def test_the_package_builds_installs_and_runs_its_packaged_guest(tmp_path):
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    source = tmp_path / "source"
+    shutil.copytree(here, source, ignore=shutil.ignore_patterns(".venv", "__pycache__", ".pytest_cache", "tests"))
+    shutil.copy(DEFAULT_WASM, source / "persist_py" / "persist_guest.wasm")
+    pip = [sys.executable, "-m", "pip", "-q"]
+    run = lambda *a, **k: subprocess.run(a, capture_output=True, text=True, **k)  # noqa: E731
+    built = run(*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source))
+    assert built.returncode == 0, built.stderr
+    [wheel] = os.listdir(tmp_path / "dist")
+    assert wheel.startswith("persist_py-0.3.0-")
+    installed = run(*pip, "install", "--no-deps", "--target", str(tmp_path / "site"), str(tmp_path / "dist" / wheel))
+    assert installed.returncode == 0, installed.stderr
+    code = ("import persist_py.host as h, persist_py as p; print(h.DEFAULT_WASM); "
+            "s = p.Persist(p.MemoryStore()).signal('A', 's', 'e'); print(s.read_signal_data())")
+    env = {k: v for k, v in os.environ.items() if k != "PERSIST_GUEST_WASM"}
+    out = run(sys.executable, "-c", code, cwd=str(tmp_path), env={**env, "PYTHONPATH": str(tmp_path / "site"),
+                                                                 "PERSIST_CACHE_DIR": "off"})
+    assert out.returncode == 0, out.stderr
+    wasm, result = out.stdout.splitlines()
+    assert wasm == str(tmp_path / "site" / "persist_py" / "persist_guest.wasm")
+    assert result == "None"

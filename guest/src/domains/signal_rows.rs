@@ -9,23 +9,33 @@ use persist_core::records::signal::SignalRow as CoreRow;
 /// The stored row; None when nothing or `null` is stored. `minuteEstimatedTime` stored as
 /// `null` reads as Infinity.
 pub fn read(inst: &Instance, id: &str) -> Result<Option<SignalRow>, PersistError> {
+    read_core(inst, id).map(|row| row.map(signal_out))
+}
+
+/// [`read`] as persist-core's record.
+pub fn read_core(inst: &Instance, id: &str) -> Result<Option<CoreRow>, PersistError> {
     let Some(text) = inst.read_text(id)? else {
         return Ok(None);
     };
-    CoreRow::parse_optional(inst.domain.name(), &text)
-        .map(|row| row.map(signal_out))
-        .map_err(|e| inst.corrupt(id, &e.to_string()))
+    CoreRow::parse_optional(inst.domain.name(), &text).map_err(|e| inst.corrupt(id, &e.to_string()))
 }
 
 /// Stores the row, or a `null` document for None. A row that is not valid is refused and
 /// nothing is written.
 pub fn write(inst: &Instance, id: &str, row: Option<SignalRow>) -> Result<(), PersistError> {
     let path = inst.domain.name();
+    let row = row
+        .map(|r| signal_in(path, r))
+        .transpose()
+        .map_err(invalid_input)?;
+    write_core(inst, id, row)
+}
+
+/// [`write`] of persist-core's record.
+pub fn write_core(inst: &Instance, id: &str, row: Option<CoreRow>) -> Result<(), PersistError> {
     let json = match row {
         None => "null".to_string(),
-        Some(row) => signal_in(path, row)
-            .and_then(|r| r.write(path))
-            .map_err(invalid_input)?,
+        Some(row) => row.write(inst.domain.name()).map_err(invalid_input)?,
     };
     inst.write(id, &json)
 }
