@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 import math
 import os
 from typing import Any, Callable, List, Optional
@@ -15,6 +16,7 @@ from . import wasmtime_patches  # applied on import
 from .stores import StorageError
 
 VERSION = "0.3.0"
+_LOG = logging.getLogger("persist_py")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
 TARGET_DIR = os.path.join(
@@ -118,11 +120,21 @@ def guest_sha256(wasm: str = DEFAULT_WASM) -> str:
 
 class Persist:
     """One guest instance on `store` (a MemoryStore, FileStore, SqliteStore or any object
-    with their seven methods)."""
+    with their seven methods). The guest's warnings (a document an init moved to the
+    quarantine, a skipped candle) go to `on_warning(message)`, by default the `persist_py`
+    logger at WARNING, and the last 1000 stay in `warnings`."""
 
-    def __init__(self, store: Any, wasm: str = DEFAULT_WASM):
+    def __init__(self, store: Any, wasm: str = DEFAULT_WASM,
+                 on_warning: Optional[Callable[[str], None]] = None):
         self.wasm = os.path.abspath(wasm)
         self.warnings: List[str] = []
+        warn = on_warning or _LOG.warning
+
+        def warned(ctx, message):  # type: ignore[no-untyped-def]
+            self.warnings.append(message)
+            del self.warnings[:-1000]
+            warn(message)
+
         engine, component = _compiled(self.wasm)
         self._store = Store(engine)
         self._store.set_wasi(WasiConfig())  # empty: no files, environment or arguments
@@ -157,7 +169,7 @@ class Persist:
                     "[method]bucket.quarantine", method(lambda e, i, judged, r: store.quarantine(e, i, bytes(judged), r))
                 )
             with root.add_instance(f"backtest:persist/diagnostics@{VERSION}") as d:
-                d.add_func("warn", lambda ctx, message: self.warnings.append(message))
+                d.add_func("warn", warned)
         self._instance = linker.instantiate(self._store, component)
         self._funcs: dict = {}
 

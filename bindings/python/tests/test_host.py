@@ -279,3 +279,16 @@ def test_the_package_builds_installs_and_runs_its_packaged_guest(tmp_path):
     wasm, result = out.stdout.splitlines()
     assert wasm == str(tmp_path / "site" / "persist_py" / "persist_guest.wasm")
     assert result == "None"
+
+
+def test_a_document_an_init_quarantines_reaches_on_warning(tmp_path):
+    folder = tmp_path / "data" / "signal" / "BTCUSDT_my-strategy_binance"
+    folder.mkdir(parents=True)
+    (folder / "BTCUSDT.json").write_text('{"id":')
+    said = []
+    p = Persist(FileStore(str(tmp_path)), on_warning=said.append)
+    assert p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data() is None
+    assert len(said) == 1
+    assert said[0].startswith("invalid document data/signal/BTCUSDT_my-strategy_binance:BTCUSDT moved to the "
+                              "quarantine: not valid JSON")
+    assert p.warnings == said
