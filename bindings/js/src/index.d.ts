@@ -28,15 +28,9 @@ export class PersistError extends Error {
   readonly retryable: boolean;
 }
 
-export class MemoryStore implements Store {
-  read(entity: string, id: string): Bytes | undefined;
-  write(entity: string, id: string, value: Bytes): void;
-  writeIfAbsent(entity: string, id: string, value: Bytes): boolean;
-  remove(entity: string, id: string): void;
-  listIds(entity: string): string[];
-  entities(prefix: string): string[];
-  quarantine(entity: string, id: string, judged: Bytes, reason: string): boolean;
-}
+/** Documents in a Map; gone with the process. */
+export class MemoryStore {}
+export interface MemoryStore extends Store {}
 export class FileStore extends MemoryStore { constructor(root: string); readonly root: string; }
 /** `redis://[user:pass@]host:port[/db][?prefix=P&ttl=S]`, keys as the Rust host's. */
 export class RedisStore extends MemoryStore { constructor(url: string); }

@@ -1,7 +1,7 @@
 //! What an adversary tried against the release binary, one test per finding: nothing valid and
 //! acknowledged ever leaves the live store.
 
-use crate::persist;
+use crate::{SIGNAL, persist};
 use persist_test_support::*;
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
@@ -19,15 +19,6 @@ fn within_20_s(mut child: Child, what: &str) -> Output {
     }
     child.wait_with_output().unwrap()
 }
-
-const SIGNAL: [&str; 6] = [
-    "--symbol",
-    "BTCUSDT",
-    "--strategy",
-    "s",
-    "--exchange",
-    "binance",
-];
 
 /// A lower `--max-document-bytes` is a setting of this process, not a fault of the documents:
 /// a read of a larger one fails naming the cap, `check` reports it, and nothing is moved.

@@ -16,6 +16,16 @@ use persist_test_support::cache_dir;
 use std::path::Path;
 use std::process::Command;
 
+/// The context flags of the signal the tests write: BTCUSDT, strategy `s`, exchange `binance`.
+pub const SIGNAL: [&str; 6] = [
+    "--symbol",
+    "BTCUSDT",
+    "--strategy",
+    "s",
+    "--exchange",
+    "binance",
+];
+
 /// The `persist` binary with the test cache and no store chosen.
 pub fn persist_bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_persist"));

@@ -3,20 +3,12 @@
 //! `check --dry-run` changes nothing at all. (The record-level reads, `multiplier` and
 //! `isolated` defaults and lone surrogate escapes, are shared cases in tests/behaviour.)
 
-use crate::persist;
+use crate::{SIGNAL, persist};
 use persist_test_support::*;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 const SIGNAL_DIR: &str = "data/signal/BTCUSDT_s_binance";
-const SIGNAL: [&str; 6] = [
-    "--symbol",
-    "BTCUSDT",
-    "--strategy",
-    "s",
-    "--exchange",
-    "binance",
-];
 
 fn put(store: &Path, rel: &str, bytes: &str) {
     let path = store.join(rel);
