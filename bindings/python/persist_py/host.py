@@ -153,15 +153,33 @@ class Persist:
 
             return call
 
+        def bucket_method(f: Callable, with_value: bool) -> Callable:
+            """`f(entity, id[, value])` as a bucket method, its arguments taken from the C values
+            directly (the hot path: every read and write)."""
+
+            take_string, take_bytes = wasmtime_patches.take_string, wasmtime_patches.take_bytes
+            end_borrow = wasmtime_patches.end_borrow
+
+            def run(ctx, args, result_ty, results):  # type: ignore[no-untyped-def]
+                try:
+                    entity, id_ = take_string(args[1]), take_string(args[2])
+                    try:
+                        value = f(entity, id_, take_bytes(args[3])) if with_value else f(entity, id_)
+                    except StorageError as e:
+                        value = Variant(e.kind, int(e.message) if e.kind == "too-large" else e.message)
+                finally:
+                    end_borrow(ctx, args[0])
+                result_ty.convert_to_c(ctx, value, results)
+
+            return wasmtime_patches.raw_host_function(run)
+
         with linker.root() as root:
             with root.add_instance(f"backtest:persist/storage@{VERSION}") as st:
                 st.add_resource("bucket", ResourceType.host(_BUCKET), lambda ctx, rep: None)
                 st.add_func("open", lambda ctx, name: ResourceHost.own(0, _BUCKET))
-                st.add_func("[method]bucket.read", method(store.read))
-                st.add_func("[method]bucket.write", method(lambda e, i, v: store.write(e, i, bytes(v))))
-                st.add_func(
-                    "[method]bucket.write-if-absent", method(lambda e, i, v: store.write_if_absent(e, i, bytes(v)))
-                )
+                st.add_func("[method]bucket.read", bucket_method(store.read, False))
+                st.add_func("[method]bucket.write", bucket_method(store.write, True))
+                st.add_func("[method]bucket.write-if-absent", bucket_method(store.write_if_absent, True))
                 st.add_func("[method]bucket.remove", method(store.remove))
                 st.add_func("[method]bucket.list-ids", method(store.list_ids))
                 st.add_func("[method]bucket.entities", method(store.entities))

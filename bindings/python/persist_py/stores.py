@@ -5,6 +5,7 @@ entities, quarantine). A failure is a `StorageError`, which the guest receives a
 `storage-error` (invalid-key, too-large, unavailable, io) with the message.
 """
 
+import functools
 import json
 import os
 import sqlite3
@@ -24,18 +25,23 @@ class StorageError(Exception):
         self.message = message
 
 
-def _check_name(kind: str, name: str, allow_slash: bool) -> None:
+@functools.lru_cache(maxsize=4096)
+def _safe(name: str, allow_slash: bool) -> bool:
+    """Whether a name can be stored (remembered: the same names come again and again)."""
     parts = name.split("/") if allow_slash else [name]
-    for part in parts:
-        bad = (
-            part in ("", ".", "..")
-            or "\\" in part
-            or "\0" in part
-            or (not allow_slash and "/" in part)
-            or len(part.encode()) > MAX_NAME_BYTES
-        )
-        if bad:
-            raise StorageError("invalid-key", f"{kind} {json.dumps(name)} cannot be stored")
+    return not any(
+        part in ("", ".", "..")
+        or "\\" in part
+        or "\0" in part
+        or (not allow_slash and "/" in part)
+        or len(part.encode()) > MAX_NAME_BYTES
+        for part in parts
+    )
+
+
+def _check_name(kind: str, name: str, allow_slash: bool) -> None:
+    if not _safe(name, allow_slash):
+        raise StorageError("invalid-key", f"{kind} {json.dumps(name)} cannot be stored")
 
 
 def check_key(entity: str, id: str) -> None:

@@ -15,6 +15,7 @@
 
 import ctypes
 
+from wasmtime import WasmtimeError
 from wasmtime import _ffi as ffi
 from wasmtime.component import _enter, _func, _linker, _types
 
@@ -140,6 +141,10 @@ def _types_read_once() -> None:
                 with _types.FuncType._from_ptr(ty_raw, owner=store) as fty:
                     types = host_types[idx] = (func, [ty for _, ty in fty.params], fty.result)
             _, param_tys, result_ty = types
+            raw = getattr(func, "persist_raw", None)
+            if raw is not None:
+                raw(store, args, result_ty, results)
+                return
             pyargs = [ty.convert_from_c(args[i]) for ty, i in zip(param_tys, range(nargs))]
             result = func(store, *pyargs)
             if result_ty is not None:
@@ -264,18 +269,16 @@ def _records_and_options_direct() -> None:
 
 def _strings_direct() -> None:
     """Strings cross with one C call each way instead of four."""
-    byref, new, delete = ctypes.byref, ffi.wasm_byte_vec_new, ffi.wasm_byte_vec_delete
+    byref, delete = ctypes.byref, ffi.wasm_byte_vec_delete
     kind = ffi.WASMTIME_COMPONENT_STRING
-    as_bytes = ctypes.POINTER(ffi.wasm_byte_t)
 
     def to_c(self, store, val, ptr):  # type: ignore[no-untyped-def]
         if not isinstance(val, str):
             raise TypeError("expected string type")
         data = val.encode("utf-8")
-        vec = ffi.wasm_byte_vec_t()
-        new(byref(vec), len(data), ctypes.cast(ctypes.c_char_p(data), as_bytes))
-        ptr.contents.kind = kind
-        ptr.contents.of.string = vec
+        target = ptr.contents
+        target.kind = kind
+        _vec_from_bytes(byref(target.of.string), len(data), data)
 
     def from_c(self, c):  # type: ignore[no-untyped-def]
         vec = c.of.string
@@ -287,32 +290,89 @@ def _strings_direct() -> None:
     _types.String.convert_to_c, _types.String.convert_from_c = to_c, from_c  # type: ignore[method-assign]
 
 
+def take_string(val):  # type: ignore[no-untyped-def]
+    """The string a host function was given (its bytes freed, as wasmtime-py's lift does)."""
+    vec = val.of.string
+    try:
+        return ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
+    finally:
+        ffi.wasm_byte_vec_delete(ctypes.byref(vec))
+
+
+def take_bytes(val):  # type: ignore[no-untyped-def]
+    """The list<u8> a host function was given (its values freed)."""
+    lst = val.of.list
+    try:
+        n = lst.size
+        return ctypes.string_at(lst.data, n * _VAL_SIZE)[_PAYLOAD::_VAL_SIZE] if n else b""
+    finally:
+        ffi.wasmtime_component_vallist_delete(ctypes.byref(lst))
+
+
+def end_borrow(store, val):  # type: ignore[no-untyped-def]
+    """Ends the borrow of a resource a host function was given, and frees its handle."""
+    ptr = ffi.take_pointer(val.of, "resource")
+    try:
+        error = ffi.wasmtime_component_resource_any_drop(store._context(), ptr)
+        if error:
+            raise WasmtimeError._from_ptr(error)
+    finally:
+        ffi.wasmtime_component_resource_any_delete(ptr)
+
+
+def raw_host_function(run):  # type: ignore[no-untyped-def]
+    """Marks `run(store, args, result_type, results)` as a host function that takes its
+    arguments from the C values itself (with take_string, take_bytes, end_borrow) and writes
+    its result with `result_type.convert_to_c`."""
+
+    def generic(*_):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a raw host function is called through persist's func_impl only")
+
+    generic.persist_raw = run  # type: ignore[attr-defined]
+    return generic
+
+
+# `wasm_byte_vec_new` taking the bytes of a Python `bytes` directly (its own function object:
+# wasmtime-py's keeps its argument types).
+_vec_from_bytes = ffi.dll._FuncPtr(("wasm_byte_vec_new", ffi.dll))
+_vec_from_bytes.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+_vec_from_bytes.restype = None
+_PARAMS: dict = {}
+
+
 def call_with_strings(func, store, strings):  # type: ignore[no-untyped-def]
     """Calls `func`, a function of strings returning `result<string, E>`, with its strings
     lowered and its string result lifted in a few C calls: `(True, text)`, or `(False, error)`
-    with the error as wasmtime-py lifts it."""
+    with the error as wasmtime-py lifts it. Errors of the call itself are raised as
+    wasmtime-py raises them (a Python exception of a host function first)."""
     n = len(strings)
-    params = (ffi.wasmtime_component_val_t * n)()
-    byref = ctypes.byref
-    as_bytes = ctypes.POINTER(ffi.wasm_byte_t)
-    for i, text in enumerate(strings):
+    array = _PARAMS.get(n)
+    if array is None:
+        array = _PARAMS[n] = ffi.wasmtime_component_val_t * n
+    params = array()
+    byref, delete = ctypes.byref, ffi.wasmtime_component_val_delete
+    string_kind = ffi.WASMTIME_COMPONENT_STRING
+    for param, text in zip(params, strings):
         data = text.encode("utf-8")
-        params[i].kind = ffi.WASMTIME_COMPONENT_STRING
-        ffi.wasm_byte_vec_new(byref(params[i].of.string), len(data), ctypes.cast(ctypes.c_char_p(data), as_bytes))
+        param.kind = string_kind
+        _vec_from_bytes(byref(param.of.string), len(data), data)
     result = ffi.wasmtime_component_val_t()
     try:
-        _enter.enter_wasm(
-            lambda: ffi.wasmtime_component_func_call(byref(func._func), store._context(), params, n, byref(result), 1)
-        )
+        error = ffi.wasmtime_component_func_call(byref(func._func), store._context(), params, n, byref(result), 1)
     finally:
-        for i in range(n):
-            ffi.wasmtime_component_val_delete(byref(params[i]))
-    if result.of.result.is_ok:
+        for param in params:
+            delete(byref(param))
+    if error:
+        failure = WasmtimeError._from_ptr(error)
+        _enter.maybe_raise_last_exn()
+        raise failure
+    outcome = result.of.result
+    if outcome.is_ok:
         try:
-            vec = result.of.result.val.contents.of.string
+            vec = outcome.val.contents.of.string
             return True, ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
         finally:
-            ffi.wasmtime_component_val_delete(byref(result))
+            delete(byref(result))
     return False, func.type(store).result.convert_from_c(result)
 
 
