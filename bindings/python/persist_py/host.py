@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import logging
 import math
 import os
 from typing import Any, Callable, List, Optional
@@ -16,7 +15,6 @@ from . import wasmtime_patches  # applied on import
 from .stores import StorageError
 
 VERSION = "0.3.0"
-_LOG = logging.getLogger("persist_py")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
 TARGET_DIR = os.path.join(
@@ -37,6 +35,14 @@ _INTERFACES = {"storage-signals" if name == "storage" else name for name in _DOM
 _ERROR_KINDS = {"not-found", "invalid-input", "invalid-key", "corrupt", "storage"}
 
 
+
+
+def _log_warning(message: str) -> None:
+    """The default for the guest's warnings: the `persist_py` logger, at WARNING (imported only
+    when there is something to say: `logging` costs a start-up tens of milliseconds)."""
+    import logging
+
+    logging.getLogger("persist_py").warning(message)
 
 
 class PersistError(Exception):
@@ -128,7 +134,7 @@ class Persist:
                  on_warning: Optional[Callable[[str], None]] = None):
         self.wasm = os.path.abspath(wasm)
         self.warnings: List[str] = []
-        warn = on_warning or _LOG.warning
+        warn = on_warning or _log_warning
 
         def warned(ctx, message):  # type: ignore[no-untyped-def]
             self.warnings.append(message)

@@ -292,3 +292,15 @@ def test_a_document_an_init_quarantines_reaches_on_warning(tmp_path):
     assert said[0].startswith("invalid document data/signal/BTCUSDT_my-strategy_binance:BTCUSDT moved to the "
                               "quarantine: not valid JSON")
     assert p.warnings == said
+
+
+def test_without_on_warning_a_quarantine_is_logged_by_the_persist_py_logger(tmp_path, caplog):
+    folder = tmp_path / "data" / "signal" / "BTCUSDT_my-strategy_binance"
+    folder.mkdir(parents=True)
+    (folder / "BTCUSDT.json").write_text("[1]")
+    p = Persist(FileStore(str(tmp_path)))
+    with caplog.at_level("WARNING", logger="persist_py"):
+        assert p.signal("BTCUSDT", "my-strategy", "binance").read_signal_data() is None
+    [record] = [r for r in caplog.records if r.name == "persist_py"]
+    assert record.levelname == "WARNING"
+    assert "BTCUSDT_my-strategy_binance:BTCUSDT moved to the quarantine" in record.getMessage()

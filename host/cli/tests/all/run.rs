@@ -74,6 +74,15 @@ fn example_plugins_trade_the_sample_and_persist_through_the_domains() {
         .filter(|f| f.starts_with("data/storage/live/"))
         .count();
     assert_eq!(closed, trades.len(), "{files:?}");
+    // The runner writes rows as backtest-kit 19.5.0 does: with leverage and margin mode.
+    for f in files.iter().filter(|f| f.starts_with("data/storage/live/")) {
+        let row: Value = serde_json::from_slice(&std::fs::read(store.join(f)).unwrap()).unwrap();
+        assert_eq!(
+            (&row["multiplier"], &row["isolated"]),
+            (&Value::from(1), &Value::Bool(true)),
+            "{f}: {row}"
+        );
+    }
     for expected in [
         "data/signal/BTCUSDT_ma_crossover_binance/BTCUSDT.json",
         "data/strategy/BTCUSDT_ma_crossover_binance/strategy.json",
