@@ -17,6 +17,7 @@ import { startPostgres, startRedis } from './support/servers.js';
 import { exercise, signalRow } from './support/scenario.js';
 import { persistCli } from './support/cli.js';
 import { Persist, setup, sharedPersist, teardown, useJson } from '../src/index.js';
+import { ADAPTERS } from '../src/setup.js';
 
 const bk = await loadBacktestKit();
 const crashChild = fileURLToPath(new URL('./support/crash-child.js', import.meta.url));
@@ -60,10 +61,7 @@ async function onOwnFileAdapters(scenario) {
   const dir = mkdtempSync(join(tmpdir(), 'persist-bk-own-'));
   process.chdir(dir);
   try {
-    for (const x of ['Signal', 'Risk', 'Schedule', 'Strategy', 'Partial', 'Breakeven', 'Candle', 'Storage',
-      'Notification', 'Log', 'Measure', 'Interval', 'Memory', 'Recent', 'State', 'Session']) {
-      bk[`Persist${x}Adapter`].useJson();
-    }
+    for (const x of Object.keys(ADAPTERS)) bk[`Persist${x}Adapter`].useJson();
     return { result: await scenario(bk), dump: join(dir, 'dump') };
   } finally {
     process.chdir(cwd);

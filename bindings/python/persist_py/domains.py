@@ -84,8 +84,7 @@ class Handle:
             pass
 
 
-def _report(text: str) -> SimpleNamespace:
-    r = json.loads(text)
+def _report(r: dict) -> SimpleNamespace:
     return SimpleNamespace(checked=r["checked"], valid=r["valid"],
                            findings=[SimpleNamespace(**f) for f in r["findings"]])
 
@@ -110,9 +109,7 @@ class Instance:
     def wait_for_init(self, initial: bool = True) -> SimpleNamespace:
         """Validates the context's documents once for all its handles, moving invalid ones to the
         quarantine; returns the report of that pass (`findings`, `checked`, `valid`)."""
-        if self._context is None:
-            raise ValueError(f"this {self._DOMAIN} handle was closed; make a new one")
-        return _report(self._persist.call_json(self._DOMAIN, self._context, "waitForInit", dumps([initial])))
+        return _report(self._json("waitForInit", initial))
 
     def close(self) -> None:
         self._context = None

@@ -24,6 +24,25 @@ _PAYLOAD = ffi.wasmtime_component_val_t.of.offset + ffi.wasmtime_component_valun
 _KIND = ffi.wasmtime_component_val_t.kind.offset
 
 
+def take_string(val):  # type: ignore[no-untyped-def]
+    """The string in a C value, its bytes freed (as wasmtime-py's lift does)."""
+    vec = val.of.string
+    try:
+        return ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
+    finally:
+        ffi.wasm_byte_vec_delete(ctypes.byref(vec))
+
+
+def take_bytes(val):  # type: ignore[no-untyped-def]
+    """The list<u8> in a C value, in one slice, its values freed."""
+    lst = val.of.list
+    try:
+        n = lst.size
+        return ctypes.string_at(lst.data, n * _VAL_SIZE)[_PAYLOAD::_VAL_SIZE] if n else b""
+    finally:
+        ffi.wasmtime_component_vallist_delete(ctypes.byref(lst))
+
+
 def _option_none_is_none() -> None:
     original = _types.VariantLikeType.add_classes
 
@@ -59,11 +78,7 @@ def _byte_lists_in_bulk() -> None:
     def convert_from_c(self, c):  # type: ignore[no-untyped-def]
         if not self._is_bytes():
             return from_c(self, c)
-        try:
-            n = c.of.list.size
-            return ctypes.string_at(c.of.list.data, n * _VAL_SIZE)[_PAYLOAD::_VAL_SIZE] if n else b""
-        finally:
-            ffi.wasmtime_component_vallist_delete(ctypes.byref(c.of.list))
+        return take_bytes(c)
 
     # `_is_bytes` reads the element type through the C API on every call: once per type.
     def is_bytes(self):  # type: ignore[no-untyped-def]
@@ -269,7 +284,7 @@ def _records_and_options_direct() -> None:
 
 def _strings_direct() -> None:
     """Strings cross with one C call each way instead of four."""
-    byref, delete = ctypes.byref, ffi.wasm_byte_vec_delete
+    byref = ctypes.byref
     kind = ffi.WASMTIME_COMPONENT_STRING
 
     def to_c(self, store, val, ptr):  # type: ignore[no-untyped-def]
@@ -281,32 +296,9 @@ def _strings_direct() -> None:
         _vec_from_bytes(byref(target.of.string), len(data), data)
 
     def from_c(self, c):  # type: ignore[no-untyped-def]
-        vec = c.of.string
-        try:
-            return ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
-        finally:
-            delete(byref(vec))
+        return take_string(c)
 
     _types.String.convert_to_c, _types.String.convert_from_c = to_c, from_c  # type: ignore[method-assign]
-
-
-def take_string(val):  # type: ignore[no-untyped-def]
-    """The string a host function was given (its bytes freed, as wasmtime-py's lift does)."""
-    vec = val.of.string
-    try:
-        return ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
-    finally:
-        ffi.wasm_byte_vec_delete(ctypes.byref(vec))
-
-
-def take_bytes(val):  # type: ignore[no-untyped-def]
-    """The list<u8> a host function was given (its values freed)."""
-    lst = val.of.list
-    try:
-        n = lst.size
-        return ctypes.string_at(lst.data, n * _VAL_SIZE)[_PAYLOAD::_VAL_SIZE] if n else b""
-    finally:
-        ffi.wasmtime_component_vallist_delete(ctypes.byref(lst))
 
 
 def end_borrow(store, val):  # type: ignore[no-untyped-def]
@@ -369,8 +361,7 @@ def call_with_strings(func, store, strings):  # type: ignore[no-untyped-def]
     outcome = result.of.result
     if outcome.is_ok:
         try:
-            vec = outcome.val.contents.of.string
-            return True, ctypes.string_at(vec.data, vec.size).decode("utf-8") if vec.size else ""
+            return True, take_string(outcome.val.contents)
         finally:
             delete(byref(result))
     return False, func.type(store).result.convert_from_c(result)

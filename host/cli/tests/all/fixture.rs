@@ -3,7 +3,7 @@
 //! soft-deleted measure, a stale temp file and a truncated candle. Every domain reads back
 //! what backtest-kit wrote, and `persist check` finds exactly the truncated candle.
 
-use crate::persist;
+use crate::{SIGNAL, persist};
 use persist_test_support::*;
 use std::time::{Duration, SystemTime};
 
@@ -334,17 +334,10 @@ fn files_written_through_the_cli_are_backtest_kits_compact_json() {
         fixture_dump().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
     )
     .unwrap();
-    let o = run(persist(dir.path()).args([
-        "signal",
-        "write",
-        "--symbol",
-        "BTCUSDT",
-        "--strategy",
-        "s",
-        "--exchange",
-        "binance",
-        &row,
-    ]));
+    let o = run(persist(dir.path())
+        .args(["signal", "write"])
+        .args(SIGNAL)
+        .arg(&row));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let written = std::fs::read_to_string(
         dir.path()

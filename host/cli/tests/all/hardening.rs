@@ -232,16 +232,7 @@ fn stdin_is_read_only_up_to_the_document_cap() {
     let s = dir.path();
     for args in [
         vec!["put", "orders", "x"],
-        vec![
-            "signal",
-            "write",
-            "--symbol",
-            "BTCUSDT",
-            "--strategy",
-            "s",
-            "--exchange",
-            "binance",
-        ],
+        [&["signal", "write"][..], &SIGNAL[..]].concat(),
     ] {
         let child = persist(s)
             .args(["--max-document-bytes", "100000"])
