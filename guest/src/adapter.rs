@@ -2,8 +2,8 @@
 //! one-time `wait-for-init`, and reading and writing its documents with errors that name the
 //! entity and id.
 
-use crate::backtest::persist::storage::Bucket;
-use crate::buckets::{bucket, exists, read_stored};
+use crate::backtest::persist::storage::{Bucket, SwapOutcome};
+use crate::buckets::{bucket, exists, read_stored, read_stored_many};
 use crate::errors::{invalid_key, storage_failure};
 use crate::exports::backtest::persist::types::{CheckReport, FieldError, PersistError};
 use crate::scan::{empty_report, scan_entity, warn_findings};
@@ -233,6 +233,70 @@ impl Instance {
         self.bucket
             .write_if_absent(&self.entity, &key, json.as_bytes())
             .map_err(|e| storage_failure(format!("Failed to write entity {}", self.at(id)), e))
+    }
+
+    /// Read-modify-write of one document by compare-and-swap: `change` gets the stored
+    /// document (None when absent) and returns the new JSON text, or None to write nothing;
+    /// when another writer changed the document in between, it runs again on the new one.
+    /// True when written.
+    pub fn update(
+        &self,
+        id: &str,
+        mut change: impl FnMut(Option<Value>) -> Result<Option<String>, PersistError>,
+    ) -> Result<bool, PersistError> {
+        let key = self.key(id)?;
+        let fail = |e| storage_failure(format!("Failed to write entity {}", self.at(id)), e);
+        let mut current = self.bucket.read_versioned(&self.entity, &key).map_err(fail)?;
+        loop {
+            let value = match &current {
+                None => None,
+                Some(v) => Some(
+                    persist_core::document::parse_document(&v.value)
+                        .map_err(|reason| self.corrupt(id, &reason))?,
+                ),
+            };
+            let Some(json) = change(value)? else {
+                return Ok(false);
+            };
+            let expected = current.as_ref().map(|v| v.version.clone());
+            match self
+                .bucket
+                .write_if_version(&self.entity, &key, expected.as_deref(), json.as_bytes())
+                .map_err(fail)?
+            {
+                SwapOutcome::Swapped(_) => return Ok(true),
+                SwapOutcome::Stale(now) => current = now,
+            }
+        }
+    }
+
+    /// Writes documents' (id, JSON text) as one storage batch: durable on `ok`, a later item
+    /// for the same id wins.
+    pub fn write_many(&self, items: &[(String, String)]) -> Result<(), PersistError> {
+        let documents = items
+            .iter()
+            .map(|(id, json)| Ok((self.entity.clone(), self.key(id)?, json.as_bytes().to_vec())))
+            .collect::<Result<Vec<_>, PersistError>>()?;
+        self.bucket.write_many(&documents).map_err(|e| {
+            storage_failure(
+                format!("Failed to write {} entities of {}", items.len(), self.entity),
+                e,
+            )
+        })
+    }
+
+    /// Which of the ids are stored, in one storage call.
+    pub fn stored_many(&self, ids: &[String]) -> Result<Vec<bool>, PersistError> {
+        let names = ids
+            .iter()
+            .map(|id| {
+                stored_names(id).map_err(|e| invalid_key(&format!("id in {}", self.entity), id, e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(read_stored_many(&self.bucket, &self.entity, names, &self.entity)?
+            .iter()
+            .map(Option::is_some)
+            .collect())
     }
 
     /// The stored ids, unescaped, in backtest-kit's natural order.

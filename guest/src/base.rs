@@ -53,6 +53,26 @@ impl PersistBase {
         stored_names(id).map_err(|e| invalid_key(&format!("id of entity {}", self.name), id, e))
     }
 
+    /// `json` as it is stored (see `write-value`), or `invalid-input` at `path`.
+    fn checked_text(&self, json: String, path: &str) -> Result<String, PersistError> {
+        let entity = self.path()?;
+        let text = canonicalize(json).map_err(|e| {
+            PersistError::InvalidInput(FieldError {
+                path: path.to_string(),
+                reason: not_json(e),
+            })
+        })?;
+        if Domain::of(entity).is_some() {
+            validate(entity, text.as_bytes()).map_err(|reason| {
+                PersistError::InvalidInput(FieldError {
+                    path: path.to_string(),
+                    reason,
+                })
+            })?;
+        }
+        Ok(text)
+    }
+
     /// The stored bytes of the id under the first of its names that exists.
     fn stored(&self, id: &str) -> Result<Option<Vec<u8>>, PersistError> {
         let at = format!("{}:{id}", self.name);
@@ -107,24 +127,50 @@ impl GuestPersistBase for PersistBase {
 
     fn write_value(&self, id: String, json: String) -> Result<(), PersistError> {
         let key = self.id(&id)?;
-        let path = self.path()?;
-        let text = canonicalize(json).map_err(|e| {
-            PersistError::InvalidInput(FieldError {
-                path: "value".to_string(),
-                reason: not_json(e),
-            })
-        })?;
-        if Domain::of(path).is_some() {
-            validate(path, text.as_bytes()).map_err(|reason| {
-                PersistError::InvalidInput(FieldError {
-                    path: "value".to_string(),
-                    reason,
-                })
-            })?;
-        }
+        let text = self.checked_text(json, "value")?;
         self.bucket()?
-            .write(path, &key, text.as_bytes())
+            .write(self.path()?, &key, text.as_bytes())
             .map_err(|e| storage_failure(format!("Failed to write entity {}:{id}", self.name), e))
+    }
+
+    fn read_many(&self, ids: Vec<String>) -> Result<Vec<Option<String>>, PersistError> {
+        let names = ids
+            .iter()
+            .map(|id| self.names(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let found = buckets::read_stored_many(self.bucket()?, self.path()?, names, &self.name)?;
+        found
+            .into_iter()
+            .zip(&ids)
+            .map(|(bytes, id)| {
+                bytes
+                    .map(|b| {
+                        into_json_text(b).map_err(|reason| {
+                            PersistError::Corrupt(format!(
+                                "Failed to read entity {}:{id}: {reason}; `persist check` moves it to the quarantine",
+                                self.name
+                            ))
+                        })
+                    })
+                    .transpose()
+            })
+            .collect()
+    }
+
+    fn write_many(&self, values: Vec<(String, String)>) -> Result<(), PersistError> {
+        let path = self.path()?.to_string();
+        let mut documents = Vec::with_capacity(values.len());
+        for (i, (id, json)) in values.into_iter().enumerate() {
+            let key = self
+                .id(&id)
+                .map_err(|e| in_item(e, i))?;
+            let text = self.checked_text(json, &format!("values[{i}]"))?;
+            documents.push((path.clone(), key, text.into_bytes()));
+        }
+        let n = documents.len();
+        self.bucket()?.write_many(&documents).map_err(|e| {
+            storage_failure(format!("Failed to write {n} entities of {}", self.name), e)
+        })
     }
 
     fn keys(&self) -> Result<Vec<String>, PersistError> {
@@ -163,5 +209,15 @@ impl GuestPersistBase for PersistBase {
             })?;
         }
         Ok(())
+    }
+}
+
+/// An invalid id of a batch: the error names the item.
+fn in_item(e: PersistError, index: usize) -> PersistError {
+    match e {
+        PersistError::InvalidKey(m) => {
+            PersistError::InvalidKey(format!("values[{index}]: {m}; nothing was written"))
+        }
+        other => other,
     }
 }

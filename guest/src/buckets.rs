@@ -46,6 +46,35 @@ pub fn read_stored(
     Ok(None)
 }
 
+/// [`read_stored`] of many ids of one entity in one storage call: `names` holds each id's
+/// stored names (persist's first); an id absent under its first name is looked up under the
+/// others one by one. `at` names the entity in errors.
+pub fn read_stored_many(
+    bucket: &Bucket,
+    entity: &str,
+    names: Vec<Vec<String>>,
+    at: &str,
+) -> Result<Vec<Option<Vec<u8>>>, PersistError> {
+    let first: Vec<String> = names
+        .iter()
+        .map(|n| n.first().cloned().unwrap_or_default())
+        .collect();
+    let found = bucket
+        .read_many(entity, &first)
+        .map_err(|e| read_failure(format!("Failed to read entities of {at}"), e))?;
+    found
+        .into_iter()
+        .zip(names)
+        .map(|(found, names)| match found {
+            Some(bytes) => Ok(Some(bytes)),
+            None if names.len() > 1 => {
+                read_stored(bucket, entity, names[1..].to_vec(), &format!("{at}:{}", names[0]))
+            }
+            None => Ok(None),
+        })
+        .collect()
+}
+
 /// Whether a read found the document: one larger than this process reads is there too.
 pub fn exists(read: Result<Option<Vec<u8>>, PersistError>) -> Result<bool, PersistError> {
     match read {

@@ -101,20 +101,38 @@ impl GuestCandleInstance for CandleInstance {
             .collect::<Result<Vec<_>, _>>()
             .map_err(invalid_input)?;
         let now = now_ms();
-        let mut report = CandleWrite {
-            written: 0,
-            existing: 0,
-            unclosed: 0,
-        };
-        for (timestamp, json) in values {
-            if timestamp + step > now {
-                report.unclosed += 1;
-            } else if inst.write_if_absent(&candle_id(timestamp), &json)? {
-                report.written += 1;
+        let (closed, unclosed): (Vec<_>, Vec<_>) = values
+            .into_iter()
+            .partition(|(timestamp, _)| timestamp + step <= now);
+        // Which are stored already, in one call; the others in one batch. A candle another
+        // writer stores between the two is written again (a closed candle is the same data).
+        let mut items: Vec<(String, String)> = Vec::with_capacity(closed.len());
+        let mut seen = std::collections::HashSet::new();
+        let mut repeated = 0;
+        for (timestamp, json) in closed {
+            let id = candle_id(timestamp);
+            // The same candle twice in one call: the first is kept, the second is existing.
+            if seen.insert(id.clone()) {
+                items.push((id, json));
             } else {
-                report.existing += 1;
+                repeated += 1;
             }
         }
-        Ok(report)
+        let ids: Vec<String> = items.iter().map(|(id, _)| id.clone()).collect();
+        let stored = inst.stored_many(&ids)?;
+        let fresh: Vec<(String, String)> = items
+            .into_iter()
+            .zip(&stored)
+            .filter(|(_, stored)| !**stored)
+            .map(|(item, _)| item)
+            .collect();
+        if !fresh.is_empty() {
+            inst.write_many(&fresh)?;
+        }
+        Ok(CandleWrite {
+            written: fresh.len() as u32,
+            existing: stored.iter().filter(|s| **s).count() as u32 + repeated,
+            unclosed: unclosed.len() as u32,
+        })
     }
 }

@@ -23,7 +23,8 @@ pub fn read_all(inst: &Instance, payload: Payload) -> Result<Vec<String>, Persis
 }
 
 /// Checks every record (nothing is written if one is invalid), then writes each under its
-/// `id`; with `append_only`, ids already stored are left as they are. Returns how many were
+/// `id`, all in one storage batch; with `append_only`, ids already stored are left as they
+/// are (one create each). Returns how many were
 /// written.
 pub fn write_all(
     inst: &Instance,
@@ -48,16 +49,18 @@ pub fn write_all(
         };
         checked.push((id, value));
     }
+    if !append_only {
+        // One storage batch: durable together on `ok`.
+        let items: Vec<(String, String)> = checked
+            .into_iter()
+            .map(|(id, value)| (id, json_text(&value)))
+            .collect();
+        inst.write_many(&items)?;
+        return Ok(items.len() as u32);
+    }
     let mut written = 0;
     for (id, value) in checked {
-        let json = json_text(&value);
-        let stored = if append_only {
-            inst.write_if_absent(&id, &json)?
-        } else {
-            inst.write(&id, &json)?;
-            true
-        };
-        written += u32::from(stored);
+        written += u32::from(inst.write_if_absent(&id, &json_text(&value))?);
     }
     Ok(written)
 }

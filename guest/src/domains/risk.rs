@@ -2,7 +2,7 @@
 
 use crate::adapter::{Handle, invalid_input};
 use crate::convert::{risk_in, risk_out};
-use crate::exports::backtest::persist::records::RiskEntry;
+use crate::exports::backtest::persist::records::{RiskEntry, RiskPosition};
 use crate::exports::backtest::persist::risk::GuestRiskInstance;
 use crate::exports::backtest::persist::types::{CheckReport, PersistError};
 use persist_core::context::Context;
@@ -51,5 +51,46 @@ impl GuestRiskInstance for RiskInstance {
             .and_then(|data| write_risk(path, &data))
             .map_err(invalid_input)?;
         inst.write(ID, &json)
+    }
+
+    fn put_position(
+        &self,
+        key: String,
+        position: Option<RiskPosition>,
+        max_positions: Option<u32>,
+    ) -> Result<bool, PersistError> {
+        let inst = self.0.instance()?;
+        let path = DOMAIN.name();
+        let wanted = match position {
+            Some(position) => {
+                let entry = RiskEntry {
+                    key: key.clone(),
+                    position,
+                };
+                let mut data = risk_in(path, vec![entry]).map_err(invalid_input)?;
+                data.pop().map(|(_, p)| p)
+            }
+            None => None,
+        };
+        let mut full = false;
+        let written = inst.update(ID, |stored| {
+            let mut data = match stored {
+                None => Vec::new(),
+                Some(v) => read_risk(path, v).map_err(|e| inst.corrupt(ID, &e.to_string()))?,
+            };
+            let held = data.iter().any(|(k, _)| *k == key);
+            data.retain(|(k, _)| *k != key);
+            full = !held
+                && wanted.is_some()
+                && max_positions.is_some_and(|max| data.len() >= max as usize);
+            if full {
+                return Ok(None);
+            }
+            if let Some(p) = &wanted {
+                data.push((key.clone(), p.clone()));
+            }
+            write_risk(path, &data).map(Some).map_err(invalid_input)
+        })?;
+        Ok(written || !full)
     }
 }

@@ -26,6 +26,7 @@ pub mod bindings;
 pub mod component_cache;
 pub mod domains;
 pub mod error;
+mod batch;
 pub mod host_storage;
 pub mod migrate;
 pub mod runtime;

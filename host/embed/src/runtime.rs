@@ -134,6 +134,7 @@ impl Runtime {
                 .build(),
             routes,
             warnings: Vec::new(),
+            pending: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

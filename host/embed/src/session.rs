@@ -53,6 +53,29 @@ impl Persist {
         Ok(ids)
     }
 
+    /// Runs `f` as one batch: every write and removal it makes through any adapter is held
+    /// by the host (reads inside `f` see them) and written when `f` returns `Ok`, as one
+    /// storage batch per store, durable when `batch` returns `Ok`: all or nothing on memory,
+    /// Redis and PostgreSQL, each document atomic on files. When `f` fails, nothing it wrote
+    /// is stored. Creates, compare-and-swaps and quarantines inside `f` first write what is
+    /// held, then go to the store at once. A batch inside a batch is part of the outer one.
+    pub fn batch<T, E: From<Error>>(
+        &mut self,
+        f: impl FnOnce(&mut Persist) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if self.store.data().pending.is_some() {
+            return f(self);
+        }
+        self.store.data_mut().pending = Some(crate::batch::Pending::default());
+        let result = f(self);
+        let pending = self.store.data_mut().pending.take();
+        let value = result?;
+        if let Some(pending) = pending {
+            pending.write().map_err(Error::from)?;
+        }
+        Ok(value)
+    }
+
     /// The store's URL, and the routed buckets' if any.
     pub fn store_url(&self) -> String {
         self.store.data().routes.describe()
@@ -151,6 +174,19 @@ impl PersistBase<'_> {
     /// Stores JSON text (re-serialised compactly), durable when it returns `Ok`.
     pub fn write_value(&mut self, id: &str, json: &str) -> Result<(), Error> {
         self.call(|b, s, r| b.call_write_value(s, r, id, json))
+    }
+
+    /// The documents of `ids` in their order as compact JSON text, `None` where absent, read
+    /// in one storage call.
+    pub fn read_many(&mut self, ids: &[String]) -> Result<Vec<Option<String>>, Error> {
+        self.call(|b, s, r| b.call_read_many(s, r, ids))
+    }
+
+    /// Stores every (id, JSON text) as one storage batch, durable when it returns `Ok`: all
+    /// or nothing on memory, Redis and PostgreSQL, each document atomic on files. Every value
+    /// is checked first; an invalid one (`values[i]`) writes nothing.
+    pub fn write_many(&mut self, values: &[(String, String)]) -> Result<(), Error> {
+        self.call(|b, s, r| b.call_write_many(s, r, values))
     }
 
     /// The entity's ids in natural order.

@@ -1,7 +1,7 @@
 //! The host's own defence: every call is checked before any backend sees it, so a buggy or
 //! hostile guest cannot address anything outside the store or store oversized documents.
 
-use super::{Backend, Quarantined, StorageError};
+use super::{Backend, Document, Quarantined, StorageError, SwapOutcome, Versioned};
 use persist_core::keys::{check_entity, check_name, shown};
 
 /// Longest quarantine reason kept, in bytes; longer ones are cut.
@@ -23,13 +23,11 @@ impl Checked {
     }
 
     fn key(&self, entity: &str, id: &str) -> Result<(), StorageError> {
-        self.entity(entity)?;
-        check_name(id).map_err(|e| StorageError::InvalidKey(format!("id {:?} {e}", shown(id))))
+        check_key(entity, id)
     }
 
     fn entity(&self, entity: &str) -> Result<(), StorageError> {
-        check_entity(entity)
-            .map_err(|e| StorageError::InvalidKey(format!("entity path {:?} {e}", shown(entity))))
+        check_entity_path(entity)
     }
 
     fn size(&self, value: &[u8]) -> Result<(), StorageError> {
@@ -87,6 +85,55 @@ impl Backend for Checked {
         self.inner.entities(prefix)
     }
 
+    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        for id in ids {
+            self.key(entity, id)?;
+        }
+        let values = self.inner.read_many(entity, ids)?;
+        for v in values.iter().flatten() {
+            self.size(v)?;
+        }
+        Ok(values)
+    }
+
+    fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {
+        // Every item is checked before any is written: a bad one fails the whole batch.
+        for (i, (entity, id, value)) in documents.iter().enumerate() {
+            self.key(entity, id)
+                .and_then(|()| self.size(value))
+                .map_err(|e| in_batch(e, i))?;
+        }
+        self.inner.write_many(documents)
+    }
+
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
+        for (i, (entity, id)) in keys.iter().enumerate() {
+            self.key(entity, id).map_err(|e| in_batch(e, i))?;
+        }
+        self.inner.remove_many(keys)
+    }
+
+    fn read_versioned(&self, entity: &str, id: &str) -> Result<Option<Versioned>, StorageError> {
+        self.key(entity, id)?;
+        let value = self.inner.read_versioned(entity, id)?;
+        if let Some(v) = &value {
+            self.size(&v.value)?;
+        }
+        Ok(value)
+    }
+
+    fn write_if_version(
+        &self,
+        entity: &str,
+        id: &str,
+        expected: Option<&str>,
+        value: &[u8],
+    ) -> Result<SwapOutcome, StorageError> {
+        self.key(entity, id)?;
+        self.size(value)?;
+        self.inner.write_if_version(entity, id, expected, value)
+    }
+
     fn quarantine(
         &self,
         entity: &str,
@@ -117,5 +164,26 @@ impl Backend for Checked {
 
     fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError> {
         self.inner.quarantine_purge(q)
+    }
+}
+
+/// The host's check of an entity path and id: `invalid-key` naming what is wrong.
+pub fn check_key(entity: &str, id: &str) -> Result<(), StorageError> {
+    check_entity_path(entity)?;
+    check_name(id).map_err(|e| StorageError::InvalidKey(format!("id {:?} {e}", shown(id))))
+}
+
+fn check_entity_path(entity: &str) -> Result<(), StorageError> {
+    check_entity(entity)
+        .map_err(|e| StorageError::InvalidKey(format!("entity path {:?} {e}", shown(entity))))
+}
+
+/// A batch item's error, naming its position in the batch.
+fn in_batch(e: StorageError, index: usize) -> StorageError {
+    match e {
+        StorageError::InvalidKey(m) => {
+            StorageError::InvalidKey(format!("batch item {index}: {m}; nothing was written"))
+        }
+        other => other,
     }
 }

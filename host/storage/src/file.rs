@@ -9,19 +9,31 @@
 //!   exists, with no window between check and write), then the temp name is removed.
 //! - Temp files older than 120 s are swept the first time this process opens their folder;
 //!   younger ones may be another process's write in flight and are left alone.
+//! - Batches (`write_many`): every temp file is written, then all are fsynced together (in
+//!   parallel, so they share the file system's journal commits), then renamed, then each
+//!   folder is fsynced once. Each document stays atomic; all are durable on `Ok`.
+//! - Compare-and-swap: the comparison and the rename happen under an exclusive `flock` of the
+//!   entity folder; every other change of a document here (write, create, remove,
+//!   quarantine) holds a shared one for its rename, so none slips in between, from any
+//!   process using this store.
 //! - Quarantine: the document is renamed to `<root>/.quarantine/<entity>/<id>.<stamp>.json`
 //!   with `<id>.<stamp>.reason.json` beside it.
 
-use super::{Backend, Quarantined, StorageError};
+use super::{Backend, Document, Quarantined, StorageError, SwapOutcome, Versioned, version_of};
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, MetadataExt, OpenOptions, OpenOptionsExt};
 use persist_core::keys::{DOC_SUFFIX, MAX_ENTITY_DEPTH, QUARANTINE_DIR, TMP_PREFIX};
 use rand::Rng;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::os::fd::{AsFd, AsRawFd};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
+
+/// Most documents a batch writes at once (each holds an open file until the fsyncs are
+/// done); a larger batch is written in slices of this many.
+const BATCH_OPEN_FILES: usize = 256;
 
 /// Temp files older than this are left over from a crash (backtest-kit's value).
 pub const STALE_TMP_AGE: Duration = Duration::from_secs(120);
@@ -163,6 +175,25 @@ impl FileStore {
         id: &str,
         value: &[u8],
     ) -> Result<String, StorageError> {
+        let (tmp, file) = self.write_temp_unsynced(dir, entity, id, value)?;
+        match file.sync_all() {
+            Ok(()) => Ok(tmp),
+            Err(e) => {
+                let _ = dir.remove_file(&tmp);
+                Err(self.io("cannot fsync temp file", &format!("{entity}/{tmp}"), e))
+            }
+        }
+    }
+
+    /// Writes `value` to a fresh temp file in `dir`, not yet fsynced. Returns its name and
+    /// the open file, for the caller to fsync.
+    fn write_temp_unsynced(
+        &self,
+        dir: &Dir,
+        entity: &str,
+        id: &str,
+        value: &[u8],
+    ) -> Result<(String, cap_std::fs::File), StorageError> {
         let tmp = format!(
             "{TMP_PREFIX}{:012x}-{id}{DOC_SUFFIX}",
             rand::rng().random::<u64>() & 0xffff_ffff_ffff
@@ -170,16 +201,225 @@ impl FileStore {
         let result = (|| {
             let mut file = dir.open_with(&tmp, OpenOptions::new().write(true).create_new(true))?;
             file.write_all(value)?;
-            file.sync_all()
+            Ok(file)
         })();
         match result {
-            Ok(()) => Ok(tmp),
+            Ok(file) => Ok((tmp, file)),
             Err(e) => {
                 let _ = dir.remove_file(&tmp);
                 Err(self.io("cannot write temp file", &format!("{entity}/{tmp}"), e))
             }
         }
     }
+
+    /// The entity's folder for a write: created when missing.
+    fn dir_for_write(&self, entity: &str) -> Result<Dir, StorageError> {
+        self.entity_dir(entity, true)?
+            .ok_or_else(|| StorageError::Io(format!("cannot create folder {entity}")))
+    }
+
+    /// Takes the folder's `flock`: shared for a plain change, exclusive for a
+    /// compare-and-swap. Released when the guard is dropped or
+    /// [`FolderLock::release_and_sync`] is called.
+    fn lock(&self, dir: &Dir, entity: &str, exclusive: bool) -> Result<FolderLock, StorageError> {
+        // The folder's own handle may not be open for reading; `.` opened for reading is
+        // the same folder, and the handle that fsyncs it afterwards.
+        let folder = dir
+            .open_with(".", OpenOptions::new().read(true))
+            .map_err(|e| self.io("cannot open folder", entity, e))?;
+        let op = if exclusive {
+            libc::LOCK_EX
+        } else {
+            libc::LOCK_SH
+        };
+        loop {
+            // SAFETY: flock on a descriptor `folder` owns and keeps open for the guard's life.
+            if unsafe { libc::flock(folder.as_fd().as_raw_fd(), op) } == 0 {
+                return Ok(FolderLock(folder));
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(self.io("cannot lock folder", entity, e));
+            }
+        }
+    }
+
+    /// Renames the temp file onto the document under the folder's shared lock, then fsyncs
+    /// the folder.
+    fn publish(&self, dir: &Dir, entity: &str, tmp: &str, id: &str) -> Result<(), StorageError> {
+        let name = doc_name(id);
+        let lock = match self.lock(dir, entity, false) {
+            Ok(lock) => lock,
+            Err(e) => {
+                let _ = dir.remove_file(tmp);
+                return Err(e);
+            }
+        };
+        if let Err(e) = dir.rename(tmp, dir, &name) {
+            drop(lock);
+            let _ = dir.remove_file(tmp);
+            return Err(self.io(
+                "cannot rename temp file onto",
+                &format!("{entity}/{name}"),
+                e,
+            ));
+        }
+        lock.release_and_sync()
+            .map_err(|e| self.io("cannot fsync folder", entity, e))
+    }
+
+    /// Reads the document `name` of an open folder; `None` when absent.
+    fn read_in(&self, dir: &Dir, entity: &str, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let name = doc_name(id);
+        let Some(file) = self.open_document(dir, &name, &format!("{entity}/{name}"))? else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        file.take(self.max_document_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.io("cannot read", &format!("{entity}/{name}"), e))?;
+        if bytes.len() as u64 > self.max_document_bytes {
+            return Err(StorageError::TooLarge(self.max_document_bytes));
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Writes a batch: every temp file, then all fsynced at once, then the renames (under
+    /// each folder's shared lock, in the batch's order, so a later item for the same id
+    /// wins), then every folder fsynced at once.
+    fn write_batch(&self, documents: &[Document]) -> Result<(), StorageError> {
+        // The folders, in order of first appearance.
+        let mut folders: Vec<(&str, Dir)> = Vec::new();
+        let mut temps: Vec<(usize, &str, String, cap_std::fs::File)> = Vec::new();
+        let cleanup = |folders: &[(&str, Dir)], temps: &[(usize, &str, String, cap_std::fs::File)]| {
+            for (f, _, tmp, _) in temps {
+                let _ = folders[*f].1.remove_file(tmp);
+            }
+        };
+        for (entity, id, value) in documents {
+            let f = match folders.iter().position(|(e, _)| e == entity) {
+                Some(f) => f,
+                None => match self.dir_for_write(entity) {
+                    Ok(dir) => {
+                        folders.push((entity.as_str(), dir));
+                        folders.len() - 1
+                    }
+                    Err(e) => {
+                        cleanup(&folders, &temps);
+                        return Err(e);
+                    }
+                },
+            };
+            match self.write_temp_unsynced(&folders[f].1, entity, id, value) {
+                Ok((tmp, file)) => temps.push((f, id.as_str(), tmp, file)),
+                Err(e) => {
+                    cleanup(&folders, &temps);
+                    return Err(e);
+                }
+            }
+        }
+        if let Err((i, e)) = in_parallel(&temps, |(_, _, _, file)| file.sync_all()) {
+            let (f, _, tmp, _) = &temps[i];
+            let at = format!("{}/{tmp}", folders[*f].0);
+            cleanup(&folders, &temps);
+            return Err(self.io("cannot fsync temp file", &at, e));
+        }
+        let mut locks = Vec::with_capacity(folders.len());
+        for (entity, dir) in &folders {
+            match self.lock(dir, entity, false) {
+                Ok(lock) => locks.push(lock),
+                Err(e) => {
+                    drop(locks);
+                    cleanup(&folders, &temps);
+                    return Err(e);
+                }
+            }
+        }
+        let mut renamed = Ok(());
+        for (i, (f, id, tmp, _)) in temps.iter().enumerate() {
+            let (entity, dir) = &folders[*f];
+            if let Err(e) = dir.rename(tmp, dir, doc_name(id)) {
+                renamed = Err(self.io(
+                    "cannot rename temp file onto",
+                    &format!("{entity}/{}", doc_name(id)),
+                    e,
+                ));
+                cleanup(&folders, &temps[i..]);
+                break;
+            }
+        }
+        // The folders are fsynced even after a failed rename: the renames before it stand.
+        let synced = in_parallel(&locks, |lock| {
+            lock.release();
+            lock.sync()
+        })
+        .map_err(|(i, e)| self.io("cannot fsync folder", folders[i].0, e));
+        renamed.and(synced)
+    }
+}
+
+/// A shared or exclusive `flock` on an entity folder, held through the folder opened for
+/// reading; released when dropped (the descriptor is closed).
+struct FolderLock(cap_std::fs::File);
+
+impl FolderLock {
+    /// Releases the lock, then makes the folder's entries durable (fsync of the folder).
+    fn release_and_sync(self) -> io::Result<()> {
+        self.release();
+        self.sync()
+    }
+
+    /// Releases the lock; the folder stays open.
+    fn release(&self) {
+        // SAFETY: unlocks the descriptor locked in `FileStore::lock`, still open.
+        unsafe { libc::flock(self.0.as_fd().as_raw_fd(), libc::LOCK_UN) };
+    }
+
+    /// Makes the folder's entries durable (fsync of the folder).
+    fn sync(&self) -> io::Result<()> {
+        self.0.sync_all()
+    }
+}
+
+/// Most fsyncs in flight at once in a batch: enough for the file system to commit them
+/// together, few enough for a small machine.
+const PARALLEL_FSYNCS: usize = 16;
+
+/// Runs `f` on every item, several at a time, so that their fsyncs share the file system's
+/// journal commits. The first failure is returned with its item's index.
+fn in_parallel<T: Sync>(
+    items: &[T],
+    f: impl Fn(&T) -> io::Result<()> + Sync,
+) -> Result<(), (usize, io::Error)> {
+    if items.len() <= 1 {
+        return items.iter().enumerate().try_for_each(|(i, t)| f(t).map_err(|e| (i, e)));
+    }
+    let threads = items.len().min(PARALLEL_FSYNCS);
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .try_for_each(|(i, t)| f(t).map_err(|e| (c * chunk + i, e)))
+                })
+            })
+            .collect();
+        let mut result = Ok(());
+        for w in workers {
+            let done = w
+                .join()
+                .unwrap_or_else(|_| Err((0, io::Error::other("fsync thread panicked"))));
+            if result.is_ok() {
+                result = done;
+            }
+        }
+        result
+    })
 }
 
 fn is_absent(e: &io::Error) -> bool {
@@ -206,48 +446,32 @@ impl Backend for FileStore {
         let Some(dir) = self.entity_dir(entity, false)? else {
             return Ok(None);
         };
-        let name = doc_name(id);
-        let Some(file) = self.open_document(&dir, &name, &format!("{entity}/{name}"))? else {
-            return Ok(None);
-        };
-        let mut bytes = Vec::new();
-        file.take(self.max_document_bytes.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| self.io("cannot read", &format!("{entity}/{name}"), e))?;
-        if bytes.len() as u64 > self.max_document_bytes {
-            return Err(StorageError::TooLarge(self.max_document_bytes));
-        }
-        Ok(Some(bytes))
+        self.read_in(&dir, entity, id)
     }
 
     fn write(&self, entity: &str, id: &str, value: &[u8]) -> Result<(), StorageError> {
-        let dir = self
-            .entity_dir(entity, true)?
-            .ok_or_else(|| StorageError::Io(format!("cannot create folder {entity}")))?;
+        let dir = self.dir_for_write(entity)?;
         let tmp = self.write_temp(&dir, entity, id, value)?;
-        let name = doc_name(id);
-        if let Err(e) = dir.rename(&tmp, &dir, &name) {
-            let _ = dir.remove_file(&tmp);
-            return Err(self.io(
-                "cannot rename temp file onto",
-                &format!("{entity}/{name}"),
-                e,
-            ));
-        }
-        sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))
+        self.publish(&dir, entity, &tmp, id)
     }
 
     fn write_if_absent(&self, entity: &str, id: &str, value: &[u8]) -> Result<bool, StorageError> {
-        let dir = self
-            .entity_dir(entity, true)?
-            .ok_or_else(|| StorageError::Io(format!("cannot create folder {entity}")))?;
+        let dir = self.dir_for_write(entity)?;
         let tmp = self.write_temp(&dir, entity, id, value)?;
         let name = doc_name(id);
+        let lock = match self.lock(&dir, entity, false) {
+            Ok(lock) => lock,
+            Err(e) => {
+                let _ = dir.remove_file(&tmp);
+                return Err(e);
+            }
+        };
         let linked = dir.hard_link(&tmp, &dir, &name);
         let _ = dir.remove_file(&tmp);
         match linked {
             Ok(()) => {
-                sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e))?;
+                lock.release_and_sync()
+                    .map_err(|e| self.io("cannot fsync folder", entity, e))?;
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
@@ -260,10 +484,90 @@ impl Backend for FileStore {
             return Ok(());
         };
         let name = doc_name(id);
+        let lock = self.lock(&dir, entity, false)?;
         match dir.remove_file(&name) {
-            Ok(()) => sync_dir(&dir).map_err(|e| self.io("cannot fsync folder", entity, e)),
+            Ok(()) => lock
+                .release_and_sync()
+                .map_err(|e| self.io("cannot fsync folder", entity, e)),
             Err(e) if is_absent(&e) => Ok(()),
             Err(e) => Err(self.io("cannot remove", &format!("{entity}/{name}"), e)),
+        }
+    }
+
+    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        let Some(dir) = self.entity_dir(entity, false)? else {
+            return Ok(vec![None; ids.len()]);
+        };
+        ids.iter().map(|id| self.read_in(&dir, entity, id)).collect()
+    }
+
+    fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {
+        // Bounded open files: a huge batch goes in slices, each durable before the next.
+        documents
+            .chunks(BATCH_OPEN_FILES)
+            .try_for_each(|part| self.write_batch(part))
+    }
+
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
+        let mut by_entity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (entity, id) in keys {
+            by_entity.entry(entity.as_str()).or_default().push(id.as_str());
+        }
+        for (entity, ids) in by_entity {
+            let Some(dir) = self.entity_dir(entity, false)? else {
+                continue;
+            };
+            let lock = self.lock(&dir, entity, false)?;
+            let removed = ids.iter().try_for_each(|id| match dir.remove_file(doc_name(id)) {
+                Ok(()) => Ok(()),
+                Err(e) if is_absent(&e) => Ok(()),
+                Err(e) => Err(self.io("cannot remove", &format!("{entity}/{}", doc_name(id)), e)),
+            });
+            let synced = lock
+                .release_and_sync()
+                .map_err(|e| self.io("cannot fsync folder", entity, e));
+            removed.and(synced)?;
+        }
+        Ok(())
+    }
+
+    fn write_if_version(
+        &self,
+        entity: &str,
+        id: &str,
+        expected: Option<&str>,
+        value: &[u8],
+    ) -> Result<SwapOutcome, StorageError> {
+        let dir = self.dir_for_write(entity)?;
+        // The new bytes are made durable before the lock is taken, so it is held only for
+        // the comparison and the rename.
+        let tmp = self.write_temp(&dir, entity, id, value)?;
+        let swapped = (|| {
+            let lock = self.lock(&dir, entity, true)?;
+            let current = self.read_in(&dir, entity, id)?.map(Versioned::of);
+            if current.as_ref().map(|c| c.version.as_str()) != expected {
+                return Ok(Err(current));
+            }
+            let name = doc_name(id);
+            dir.rename(&tmp, &dir, &name).map_err(|e| {
+                self.io("cannot rename temp file onto", &format!("{entity}/{name}"), e)
+            })?;
+            Ok(Ok(lock))
+        })();
+        match swapped {
+            Ok(Ok(lock)) => {
+                lock.release_and_sync()
+                    .map_err(|e| self.io("cannot fsync folder", entity, e))?;
+                Ok(SwapOutcome::Swapped(version_of(value)))
+            }
+            Ok(Err(current)) => {
+                let _ = dir.remove_file(&tmp);
+                Ok(SwapOutcome::Stale(current))
+            }
+            Err(e) => {
+                let _ = dir.remove_file(&tmp);
+                Err(e)
+            }
         }
     }
 
@@ -348,6 +652,8 @@ impl Backend for FileStore {
         };
         let name = doc_name(id);
         let at = format!("{entity}/{name}");
+        // A compare-and-swap must not slip between the comparison and the move.
+        let _lock = self.lock(&dir, entity, false)?;
         // Which file holds the judged bytes now; none when it changed or is gone.
         let Some(judged_file) = self.file_holding(&dir, &name, judged, &at)? else {
             return Ok(false);

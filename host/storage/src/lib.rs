@@ -68,6 +68,28 @@ pub trait Backend: Send + Sync {
     fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError>;
     /// Every entity path that holds documents and starts with `prefix` (`""` for all).
     fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
+    /// The documents of one entity, in the order of `ids` (`None` where absent).
+    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError>;
+    /// Writes every document, durable on `Ok`; a later item for the same document wins. All
+    /// or nothing where the store can (memory, Redis, PostgreSQL); on files each document is
+    /// atomic and all are durable on `Ok` (see the WIT `write-many`).
+    fn write_many(&self, documents: &[Document]) -> Result<(), StorageError>;
+    /// Removes every (entity, id); idempotent, durable on `Ok`, atomic as `write_many`.
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError>;
+    /// The document with its version, or `None` when absent.
+    fn read_versioned(&self, entity: &str, id: &str) -> Result<Option<Versioned>, StorageError> {
+        Ok(self.read(entity, id)?.map(Versioned::of))
+    }
+    /// Compare-and-swap: writes `value` only if the document's version is `expected` now
+    /// (`None`: only if it does not exist), atomically with respect to every other write of
+    /// this store, between processes too. Durable on `Swapped`.
+    fn write_if_version(
+        &self,
+        entity: &str,
+        id: &str,
+        expected: Option<&str>,
+        value: &[u8],
+    ) -> Result<SwapOutcome, StorageError>;
     /// Moves the document out of the live store into the quarantine, with `reason` beside
     /// it, only if it still holds `judged` (the bytes found invalid), atomically with respect
     /// to writers: a document replaced since is left alone. True when moved; false when the
@@ -89,6 +111,47 @@ pub trait Backend: Send + Sync {
     fn quarantine_restore(&self, q: &Quarantined, replace: bool) -> Result<bool, StorageError>;
     /// Deletes a quarantined document and its reason for good.
     fn quarantine_purge(&self, q: &Quarantined) -> Result<(), StorageError>;
+}
+
+/// One document of a batch: (entity path, id, bytes).
+pub type Document = (String, String, Vec<u8>);
+
+/// A document's version: the SHA-256 of its bytes as 64 lowercase hex digits (the WIT
+/// `version`). The same bytes have the same version on every store.
+pub fn version_of(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
+}
+
+/// A document's bytes with their version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned {
+    /// The bytes, as stored.
+    pub value: Vec<u8>,
+    /// [`version_of`] the bytes.
+    pub version: String,
+}
+
+impl Versioned {
+    /// The bytes with their version computed.
+    pub fn of(value: Vec<u8>) -> Versioned {
+        let version = version_of(&value);
+        Versioned { value, version }
+    }
+}
+
+/// What [`Backend::write_if_version`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwapOutcome {
+    /// The new value is stored, durable; its version.
+    Swapped(String),
+    /// Nothing was written: the document as it is now (`None` when absent).
+    Stale(Option<Versioned>),
 }
 
 /// Now, in milliseconds since the Unix epoch (0 if the clock is before it).

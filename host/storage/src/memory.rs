@@ -1,7 +1,7 @@
 //! `memory:`: documents in a map of this process. Same behaviour as the file store, no
 //! durability: everything is gone when the process exits.
 
-use super::{Backend, Quarantined, StorageError, now_ms};
+use super::{Backend, Document, Quarantined, StorageError, SwapOutcome, Versioned, now_ms, version_of};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -119,6 +119,60 @@ impl Backend for MemoryStore {
             .filter(|(name, docs)| name.starts_with(prefix) && !docs.is_empty())
             .map(|(name, _)| name.clone())
             .collect())
+    }
+
+    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        let state = self.state();
+        let docs = state.entities.get(entity);
+        Ok(ids
+            .iter()
+            .map(|id| docs.and_then(|d| d.get(id)).cloned())
+            .collect())
+    }
+
+    fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {
+        let mut state = self.state();
+        for (entity, id, value) in documents {
+            state
+                .entities
+                .entry(entity.clone())
+                .or_default()
+                .insert(id.clone(), value.clone());
+        }
+        Ok(())
+    }
+
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
+        let mut state = self.state();
+        for (entity, id) in keys {
+            if let Some(docs) = state.entities.get_mut(entity) {
+                docs.remove(id);
+                if docs.is_empty() {
+                    state.entities.remove(entity);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_if_version(
+        &self,
+        entity: &str,
+        id: &str,
+        expected: Option<&str>,
+        value: &[u8],
+    ) -> Result<SwapOutcome, StorageError> {
+        let mut state = self.state();
+        let docs = state.entities.entry(entity.to_string()).or_default();
+        let current = docs.get(id).map(|v| Versioned::of(v.clone()));
+        if current.as_ref().map(|c| c.version.as_str()) != expected {
+            if docs.is_empty() {
+                state.entities.remove(entity);
+            }
+            return Ok(SwapOutcome::Stale(current));
+        }
+        docs.insert(id.to_string(), value.to_vec());
+        Ok(SwapOutcome::Swapped(version_of(value)))
     }
 
     fn quarantine(

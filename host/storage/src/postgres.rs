@@ -1,12 +1,14 @@
 //! `postgres://`: one row per document in a table with primary key (entity, id), the bytes
-//! stored exactly, and `updated_at`. Write = `INSERT … ON CONFLICT DO UPDATE`,
+//! stored exactly, and `updated_at`. Write = `INSERT … ON CONFLICT DO UPDATE`, batches = one
+//! such statement over `unnest` of arrays (all or nothing), compare-and-swap = `UPDATE …
+//! WHERE sha256(value) = expected`,
 //! write-if-absent = `ON CONFLICT DO NOTHING` and the row count, quarantine = the row moved to
 //! `<table>_quarantine` with its reason in one statement, only while it holds the judged bytes. A view `<table>_json` shows the
 //! documents as jsonb for SQL queries. The tables are created when missing; the connection is
 //! opened on first use and again after any failure.
 
 use super::url::{PostgresUrl, redacted};
-use super::{Backend, Quarantined, StorageError};
+use super::{Backend, Document, Quarantined, StorageError, SwapOutcome, version_of};
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -38,6 +40,10 @@ struct Conn {
     list_ids: postgres::Statement,
     entities: postgres::Statement,
     quarantine: postgres::Statement,
+    read_many: postgres::Statement,
+    write_many: postgres::Statement,
+    remove_many: postgres::Statement,
+    swap: postgres::Statement,
 }
 
 impl PostgresStore {
@@ -147,6 +153,24 @@ impl PostgresStore {
                  INSERT INTO {q} (entity, id, value, reason)
                  SELECT entity, id, value, $4 FROM moved"
             ))?,
+            read_many: client.prepare(&format!(
+                "SELECT id, value FROM {t} WHERE entity = $1 AND id = ANY($2)"
+            ))?,
+            write_many: client.prepare(&format!(
+                "INSERT INTO {t} (entity, id, value)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
+                 ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+            ))?,
+            remove_many: client.prepare(&format!(
+                "DELETE FROM {t} WHERE (entity, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
+            ))?,
+            // Under READ COMMITTED an UPDATE re-checks its WHERE on the newest version of a
+            // row another transaction changed meanwhile, so two swaps from one version
+            // cannot both succeed.
+            swap: client.prepare(&format!(
+                "UPDATE {t} SET value = $3, updated_at = now()
+                 WHERE entity = $1 AND id = $2 AND sha256(value) = $4"
+            ))?,
             client,
         })
     }
@@ -248,6 +272,88 @@ impl Backend for PostgresStore {
 
     fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError> {
         self.with(|c| c.client.execute(&c.remove, &[&entity, &id]).map(drop))
+    }
+
+    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self.with(|c| c.client.query(&c.read_many, &[&entity, &ids]))?;
+        let found: std::collections::HashMap<String, Vec<u8>> = rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, Vec<u8>>(1)))
+            .collect();
+        Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
+    }
+
+    fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {
+        if documents.is_empty() {
+            return Ok(());
+        }
+        // One statement may not change a row twice: the last item for a document wins, as
+        // if the batch were written in order.
+        let mut last = std::collections::HashMap::with_capacity(documents.len());
+        for (i, (entity, id, _)) in documents.iter().enumerate() {
+            last.insert((entity.as_str(), id.as_str()), i);
+        }
+        let (mut entities, mut ids, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, (entity, id, value)) in documents.iter().enumerate() {
+            if last.get(&(entity.as_str(), id.as_str())) == Some(&i) {
+                entities.push(entity.as_str());
+                ids.push(id.as_str());
+                values.push(value.as_slice());
+            }
+        }
+        self.with(|c| {
+            c.client
+                .execute(&c.write_many, &[&entities, &ids, &values])
+                .map(drop)
+        })
+    }
+
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let entities: Vec<&str> = keys.iter().map(|(e, _)| e.as_str()).collect();
+        let ids: Vec<&str> = keys.iter().map(|(_, id)| id.as_str()).collect();
+        self.with(|c| {
+            c.client
+                .execute(&c.remove_many, &[&entities, &ids])
+                .map(drop)
+        })
+    }
+
+    fn write_if_version(
+        &self,
+        entity: &str,
+        id: &str,
+        expected: Option<&str>,
+        value: &[u8],
+    ) -> Result<SwapOutcome, StorageError> {
+        loop {
+            let changed = match expected {
+                Some(version) => {
+                    // A version that is not 64 hex digits matches no document.
+                    let Some(digest) = hex_digest(version) else {
+                        return Ok(SwapOutcome::Stale(self.read_versioned(entity, id)?));
+                    };
+                    self.with(|c| c.client.execute(&c.swap, &[&entity, &id, &value, &digest]))?
+                }
+                None => self.with(|c| {
+                    c.client
+                        .execute(&c.write_if_absent, &[&entity, &id, &value])
+                })?,
+            };
+            if changed == 1 {
+                return Ok(SwapOutcome::Swapped(version_of(value)));
+            }
+            let current = self.read_versioned(entity, id)?;
+            // Changed back to the expected version since the UPDATE looked: compare again.
+            if current.as_ref().map(|c| c.version.as_str()) != expected {
+                return Ok(SwapOutcome::Stale(current));
+            }
+        }
     }
 
     fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError> {
@@ -361,4 +467,16 @@ impl Backend for PostgresStore {
                 .map(drop)
         })
     }
+}
+
+/// The 32 bytes of a SHA-256 written as 64 hex digits; `None` for anything else.
+fn hex_digest(version: &str) -> Option<Vec<u8>> {
+    let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    if version.len() != 64 || !version.bytes().all(lower_hex) {
+        return None;
+    }
+    (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&version[i..i + 2], 16).ok())
+        .collect()
 }

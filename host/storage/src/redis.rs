@@ -1,12 +1,14 @@
 //! `redis://`: one key per document, `<prefix>:<entity>:<id>`, where `%` and `:` in the
 //! entity path are written `%25` and `%3A` so that the first `:` after the prefix ends it.
 //! Write = SET (with EX when the URL sets a ttl), write-if-absent = SET NX, remove = DEL,
+//! batches = one MULTI/EXEC (all or nothing), reads of many = MGET, compare-and-swap =
+//! WATCH, GET, then MULTI/SET/EXEC (retried when another client changed the key in between),
 //! listings = SCAN MATCH (never KEYS), quarantine = RENAME under `<prefix>:.quarantine:`
 //! with the reason in a key beside it. The connection is opened on first use and again after
 //! any failure, so a restarted server is picked up by the next call.
 
 use super::url::{RedisUrl, redacted};
-use super::{Backend, Quarantined, StorageError};
+use super::{Backend, Document, Quarantined, StorageError, SwapOutcome, Versioned, version_of};
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -197,6 +199,66 @@ impl Backend for RedisStore {
     fn remove(&self, entity: &str, id: &str) -> Result<(), StorageError> {
         let key = self.key(entity, id);
         self.with(|conn| redis::cmd("DEL").arg(&key).query::<()>(conn))
+    }
+
+    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = ids.iter().map(|id| self.key(entity, id)).collect();
+        self.with(|conn| redis::cmd("MGET").arg(&keys).query(conn))
+    }
+
+    fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {
+        if documents.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (entity, id, value) in documents {
+            let cmd = pipe.cmd("SET").arg(self.key(entity, id)).arg(value);
+            if let Some(ttl) = self.url.ttl {
+                cmd.arg("EX").arg(ttl);
+            }
+            cmd.ignore();
+        }
+        self.with(|conn| pipe.query::<()>(conn))
+    }
+
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = keys.iter().map(|(e, id)| self.key(e, id)).collect();
+        // One DEL: Redis runs a command whole, so the removal is all or nothing.
+        self.with(|conn| redis::cmd("DEL").arg(&keys).query::<()>(conn))
+    }
+
+    fn write_if_version(
+        &self,
+        entity: &str,
+        id: &str,
+        expected: Option<&str>,
+        value: &[u8],
+    ) -> Result<SwapOutcome, StorageError> {
+        let key = self.key(entity, id);
+        // WATCH makes the EXEC fail if any client changes the key after it; the helper then
+        // watches and compares again.
+        self.with(|conn| {
+            redis::transaction(conn, &[&key], |conn, pipe| {
+                let current: Option<Vec<u8>> = redis::cmd("GET").arg(&key).query(conn)?;
+                let current = current.map(Versioned::of);
+                if current.as_ref().map(|c| c.version.as_str()) != expected {
+                    return Ok(Some(SwapOutcome::Stale(current)));
+                }
+                let cmd = pipe.cmd("SET").arg(&key).arg(value);
+                if let Some(ttl) = self.url.ttl {
+                    cmd.arg("EX").arg(ttl);
+                }
+                let done: Option<redis::Value> = pipe.query(conn)?;
+                Ok(done.map(|_| SwapOutcome::Swapped(version_of(value))))
+            })
+        })
     }
 
     fn list_ids(&self, entity: &str) -> Result<Vec<String>, StorageError> {

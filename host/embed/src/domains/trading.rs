@@ -1,6 +1,8 @@
 //! The domains of positions and prices: risk slots (risk), partial-profit and breakeven levels (partial, breakeven), candles (candle).
 
-use crate::bindings::records::{BreakevenLevel, Candle, CandleWrite, PartialLevels, RiskEntry};
+use crate::bindings::records::{
+    BreakevenLevel, Candle, CandleWrite, PartialLevels, RiskEntry, RiskPosition,
+};
 use crate::error::Error;
 
 handle!(
@@ -28,6 +30,22 @@ impl RiskInstance<'_> {
             g.backtest_persist_risk()
                 .risk_instance()
                 .call_write_position_data(s, r, risk_row, when)
+        })
+    }
+
+    /// Sets one key's position (`None` removes it) by compare-and-swap, leaving every other
+    /// key as stored; with `max_positions`, a key without a position gets one only while
+    /// fewer than that many other keys hold one (`Ok(false)`, nothing written, otherwise).
+    pub fn put_position(
+        &mut self,
+        key: &str,
+        position: Option<&RiskPosition>,
+        max_positions: Option<u32>,
+    ) -> Result<bool, Error> {
+        self.0.call(|g, s, r| {
+            g.backtest_persist_risk()
+                .risk_instance()
+                .call_put_position(s, r, key, position, max_positions)
         })
     }
 }

@@ -1,11 +1,15 @@
 //! The runner's write-ahead journal, kept in the Session domain
 //! (`session/<strategy>/<exchange>/<symbol>_live.json`).
 //!
-//! Everything one candle changes is first written as one session document: the time of the
-//! candle, the plugin's state after it, and the list of domain writes the candle causes. Then
-//! the writes are made, in backtest-kit's order. A crash before the session document is
-//! durable loses nothing (the candle runs again); a crash after it is mended at the next start
-//! by making the listed writes again, which rewrites the same documents with the same values.
+//! Everything one candle changes is written as one storage batch: the session document (the
+//! time of the candle, the plugin's state and the run's signals after it, and the list of
+//! domain writes the candle causes) together with those writes; then this run's risk slot by
+//! compare-and-swap, since other runs share the profile. A crash after the session document
+//! is durable is mended at the next start by making the listed writes again, which rewrites
+//! the same documents with the same values. A crash before it loses nothing: the next start
+//! takes the signals from the previous session document, not from the domains (which may hold
+//! part of the candle's batch), makes its writes again, and runs the candle again, which makes
+//! the same writes.
 //! A candle that changes nothing writes nothing, and runs again after a crash with the same
 //! outcome; every [`CHECKPOINT`] candles the progress is written anyway.
 
@@ -13,6 +17,7 @@ use super::Context;
 use crate::RunError;
 use crate::plugin::PluginState;
 use persist_embed::error::Error;
+use super::lifecycle::Book;
 use persist_embed::records::{BreakevenLevel, PartialLevels, RiskEntry, SignalRow, StrategyData};
 use persist_embed::session::Persist;
 use serde::{Deserialize, Serialize};
@@ -30,7 +35,9 @@ pub enum Write {
     Signal(Option<SignalRow>),
     /// The scheduled signal, or none to clear it.
     Schedule(Option<SignalRow>),
-    /// The risk profile's open positions.
+    /// This run's slot in the risk profile, as the entry under its key in the list (none:
+    /// freed); the other entries are not written. (Journals of earlier versions hold the
+    /// whole profile here; only this run's entry is taken from it.)
     Risk(Vec<RiskEntry>),
     /// A signal's partial-profit and partial-loss levels reached.
     Partial {
@@ -62,6 +69,9 @@ pub struct Progress {
     /// How many signals the run has put in the signals store, over all its starts: the report
     /// must find at least these, or the store lost some under the run.
     pub signals: u64,
+    /// The signals after that candle; `None` in a session document of an earlier version
+    /// (they are then read from the domains).
+    pub book: Option<Book>,
 }
 
 /// The session document's `data`: the writes in backtest-kit's JSON (the guest's own
@@ -74,6 +84,18 @@ struct Stored {
     writes: Vec<StoredWrite>,
     #[serde(default)]
     signals: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    book: Option<StoredBook>,
+}
+
+/// The book in the session document: the rows in backtest-kit's JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredBook {
+    pending: Value,
+    scheduled: Value,
+    partial: Value,
+    breakeven: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -101,10 +123,7 @@ fn parsed(text: String) -> Result<Value, RunError> {
 }
 
 fn encode(persist: &mut Persist, write: &Write) -> Result<StoredWrite, RunError> {
-    let row = |persist: &mut Persist, row: &Option<SignalRow>| match row {
-        Some(row) => parsed(persist.signal_row_to_json(row)?),
-        None => Ok(Value::Null),
-    };
+    let row = row_json;
     Ok(match write {
         Write::Strategy(data) => {
             StoredWrite::Strategy(parsed(persist.strategy_data_to_json(data)?)?)
@@ -124,11 +143,44 @@ fn encode(persist: &mut Persist, write: &Write) -> Result<StoredWrite, RunError>
     })
 }
 
-fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, RunError> {
-    let row = |persist: &mut Persist, value: Value| match value {
+fn row_json(persist: &mut Persist, row: &Option<SignalRow>) -> Result<Value, RunError> {
+    match row {
+        Some(row) => parsed(persist.signal_row_to_json(row)?),
+        None => Ok(Value::Null),
+    }
+}
+
+fn row_from_json(persist: &mut Persist, value: Value) -> Result<Option<SignalRow>, RunError> {
+    match value {
         Value::Null => Ok(None),
-        v => persist.signal_row_from_json(&v.to_string()).map(Some),
-    };
+        v => Ok(Some(persist.signal_row_from_json(&v.to_string())?)),
+    }
+}
+
+fn encode_book(persist: &mut Persist, book: &Book) -> Result<StoredBook, RunError> {
+    let partial: Vec<PartialLevels> = book.partial.iter().cloned().collect();
+    Ok(StoredBook {
+        pending: row_json(persist, &book.pending)?,
+        scheduled: row_json(persist, &book.scheduled)?,
+        partial: parsed(persist.partial_to_json(&partial)?)?,
+        breakeven: book.breakeven,
+    })
+}
+
+fn decode_book(persist: &mut Persist, stored: StoredBook) -> Result<Book, RunError> {
+    Ok(Book {
+        pending: row_from_json(persist, stored.pending)?,
+        scheduled: row_from_json(persist, stored.scheduled)?,
+        partial: persist
+            .partial_from_json(&stored.partial.to_string())?
+            .into_iter()
+            .next(),
+        breakeven: stored.breakeven,
+    })
+}
+
+fn decode(persist: &mut Persist, stored: StoredWrite) -> Result<Write, RunError> {
+    let row = row_from_json;
     Ok(match stored {
         StoredWrite::Strategy(v) => {
             Write::Strategy(Box::new(persist.strategy_data_from_json(&v.to_string())?))
@@ -187,12 +239,18 @@ pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, RunError
     for w in stored.writes {
         writes.push(decode(persist, w).map_err(|e| corrupt(ctx, &e))?);
     }
-    apply(persist, ctx, &writes)?;
+    let book = match stored.book {
+        Some(b) => Some(decode_book(persist, b).map_err(|e| corrupt(ctx, &e))?),
+        None => None,
+    };
+    persist.batch(|p| apply_domains(p, ctx, &writes))?;
+    apply_slots(persist, ctx, &writes)?;
     Ok(Progress {
         last_candle: stored.last_candle,
         plugin_state: stored.plugin_state,
         writes,
         signals: stored.signals,
+        book,
     })
 }
 
@@ -209,7 +267,7 @@ fn corrupt(ctx: &Context, e: &dyn std::fmt::Display) -> Error {
     ))
 }
 
-/// Makes `progress` durable, then its writes.
+/// Makes `progress` and its writes durable, as one batch; then this run's risk slot.
 pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Result<(), RunError> {
     let when = progress.last_candle.unwrap_or(0) as f64;
     let mut writes = Vec::with_capacity(progress.writes.len());
@@ -221,14 +279,18 @@ pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Resu
         plugin_state: progress.plugin_state.clone(),
         writes,
         signals: progress.signals,
+        book: match &progress.book {
+            Some(b) => Some(encode_book(persist, b)?),
+            None => None,
+        },
     };
     let record = json!({
         "id": format!("{}:{}:{}:live", ctx.symbol, ctx.strategy_name, ctx.exchange_name),
         "data": stored,
         "when": when,
     });
-    persist
-        .session(
+    persist.batch(|p| {
+        p.session(
             &ctx.strategy_name,
             &ctx.exchange_name,
             "",
@@ -236,10 +298,24 @@ pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Resu
             false,
         )
         .write_session_data(&record.to_string(), when)?;
-    apply(persist, ctx, &progress.writes)
+        apply_domains(p, ctx, &progress.writes)
+    })?;
+    apply_slots(persist, ctx, &progress.writes)
 }
 
-fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), RunError> {
+/// This run's risk slot as the writes leave it, by compare-and-swap (the profile is shared
+/// with other runs).
+fn apply_slots(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), RunError> {
+    for write in writes {
+        if let Write::Risk(positions) = write {
+            super::lifecycle::set_slot(persist, ctx, positions)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every write but the risk slot's (they go into the caller's batch).
+fn apply_domains(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), RunError> {
     let (symbol, strategy, exchange) = (&ctx.symbol, &ctx.strategy_name, &ctx.exchange_name);
     for write in writes {
         match write {
@@ -252,9 +328,7 @@ fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), R
             Write::Schedule(row) => persist
                 .schedule(symbol, strategy, exchange)
                 .write_schedule_data(row.as_ref())?,
-            Write::Risk(entries) => persist
-                .risk(&ctx.risk_name, exchange)
-                .write_position_data(entries, 0.0)?,
+            Write::Risk(_) => {}
             Write::Partial { signal_id, levels } => persist
                 .partial(symbol, strategy, exchange)
                 .write_partial_data(levels, signal_id, 0.0)?,

@@ -33,7 +33,7 @@ pub const POSITION_COST: f64 = 100.0;
 const BREAKEVEN_PERCENT: f64 = 2.0 * FEE_PERCENT;
 
 /// The signals of one symbol, strategy and exchange, as the domains hold them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Book {
     /// The open signal.
     pub pending: Option<SignalRow>,
@@ -182,22 +182,21 @@ pub fn step(
         if stop_hit || (!open_hit && waited) {
             cancel(persist, ctx, book, row, candle.close, now, &mut writes)?;
         } else if open_hit {
-            if risk_full(persist, ctx)? {
+            let mut active = row.clone();
+            active.is_scheduled = Some(false);
+            active.pending_at = Some(now);
+            let opened = open(
+                persist,
+                ctx,
+                book,
+                active,
+                candle.close,
+                now,
+                Some(row.clone()),
+                &mut writes,
+            )?;
+            if !opened {
                 cancel(persist, ctx, book, row, candle.close, now, &mut writes)?;
-            } else {
-                let mut active = row.clone();
-                active.is_scheduled = Some(false);
-                active.pending_at = Some(now);
-                open(
-                    persist,
-                    ctx,
-                    book,
-                    active,
-                    candle.close,
-                    now,
-                    Some(row),
-                    &mut writes,
-                )?;
             }
         }
     } else if let Some(row) = book.pending.clone() {
@@ -214,7 +213,7 @@ pub fn step(
         };
         match exit {
             Some((reason, price)) => {
-                close(persist, ctx, book, row, reason, price, now, &mut writes)?
+                close(persist, book, row, reason, price, now, &mut writes)?
             }
             None => track(ctx, book, &row, candle.close, &mut writes),
         }
@@ -304,43 +303,17 @@ fn risk_key(ctx: &Context) -> String {
     format!("{}_{}_{}", ctx.strategy_name, ctx.exchange_name, ctx.symbol)
 }
 
-fn risk_full(persist: &mut Persist, ctx: &Context) -> Result<bool, RunError> {
-    let positions = persist
-        .risk(&ctx.risk_name, &ctx.exchange_name)
-        .read_position_data(0.0)?;
-    let key = risk_key(ctx);
-    Ok(positions.iter().filter(|e| e.key != key).count() >= ctx.max_positions)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn open(
+/// Takes this run's slot in the shared risk profile by compare-and-swap, only while fewer
+/// than `max_positions` other runs hold one; `None` when the profile is full. Runs sharing
+/// the profile from other processes never lose each other's slots.
+fn take_slot(
     persist: &mut Persist,
     ctx: &Context,
-    book: &mut Book,
-    row: SignalRow,
-    price: f64,
+    row: &SignalRow,
     now: f64,
-    activated: Option<SignalRow>,
-    writes: &mut Vec<Write>,
-) -> Result<(), RunError> {
-    if activated.is_none() && risk_full(persist, ctx)? {
-        tracing::info!(symbol = %ctx.symbol, "risk limit {} reached: signal not opened", ctx.max_positions);
-        return Ok(());
-    }
-    if let Some(scheduled) = &activated {
-        let mut deferred = strategy_data(None, None);
-        deferred.activated_signal = Some(scheduled.clone());
-        writes.push(Write::Strategy(Box::new(deferred)));
-        writes.push(Write::Schedule(None));
-        book.scheduled = None;
-    }
-    let key = risk_key(ctx);
-    let mut positions = persist
-        .risk(&ctx.risk_name, &ctx.exchange_name)
-        .read_position_data(now)?;
-    positions.retain(|e| e.key != key);
-    positions.push(RiskEntry {
-        key,
+) -> Result<Option<RiskEntry>, RunError> {
+    let entry = RiskEntry {
+        key: risk_key(ctx),
         position: RiskPosition {
             strategy_name: ctx.strategy_name.clone(),
             exchange_name: ctx.exchange_name.clone(),
@@ -354,8 +327,48 @@ fn open(
             open_timestamp: now,
             extra: String::new(),
         },
-    });
-    writes.push(Write::Risk(positions));
+    };
+    let max = u32::try_from(ctx.max_positions).unwrap_or(u32::MAX);
+    let taken = persist
+        .risk(&ctx.risk_name, &ctx.exchange_name)
+        .put_position(&entry.key, Some(&entry.position), Some(max))?;
+    Ok(taken.then_some(entry))
+}
+
+/// Sets this run's slot in the shared risk profile to what `positions` holds for it (none:
+/// frees it), by compare-and-swap, leaving the other runs' slots as they are.
+pub fn set_slot(persist: &mut Persist, ctx: &Context, positions: &[RiskEntry]) -> Result<(), RunError> {
+    let key = risk_key(ctx);
+    let own = positions.iter().find(|e| e.key == key).map(|e| &e.position);
+    persist
+        .risk(&ctx.risk_name, &ctx.exchange_name)
+        .put_position(&key, own, None)?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open(
+    persist: &mut Persist,
+    ctx: &Context,
+    book: &mut Book,
+    row: SignalRow,
+    price: f64,
+    now: f64,
+    activated: Option<SignalRow>,
+    writes: &mut Vec<Write>,
+) -> Result<bool, RunError> {
+    let Some(slot) = take_slot(persist, ctx, &row, now)? else {
+        tracing::info!(symbol = %ctx.symbol, "risk limit {} reached: signal not opened", ctx.max_positions);
+        return Ok(false);
+    };
+    if let Some(scheduled) = &activated {
+        let mut deferred = strategy_data(None, None);
+        deferred.activated_signal = Some(scheduled.clone());
+        writes.push(Write::Strategy(Box::new(deferred)));
+        writes.push(Write::Schedule(None));
+        book.scheduled = None;
+    }
+    writes.push(Write::Risk(vec![slot]));
     writes.push(Write::Signal(Some(row.clone())));
     writes.push(storage(persist, &row, Status::Opened, price, now, None)?);
     writes.push(Write::Strategy(Box::new(strategy_data(
@@ -365,7 +378,7 @@ fn open(
     book.pending = Some(row);
     book.partial = None;
     book.breakeven = false;
-    Ok(())
+    Ok(true)
 }
 
 fn cancel(
@@ -399,7 +412,6 @@ pub fn pnl_percent(position: Position, open: f64, close: f64) -> f64 {
 #[allow(clippy::too_many_arguments)]
 fn close(
     persist: &mut Persist,
-    ctx: &Context,
     book: &mut Book,
     row: SignalRow,
     reason: &'static str,
@@ -431,12 +443,8 @@ fn close(
         Some(closing),
     )?);
     writes.push(Write::Signal(None));
-    let key = risk_key(ctx);
-    let mut positions = persist
-        .risk(&ctx.risk_name, &ctx.exchange_name)
-        .read_position_data(now)?;
-    positions.retain(|e| e.key != key);
-    writes.push(Write::Risk(positions));
+    // This run's slot freed; the other runs' are left as they are.
+    writes.push(Write::Risk(Vec::new()));
     writes.push(Write::Partial {
         signal_id: row.id.clone(),
         levels: Vec::new(),

@@ -79,7 +79,10 @@ pub fn run(
     ctx: &Context,
 ) -> Result<Report, RunError> {
     let mut progress = journal::resume(persist, ctx)?;
-    let mut book = Book::restore(persist, ctx)?;
+    let mut book = match progress.book.take() {
+        Some(book) => book,
+        None => Book::restore(persist, ctx)?,
+    };
     let start = match progress.last_candle {
         Some(last) => candles.partition_point(|c| c.timestamp <= last),
         None => 0,
@@ -109,6 +112,7 @@ pub fn run(
         if !writes.is_empty() || state_changed || last || since_commit >= journal::CHECKPOINT {
             progress.last_candle = Some(candle.timestamp);
             progress.writes = writes;
+            progress.book = Some(book.clone());
             journal::commit(persist, ctx, &progress)?;
             since_commit = 0;
         }
