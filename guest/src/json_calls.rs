@@ -121,6 +121,19 @@ impl Args {
         }
     }
 
+    /// A whole number, or None when left out or `null`.
+    fn limit(&mut self) -> Result<Option<u32>, PersistError> {
+        match self.next() {
+            (_, None) => Ok(None),
+            (path, Some(raw)) => serde_json::from_str::<Option<u32>>(raw.get()).map_err(|_| {
+                bad(
+                    &path,
+                    format!("expected a whole number or null, got {}", shown(Some(&raw))),
+                )
+            }),
+        }
+    }
+
     /// A record's JSON text, or None for `null`.
     fn record(&mut self) -> Result<Option<String>, PersistError> {
         self.json().map(|text| (text != "null").then_some(text))
@@ -285,6 +298,19 @@ impl Guest for Component {
                     "writePositionData" => {
                         let rows = Component::risk_from_json(a.json()?)?;
                         i.write_position_data(rows, a.when()?).map(|()| NULL.into())
+                    }
+                    "putPosition" => {
+                        let key = a.string()?;
+                        let position = match a.record()? {
+                            None => None,
+                            Some(p) => {
+                                let pair = format!("[[{},{p}]]", serde_json::Value::String(key.clone()));
+                                Component::risk_from_json(pair)?.pop().map(|e| e.position)
+                            }
+                        };
+                        let max = a.limit()?;
+                        i.put_position(key, position, max)
+                            .map(|done| done.to_string())
                     }
                     _ => Err(unknown(d, op)),
                 }

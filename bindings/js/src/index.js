@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { instantiate } from '../generated/persist.js';
-import { StorageError } from './stores.js';
+import { StorageError, versioned } from './stores.js';
 import { openStore } from './network_stores.js';
 
 /** The buckets the guest opens: `base` (PersistBase entities of your own) and one per domain
@@ -41,7 +41,7 @@ function routedStores(store, routes) {
   return stores;
 }
 
-export { MemoryStore, FileStore, StorageError } from './stores.js';
+export { MemoryStore, FileStore, StorageError, versionOf } from './stores.js';
 export { RedisStore, PostgresStore, openStore, closeNetworkStores } from './network_stores.js';
 export { setup, teardown, useJson, sharedPersist } from './setup.js';
 
@@ -135,6 +135,30 @@ export class Persist {
       listIds(entity) { return sync('listIds', this.s.listIds(entity)); }
       entities(prefix) { return sync('entities', this.s.entities(prefix)); }
       quarantine(entity, id, judged, reason) { return sync('quarantine', this.s.quarantine(entity, id, judged, reason)); }
+      // A store of your own without the batch methods gets them one document at a time (each
+      // durable, the batch not atomic); compare-and-swap it must provide itself.
+      readMany(entity, ids) {
+        if (this.s.readMany) return sync('readMany', this.s.readMany(entity, ids));
+        return ids.map((id) => sync('read', this.s.read(entity, id)));
+      }
+      writeMany(documents) {
+        if (this.s.writeMany) return void sync('writeMany', this.s.writeMany(documents));
+        for (const [entity, id, value] of documents) sync('write', this.s.write(entity, id, value));
+      }
+      removeMany(keys) {
+        if (this.s.removeMany) return void sync('removeMany', this.s.removeMany(keys));
+        for (const [entity, id] of keys) sync('remove', this.s.remove(entity, id));
+      }
+      readVersioned(entity, id) {
+        if (this.s.readVersioned) return sync('readVersioned', this.s.readVersioned(entity, id));
+        return versioned(sync('read', this.s.read(entity, id)));
+      }
+      writeIfVersion(entity, id, expected, value) {
+        if (!this.s.writeIfVersion) {
+          throw new StorageError('io', 'this store has no writeIfVersion (compare-and-swap), which the risk profile\'s positions need; give it one, or use a store of @backtest-kit/persist');
+        }
+        return sync('writeIfVersion', this.s.writeIfVersion(entity, id, expected, value));
+      }
     }
     const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [], enableNetwork: false } });
     const root = instantiate(getCoreModule, {
@@ -171,6 +195,10 @@ export class Persist {
       readValue: (id) => JSON.parse(guest(() => b.readValue(id))),
       hasValue: (id) => guest(() => b.hasValue(id)),
       writeValue: (id, value) => guest(() => b.writeValue(id, JSON.stringify(value))),
+      /** The values of `ids` in their order (undefined where absent), in one storage call. */
+      readMany: (ids) => guest(() => b.readMany(ids).map((t) => (t === undefined ? undefined : JSON.parse(t)))),
+      /** `[[id, value], …]` as one storage batch, durable on return; an invalid value writes nothing. */
+      writeMany: (entries) => guest(() => b.writeMany(entries.map(([id, value]) => [id, JSON.stringify(value)]))),
       removeValue: (id) => guest(() => b.removeValue(id)),
       keys: () => guest(() => b.keys()),
     };
@@ -218,6 +246,14 @@ export class Persist {
         }),
       writePositionData: (pairs, when = 0) =>
         guest(() => r.writePositionData(records.riskFromJson(JSON.stringify(pairs)), +when)),
+      /** Sets one key's position (null removes it) by compare-and-swap, leaving the other keys
+       *  as stored; with `maxPositions`, a new key gets a slot only while fewer than that many
+       *  others hold one. False when the profile is full (nothing written). */
+      putPosition: (key, position, maxPositions) =>
+        guest(() => {
+          const entry = position == null ? undefined : records.riskFromJson(JSON.stringify([[key, position]]))[0].position;
+          return r.putPosition(key, entry, maxPositions ?? undefined);
+        }),
     };
   }
 

@@ -4,7 +4,7 @@
 // host's: `persist check`, `persist migrate` and `persist signal read` work on what Node wrote.
 
 import { call, closeAll } from './remote/bridge.js';
-import { FileStore, MemoryStore, checkKey, checkName, checkSize } from './stores.js';
+import { FileStore, MemoryStore, checkBatch, checkKey, checkName, checkSize, versioned } from './stores.js';
 import { parseStoreUrl, redacted } from './store_url.js';
 
 class NetworkStore {
@@ -50,6 +50,34 @@ class NetworkStore {
   quarantine(entity, id, judged, reason) {
     checkKey(entity, id);
     return call(this.#url, 'quarantine', [entity, id, judged, reason]);
+  }
+
+  readMany(entity, ids) {
+    for (const id of ids) checkKey(entity, id);
+    return call(this.#url, 'readMany', [entity, ids]);
+  }
+
+  /** All or nothing: one MULTI/EXEC on Redis, one statement on PostgreSQL. */
+  writeMany(documents) {
+    checkBatch(documents, true);
+    call(this.#url, 'writeMany', [documents]);
+  }
+
+  removeMany(keys) {
+    checkBatch(keys, false);
+    call(this.#url, 'removeMany', [keys]);
+  }
+
+  readVersioned(entity, id) {
+    return versioned(this.read(entity, id));
+  }
+
+  /** Compare-and-swap between processes: WATCH/MULTI/EXEC on Redis, `UPDATE … WHERE
+   *  sha256(value) = …` on PostgreSQL. */
+  writeIfVersion(entity, id, expected, value) {
+    checkKey(entity, id);
+    checkSize(value);
+    return call(this.#url, 'writeIfVersion', [entity, id, expected ?? null, value]);
   }
 }
 

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** A storage failure the guest receives as `storage-error` (tag: invalid-key, too-large, unavailable, io). */
 export class StorageError extends Error {
@@ -34,6 +34,32 @@ export function checkKey(entity, id) {
 
 export function checkSize(value) {
   if (value.length > MAX_DOCUMENT_BYTES) throw new StorageError('too-large', String(value.length));
+}
+
+/** A document's version: the SHA-256 of its bytes as 64 lowercase hex digits, as every store
+ *  of the Rust host and persist-py computes it. */
+export function versionOf(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `{ value, version }` of stored bytes, or undefined. */
+export function versioned(value) {
+  return value === undefined ? undefined : { value, version: versionOf(value) };
+}
+
+/** Checks every item of a batch before anything is written: a bad one fails the whole batch. */
+export function checkBatch(items, withValue) {
+  items.forEach((item, i) => {
+    try {
+      checkKey(item[0], item[1]);
+      if (withValue) checkSize(item[2]);
+    } catch (e) {
+      if (e instanceof StorageError && e.payload.tag === 'invalid-key') {
+        throw new StorageError('invalid-key', `batch item ${i}: ${e.message}; nothing was written`);
+      }
+      throw e;
+    }
+  });
 }
 
 /** Documents in a Map; gone with the process. */
@@ -79,6 +105,34 @@ export class MemoryStore {
       if (e.startsWith(prefix)) found.add(e);
     }
     return [...found];
+  }
+
+  readMany(entity, ids) {
+    return ids.map((id) => this.read(entity, id));
+  }
+
+  /** All or nothing: every item is checked before any is written. */
+  writeMany(documents) {
+    checkBatch(documents, true);
+    for (const [entity, id, value] of documents) this.write(entity, id, value);
+  }
+
+  removeMany(keys) {
+    checkBatch(keys, false);
+    for (const [entity, id] of keys) this.remove(entity, id);
+  }
+
+  readVersioned(entity, id) {
+    return versioned(this.read(entity, id));
+  }
+
+  /** Compare-and-swap: `{ tag: 'swapped', val: version }` or `{ tag: 'stale', val: current }`. */
+  writeIfVersion(entity, id, expected, value) {
+    checkSize(value);
+    const current = this.readVersioned(entity, id);
+    if (current?.version !== expected) return { tag: 'stale', val: current };
+    this.write(entity, id, value);
+    return { tag: 'swapped', val: versionOf(value) };
   }
 
   /** Moves the document to the quarantine only if it still holds `judged`; true when moved. */
@@ -184,6 +238,68 @@ export class FileStore {
     } catch (e) {
       throw this.#io('cannot remove', `${entity}/${id}${SUFFIX}`, e);
     }
+  }
+
+  readMany(entity, ids) {
+    return ids.map((id) => this.read(entity, id));
+  }
+
+  /** Every temp file written and fsynced, then the renames, then one fsync per folder: each
+   *  document atomic, all durable on return. A bad item fails the batch before any write. */
+  writeMany(documents) {
+    checkBatch(documents, true);
+    const temps = [];
+    try {
+      for (const [entity, id, value] of documents) temps.push({ ...this.#writeTemp(entity, id, value), id, entity });
+    } catch (e) {
+      for (const t of temps) fs.rmSync(t.tmp, { force: true });
+      throw this.#io('cannot write', 'a batch', e);
+    }
+    const dirs = new Set();
+    for (const t of temps) {
+      try {
+        fs.renameSync(t.tmp, path.join(t.dir, t.id + SUFFIX));
+        dirs.add(t.dir);
+      } catch (e) {
+        for (const left of temps.slice(temps.indexOf(t))) fs.rmSync(left.tmp, { force: true });
+        for (const dir of dirs) fsyncDir(dir);
+        throw this.#io('cannot write', `${t.entity}/${t.id}${SUFFIX}`, e);
+      }
+    }
+    for (const dir of dirs) fsyncDir(dir);
+  }
+
+  removeMany(keys) {
+    checkBatch(keys, false);
+    const dirs = new Set();
+    for (const [entity, id] of keys) {
+      const dir = path.join(this.root, entity);
+      try {
+        fs.rmSync(path.join(dir, id + SUFFIX), { force: true });
+        if (fs.existsSync(dir)) dirs.add(dir);
+      } catch (e) {
+        throw this.#io('cannot remove', `${entity}/${id}${SUFFIX}`, e);
+      }
+    }
+    for (const dir of dirs) fsyncDir(dir);
+  }
+
+  readVersioned(entity, id) {
+    return versioned(this.read(entity, id));
+  }
+
+  /** Compare-and-swap within this process: Node's calls are synchronous, so nothing of this
+   *  process comes between the comparison and the rename. Node cannot take the folder lock
+   *  (`flock`) that the Rust host and persist-py take, so another process writing the same
+   *  document may come in between: share a file store for compare-and-swap through one
+   *  process, or use Redis or PostgreSQL. */
+  writeIfVersion(entity, id, expected, value) {
+    checkKey(entity, id);
+    checkSize(value);
+    const current = this.readVersioned(entity, id);
+    if (current?.version !== expected) return { tag: 'stale', val: current };
+    this.write(entity, id, value);
+    return { tag: 'swapped', val: versionOf(value) };
   }
 
   listIds(entity) {

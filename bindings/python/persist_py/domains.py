@@ -8,7 +8,7 @@ numbers); Infinity goes in as is and comes back as `math.inf`, as backtest-kit r
 import json
 import math
 from types import SimpleNamespace
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 _DEFERRED_ROWS = ("closedSignal", "cancelledSignal", "activatedSignal", "takeProfitSignal", "stopLossSignal",
                   "retryOpenSignal")
@@ -186,6 +186,12 @@ class RiskInstance(Instance):
 
     def write_position_data(self, risk_row: List[list], when: float = 0.0) -> None:
         self._json("writePositionData", risk_row, float(when))
+
+    def put_position(self, key: str, position: Any, max_positions: Optional[int] = None) -> bool:
+        """Sets one key's position (None removes it) by compare-and-swap, leaving the other
+        keys as stored; with `max_positions`, a new key gets a slot only while fewer than that
+        many others hold one. False when the profile is full (nothing written)."""
+        return self._json("putPosition", key, position, max_positions)
 
 
 class PartialInstance(Instance):
@@ -379,3 +385,12 @@ class PersistBase(Handle):
 
     def keys(self) -> List[str]:
         return self._call("keys")
+
+    def read_many(self, ids: List[str]) -> List[Any]:
+        """The values of `ids` in their order (None where absent), in one storage call."""
+        return [None if t is None else json.loads(t) for t in self._call("read-many", list(ids))]
+
+    def write_many(self, entries: List[Tuple[str, Any]]) -> None:
+        """(id, value) pairs as one storage batch, durable on return; an invalid value writes
+        nothing."""
+        self._call("write-many", [(id, dumps(value)) for id, value in entries])

@@ -14,7 +14,7 @@ from . import domains as d
 from . import wasmtime_patches  # applied on import
 from .stores import StorageError
 
-VERSION = "0.3.0"
+VERSION = "0.4.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # cargo's target folder: $CARGO_TARGET_DIR (relative to the repository) or target/.
 TARGET_DIR = os.path.join(
@@ -191,6 +191,17 @@ class Persist:
                 st.add_func("[method]bucket.entities", method(store.entities))
                 st.add_func(
                     "[method]bucket.quarantine", method(lambda e, i, judged, r: store.quarantine(e, i, bytes(judged), r))
+                )
+                st.add_func("[method]bucket.read-many", method(store.read_many))
+                st.add_func(
+                    "[method]bucket.write-many",
+                    method(lambda docs: store.write_many([(e, i, bytes(v)) for e, i, v in docs])),
+                )
+                st.add_func("[method]bucket.remove-many", method(lambda keys: store.remove_many([tuple(k) for k in keys])))
+                st.add_func("[method]bucket.read-versioned", method(store.read_versioned))
+                st.add_func(
+                    "[method]bucket.write-if-version",
+                    method(lambda e, i, expected, v: Variant(*store.write_if_version(e, i, expected, bytes(v)))),
                 )
             with root.add_instance(f"backtest:persist/diagnostics@{VERSION}") as d:
                 d.add_func("warn", warned)

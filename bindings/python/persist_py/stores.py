@@ -1,11 +1,15 @@
 """Storage for the persist guest, in Python: the `backtest:persist/storage` import.
 
-Every store has the same seven methods (read, write, write_if_absent, remove, list_ids,
-entities, quarantine). A failure is a `StorageError`, which the guest receives as its
-`storage-error` (invalid-key, too-large, unavailable, io) with the message.
+Every store has the same methods: read, write, write_if_absent, remove, list_ids, entities,
+quarantine, and the batches and compare-and-swap (read_many, write_many, remove_many,
+read_versioned, write_if_version). A failure is a `StorageError`, which the guest receives as
+its `storage-error` (invalid-key, too-large, unavailable, io) with the message.
 """
 
+import contextlib
+import fcntl
 import functools
+import hashlib
 import json
 import os
 import sqlite3
@@ -55,6 +59,45 @@ def check_size(value: bytes) -> None:
         raise StorageError("too-large", str(len(value)))
 
 
+def version_of(value: bytes) -> str:
+    """A document's version: the SHA-256 of its bytes as 64 lowercase hex digits, as every
+    store of the Rust host and of Node computes it."""
+    return hashlib.sha256(value).hexdigest()
+
+
+class Versioned:
+    """A document's bytes with their version (the WIT record `versioned`)."""
+
+    __slots__ = ("value", "version")
+
+    def __init__(self, value: bytes) -> None:
+        self.value = value
+        self.version = version_of(value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Versioned) and (self.value, self.version) == (other.value, other.version)
+
+    def __repr__(self) -> str:
+        return f"Versioned({self.value!r}, {self.version})"
+
+
+def versioned(value: Optional[bytes]) -> Optional[Versioned]:
+    return None if value is None else Versioned(value)
+
+
+def check_batch(items: List[tuple], with_value: bool) -> None:
+    """Checks every item of a batch before anything is written: a bad one fails the batch."""
+    for i, item in enumerate(items):
+        try:
+            check_key(item[0], item[1])
+            if with_value:
+                check_size(item[2])
+        except StorageError as e:
+            if e.kind == "invalid-key":
+                raise StorageError("invalid-key", f"batch item {i}: {e.message}; nothing was written")
+            raise
+
+
 class MemoryStore:
     """Documents in a dict; gone with the process."""
 
@@ -97,6 +140,33 @@ class MemoryStore:
         return True
 
 
+    def read_many(self, entity: str, ids: List[str]) -> List[Optional[bytes]]:
+        return [self.read(entity, id) for id in ids]
+
+    def write_many(self, documents: List[Tuple[str, str, bytes]]) -> None:
+        """All or nothing: every item is checked before any is written."""
+        check_batch(documents, True)
+        for entity, id, value in documents:
+            self.write(entity, id, bytes(value))
+
+    def remove_many(self, keys: List[Tuple[str, str]]) -> None:
+        check_batch(keys, False)
+        for entity, id in keys:
+            self.remove(entity, id)
+
+    def read_versioned(self, entity: str, id: str) -> Optional[Versioned]:
+        return versioned(self.read(entity, id))
+
+    def write_if_version(self, entity: str, id: str, expected: Optional[str], value: bytes) -> tuple:
+        """Compare-and-swap: ("swapped", version) or ("stale", the document now or None)."""
+        check_size(value)
+        current = self.read_versioned(entity, id)
+        if (current.version if current else None) != expected:
+            return ("stale", current)
+        self.write(entity, id, bytes(value))
+        return ("swapped", version_of(bytes(value)))
+
+
 def _fsync_dir(path: str) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -105,9 +175,28 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _locked(folder: str, exclusive: bool):
+    """The folder's `flock`, as the Rust file store takes it: shared around a rename, exclusive
+    around a compare-and-swap. Yields the folder's descriptor, fsynced after the lock is
+    released."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class FileStore:
     """Files as the Rust file store and backtest-kit's ./dump lay them out:
-    `<root>/<entity>/<id>.json`, written by temp file, fsync, rename, fsync of the folder."""
+    `<root>/<entity>/<id>.json`, written by temp file, fsync, rename, fsync of the folder. The
+    rename holds the folder's shared `flock` and a compare-and-swap its exclusive one, as in the
+    Rust host, so the two may share a folder."""
 
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(root)
@@ -129,14 +218,15 @@ class FileStore:
         except OSError as e:
             raise self._io("cannot read", f"{entity}/{id}{SUFFIX}", e)
 
-    def _write_temp(self, entity: str, id: str, value: bytes) -> Tuple[str, str]:
+    def _write_temp(self, entity: str, id: str, value: bytes, sync: bool = True) -> Tuple[str, str]:
         folder = os.path.join(self.root, *entity.split("/"))
         os.makedirs(folder, exist_ok=True)
         tmp = os.path.join(folder, f".tmp-{os.urandom(6).hex()}-{id}{SUFFIX}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             os.write(fd, value)
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         return folder, tmp
@@ -146,8 +236,68 @@ class FileStore:
         check_size(value)
         try:
             folder, tmp = self._write_temp(entity, id, value)
-            os.rename(tmp, self._path(entity, id))
-            _fsync_dir(folder)
+            with _locked(folder, False):
+                os.rename(tmp, self._path(entity, id))
+        except OSError as e:
+            raise self._io("cannot write", f"{entity}/{id}{SUFFIX}", e)
+
+    def read_many(self, entity: str, ids: List[str]) -> List[Optional[bytes]]:
+        return [self.read(entity, id) for id in ids]
+
+    def write_many(self, documents: List[Tuple[str, str, bytes]]) -> None:
+        """Every temp file written and fsynced, then the renames (under each folder's shared
+        lock), then one fsync per folder: each document atomic, all durable on return."""
+        check_batch(documents, True)
+        temps: List[Tuple[str, str, str, str]] = []
+        try:
+            for entity, id, value in documents:
+                folder, tmp = self._write_temp(entity, id, bytes(value), sync=False)
+                temps.append((folder, tmp, entity, id))
+            for _, tmp, _, _ in temps:
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            for folder in dict.fromkeys(t[0] for t in temps):
+                with _locked(folder, False):
+                    for f, tmp, entity, id in temps:
+                        if f == folder:
+                            os.rename(tmp, self._path(entity, id))
+        except OSError as e:
+            for _, tmp, _, _ in temps:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            raise self._io("cannot write", f"a batch of {len(documents)}", e)
+
+    def remove_many(self, keys: List[Tuple[str, str]]) -> None:
+        check_batch(keys, False)
+        for entity, id in keys:
+            self.remove(entity, id)
+
+    def read_versioned(self, entity: str, id: str) -> Optional[Versioned]:
+        return versioned(self.read(entity, id))
+
+    def write_if_version(self, entity: str, id: str, expected: Optional[str], value: bytes) -> tuple:
+        """Compare-and-swap between processes: the comparison and the rename under the folder's
+        exclusive lock. ("swapped", version) or ("stale", the document now or None)."""
+        check_key(entity, id)
+        check_size(value)
+        value = bytes(value)
+        try:
+            folder, tmp = self._write_temp(entity, id, value)
+            try:
+                with _locked(folder, True):
+                    current = self.read_versioned(entity, id)
+                    if (current.version if current else None) != expected:
+                        os.unlink(tmp)
+                        return ("stale", current)
+                    os.rename(tmp, self._path(entity, id))
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            return ("swapped", version_of(value))
         except OSError as e:
             raise self._io("cannot write", f"{entity}/{id}{SUFFIX}", e)
 
@@ -157,12 +307,12 @@ class FileStore:
         try:
             folder, tmp = self._write_temp(entity, id, value)
             try:
-                os.link(tmp, self._path(entity, id))
+                with _locked(folder, False):
+                    os.link(tmp, self._path(entity, id))
             except FileExistsError:
                 return False
             finally:
                 os.unlink(tmp)
-            _fsync_dir(folder)
             return True
         except OSError as e:
             raise self._io("cannot write", f"{entity}/{id}{SUFFIX}", e)
@@ -170,8 +320,8 @@ class FileStore:
     def remove(self, entity: str, id: str) -> None:
         check_key(entity, id)
         try:
-            os.unlink(self._path(entity, id))
-            _fsync_dir(os.path.dirname(self._path(entity, id)))
+            with _locked(os.path.dirname(self._path(entity, id)), False):
+                os.unlink(self._path(entity, id))
         except (FileNotFoundError, NotADirectoryError):
             pass
         except OSError as e:
@@ -316,6 +466,60 @@ class SqliteStore:
     def entities(self, prefix: str) -> List[str]:
         rows = self._run(f"SELECT DISTINCT entity FROM {self.table} ORDER BY entity", ())
         return [r[0] for r in rows if r[0].startswith(prefix)]
+
+    def read_many(self, entity: str, ids: List[str]) -> List[Optional[bytes]]:
+        return [self.read(entity, id) for id in ids]
+
+    def write_many(self, documents: List[Tuple[str, str, bytes]]) -> None:
+        """One transaction: all or nothing."""
+        check_batch(documents, True)
+        now = int(time.time() * 1000)
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.executemany(
+                    f"INSERT INTO {self.table} (entity, id, value, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (entity, id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    [(e, i, bytes(v), now) for e, i, v in documents],
+                )
+        except sqlite3.Error as e:
+            raise StorageError("io", f"sqlite {self.table}: {e}")
+
+    def remove_many(self, keys: List[Tuple[str, str]]) -> None:
+        check_batch(keys, False)
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.executemany(f"DELETE FROM {self.table} WHERE entity = ? AND id = ?", list(keys))
+        except sqlite3.Error as e:
+            raise StorageError("io", f"sqlite {self.table}: {e}")
+
+    def read_versioned(self, entity: str, id: str) -> Optional[Versioned]:
+        return versioned(self.read(entity, id))
+
+    def write_if_version(self, entity: str, id: str, expected: Optional[str], value: bytes) -> tuple:
+        """Compare-and-swap in one IMMEDIATE transaction (no other writer between the read and
+        the write). ("swapped", version) or ("stale", the document now or None)."""
+        check_key(entity, id)
+        check_size(value)
+        value = bytes(value)
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                row = self.db.execute(
+                    f"SELECT value FROM {self.table} WHERE entity = ? AND id = ?", (entity, id)
+                ).fetchone()
+                current = None if row is None else Versioned(bytes(row[0]))
+                if (current.version if current else None) != expected:
+                    return ("stale", current)
+                self.db.execute(
+                    f"INSERT INTO {self.table} (entity, id, value, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (entity, id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (entity, id, value, int(time.time() * 1000)),
+                )
+            return ("swapped", version_of(value))
+        except sqlite3.Error as e:
+            raise StorageError("io", f"sqlite {self.table}: {e}")
 
     def quarantine(self, entity: str, id: str, judged: bytes, reason: str) -> bool:
         """Moves the row only while it holds `judged`, in one transaction; True when moved."""

@@ -267,7 +267,7 @@ def test_the_package_builds_installs_and_runs_its_packaged_guest(tmp_path):
     built = run(*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source))
     assert built.returncode == 0, built.stderr
     [wheel] = os.listdir(tmp_path / "dist")
-    assert wheel.startswith("persist_py-0.3.0-")
+    assert wheel.startswith("persist_py-0.4.0-")
     installed = run(*pip, "install", "--no-deps", "--target", str(tmp_path / "site"), str(tmp_path / "dist" / wheel))
     assert installed.returncode == 0, installed.stderr
     code = ("import persist_py.host as h, persist_py as p; print(h.DEFAULT_WASM); "

@@ -4,6 +4,7 @@
 // The tables are made when missing, under the same advisory lock. Runs in the worker thread
 // (see bridge.js).
 
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { redacted } from '../store_url.js';
 
@@ -126,6 +127,48 @@ export class PostgresStore {
   async entities(prefix) {
     const r = await this.#query(`SELECT DISTINCT entity FROM ${this.n.t} WHERE starts_with(entity, $1) ORDER BY entity`, [prefix]);
     return r.rows.map((row) => row.entity);
+  }
+
+  async readMany(entity, ids) {
+    if (!ids.length) return [];
+    const r = await this.#query(`SELECT id, value FROM ${this.n.t} WHERE entity = $1 AND id = ANY($2)`, [entity, ids]);
+    const found = new Map(r.rows.map((row) => [row.id, new Uint8Array(row.value)]));
+    return ids.map((id) => found.get(id));
+  }
+
+  /** One statement: all or nothing; the last item for a document wins. */
+  async writeMany(documents) {
+    if (!documents.length) return;
+    const last = new Map();
+    documents.forEach(([entity, id], i) => last.set(`${entity}\0${id}`, i));
+    const kept = documents.filter(([entity, id], i) => last.get(`${entity}\0${id}`) === i);
+    await this.#query(`INSERT INTO ${this.n.t} (entity, id, value)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
+       ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [kept.map((d) => d[0]), kept.map((d) => d[1]), kept.map((d) => Buffer.from(d[2]))]);
+  }
+
+  async removeMany(keys) {
+    if (!keys.length) return;
+    await this.#query(`DELETE FROM ${this.n.t} WHERE (entity, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [keys.map((k) => k[0]), keys.map((k) => k[1])]);
+  }
+
+  /** Compare-and-swap in one statement: an UPDATE re-checks its WHERE on the newest row. */
+  async writeIfVersion(entity, id, expected, value) {
+    const bytes = Buffer.from(value);
+    for (;;) {
+      const r = expected === null
+        ? await this.#query(`INSERT INTO ${this.n.t} (entity, id, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [entity, id, bytes])
+        : /^[0-9a-f]{64}$/.test(expected)
+          ? await this.#query(`UPDATE ${this.n.t} SET value = $3, updated_at = now()
+               WHERE entity = $1 AND id = $2 AND sha256(value) = decode($4, 'hex')`, [entity, id, bytes, expected])
+          : { rowCount: 0 };
+      if (r.rowCount === 1) return { tag: 'swapped', val: createHash('sha256').update(bytes).digest('hex') };
+      const current = await this.read(entity, id);
+      const version = current === undefined ? null : createHash('sha256').update(current).digest('hex');
+      if (version !== expected) return { tag: 'stale', val: current === undefined ? undefined : { value: current, version } };
+    }
   }
 
   async quarantine(entity, id, judged, reason) {

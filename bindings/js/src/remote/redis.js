@@ -4,6 +4,7 @@
 // `<prefix>:.quarantine:<entity>:<id>:<ms>` with the reason in `…:reason`, only while it holds
 // the judged bytes. Runs in the worker thread (see bridge.js).
 
+import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { redacted } from '../store_url.js';
 
@@ -153,6 +154,47 @@ export class RedisStore {
       if (parsed && parsed[0].startsWith(prefix)) found.add(parsed[0]);
     }
     return [...found].sort();
+  }
+
+  async readMany(entity, ids) {
+    if (!ids.length) return [];
+    const values = await this.#with((c) => c.mgetBuffer(...ids.map((id) => this.#key(entity, id))));
+    return values.map((v) => (v === null ? undefined : new Uint8Array(v)));
+  }
+
+  /** One MULTI/EXEC: all or nothing. */
+  async writeMany(documents) {
+    if (!documents.length) return;
+    await this.#with(async (c) => {
+      const tx = c.multi();
+      for (const [entity, id, value] of documents) tx.set(this.#key(entity, id), Buffer.from(value), ...this.#ttl());
+      const done = await tx.exec();
+      for (const [err] of done ?? []) if (err) throw err;
+    });
+  }
+
+  async removeMany(keys) {
+    if (!keys.length) return;
+    await this.#with((c) => c.del(...keys.map(([entity, id]) => this.#key(entity, id))));
+  }
+
+  /** WATCH, GET, compare, then MULTI/SET/EXEC, again when another client changed the key in
+   *  between (EXEC answers nil). */
+  async writeIfVersion(entity, id, expected, value) {
+    const key = this.#key(entity, id);
+    return this.#with(async (c) => {
+      for (;;) {
+        await c.watch(key);
+        const current = await c.getBuffer(key);
+        const version = current === null ? null : createHash('sha256').update(current).digest('hex');
+        if (version !== expected) {
+          await c.unwatch();
+          return { tag: 'stale', val: current === null ? undefined : { value: new Uint8Array(current), version } };
+        }
+        const done = await c.multi().set(key, Buffer.from(value), ...this.#ttl()).exec();
+        if (done !== null) return { tag: 'swapped', val: createHash('sha256').update(value).digest('hex') };
+      }
+    });
   }
 
   async quarantine(entity, id, judged, reason) {

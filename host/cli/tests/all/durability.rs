@@ -1,6 +1,8 @@
 //! The file store's durability steps, observed from outside: the system calls of a real
 //! `persist put`, recorded by strace, must be temp-file open, write, fsync of the temp file,
-//! rename onto the document, then open and fsync of its folder, in that order.
+//! rename onto the document, then fsync of its folder, in that order; and a batch (what
+//! `persist migrate` writes) must fsync every temp file before the first rename, and every
+//! folder after the last.
 
 use crate::persist;
 use persist_test_support::*;
@@ -73,21 +75,22 @@ fn a_write_is_tmp_write_fsync_rename_then_folder_fsync() {
         &|l| l.contains(&format!("fsync({tmp_fd})")),
         "fsync of the temp file",
     );
-    let rename = find(
-        fsync_tmp,
-        &|l| l.contains("rename") && l.contains(".tmp-") && l.contains("\"42.json\""),
-        "rename onto 42.json",
-    );
+    // The folder is opened (for its lock) before the rename and fsynced after it.
     let open_dir = find(
-        rename,
+        fsync_tmp,
         &|l| l.contains("openat") && l.contains("\".\"") && l.contains("O_RDONLY"),
         "open of the folder",
     );
     let dir_fd = fd_of(lines[open_dir]);
-    find(
+    let rename = find(
         open_dir,
+        &|l| l.contains("rename") && l.contains(".tmp-") && l.contains("\"42.json\""),
+        "rename onto 42.json",
+    );
+    find(
+        rename,
         &|l| l.contains(&format!("fsync({dir_fd})")),
-        "fsync of the folder",
+        "fsync of the folder after the rename",
     );
     // No fsync-less shortcut: nothing wrote to 42.json directly.
     assert!(
@@ -96,4 +99,76 @@ fn a_write_is_tmp_write_fsync_rename_then_folder_fsync() {
             .any(|l| l.contains("\"42.json\"") && l.contains("O_CREAT")),
         "the document is never opened for writing:\n{trace}"
     );
+}
+
+#[test]
+fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
+    assert!(
+        strace_available(),
+        "this test needs strace (Debian package strace; .ci/run installs it)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("from");
+    for i in 0..40 {
+        run(persist(&from).args(["put", "orders", &format!("{i}"), &format!(r#"{{"n":{i}}}"#)]));
+    }
+    let to = dir.path().join("to");
+    let log = dir.path().join("strace.log");
+    let mut cmd = std::process::Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=openat,openat2,fsync,rename,renameat,renameat2",
+        "-o",
+    ])
+    .arg(&log)
+    .arg(env!("CARGO_BIN_EXE_persist"))
+    .env("PERSIST_CACHE_DIR", cache_dir())
+    .args([
+        "migrate",
+        "--from",
+        &format!("file:{}", from.display()),
+        "--to",
+        &format!("file:{}", to.display()),
+    ]);
+    let o = run(&mut cmd);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(snapshot(&from), snapshot(&to), "the batch copied every document");
+    let trace = std::fs::read_to_string(&log).unwrap();
+    // strace -f: "<pid> syscall(...) = result"; a call another thread interrupts is split
+    // into "<unfinished ...>" and "<... resumed>", the result on the second line.
+    let result = |l: &str| l.rsplit("= ").next().unwrap_or("").trim().to_string();
+    let lines: Vec<&str> = trace.lines().collect();
+    let fsync_of = |l: &str, fd: &str| {
+        l.contains(&format!("fsync({fd})")) || l.contains(&format!("fsync({fd} <unfinished"))
+    };
+    // Every temp file of the target: its descriptor, and the lines of its fsync and rename.
+    let mut temps = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.contains("openat") && l.contains(".tmp-") && l.contains("O_CREAT") && !l.contains("unfinished") {
+            temps.push((i, result(l)));
+        }
+    }
+    assert_eq!(temps.len(), 40, "one temp file per document:\n{trace}");
+    let renames: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].contains("rename") && lines[i].contains(".tmp-"))
+        .collect();
+    assert_eq!(renames.len(), 40, "one rename per document:\n{trace}");
+    let first_rename = renames[0];
+    let last_rename = *renames.last().unwrap();
+    for (open, fd) in &temps {
+        let synced = (*open..first_rename).any(|i| fsync_of(lines[i], fd));
+        assert!(synced, "temp file fd {fd} (line {open}) is fsynced before the first rename:\n{trace}");
+    }
+    // The folder, opened for its lock before the renames, fsynced after the last.
+    let folders: std::collections::BTreeSet<String> = (0..first_rename)
+        .filter(|&i| lines[i].contains("openat") && lines[i].contains("\".\"") && lines[i].contains("O_RDONLY"))
+        .map(|i| result(lines[i]))
+        .collect();
+    let synced_after = folders
+        .iter()
+        .filter(|fd| (last_rename..lines.len()).any(|i| fsync_of(lines[i], fd)))
+        .count();
+    assert!(synced_after >= 1, "the folder is fsynced after the last rename ({folders:?}):\n{trace}");
 }

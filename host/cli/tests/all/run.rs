@@ -308,7 +308,7 @@ fn a_plugin_importing_what_plugins_are_not_given_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     for import in [
         "wasi:sockets/tcp@0.2.6",
-        "backtest:persist/storage@0.3.0",
+        "backtest:persist/storage@0.4.0",
         "evil:net/socket",
     ] {
         let wasm =

@@ -244,6 +244,24 @@ impl persist_embed::Backend for RacingWriter {
         self.inner.write(e, id, signal_row("new").as_bytes())?;
         self.inner.quarantine(e, id, judged, reason)
     }
+    fn read_many(&self, e: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, persist_embed::StorageError> {
+        self.inner.read_many(e, ids)
+    }
+    fn write_many(&self, docs: &[persist_embed::storage::Document]) -> Result<(), persist_embed::StorageError> {
+        self.inner.write_many(docs)
+    }
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), persist_embed::StorageError> {
+        self.inner.remove_many(keys)
+    }
+    fn write_if_version(
+        &self,
+        e: &str,
+        id: &str,
+        expected: Option<&str>,
+        v: &[u8],
+    ) -> Result<persist_embed::storage::SwapOutcome, persist_embed::StorageError> {
+        self.inner.write_if_version(e, id, expected, v)
+    }
     fn quarantine_list(
         &self,
     ) -> Result<Vec<persist_embed::storage::Quarantined>, persist_embed::StorageError> {

@@ -1,6 +1,7 @@
 //! What survives `kill -9`: a child process writes numbered versions of three documents in a
-//! loop through the library and reports each acknowledged write; the test SIGKILLs it at a
-//! random moment, then checks the store. 50 kills in the normal suite; the ignored
+//! loop through the library, one write each or all three as one batch (`write_many`), and
+//! reports each acknowledged write; the test SIGKILLs it at a random moment, then checks the
+//! store. 50 kills in the normal suite; the ignored
 //! `kill_soak` runs 1,000 (`cargo test -p persist-embed --test all -- --ignored kill_soak`).
 //!
 //! The child is this test binary itself, re-run with `KILL_CHILD_STORE` set, running the
@@ -31,10 +32,22 @@ fn kill_child_writer() {
         return;
     };
     let run: u64 = std::env::var("KILL_CHILD_RUN").unwrap().parse().unwrap();
+    let batch = std::env::var_os("KILL_CHILD_BATCH").is_some();
     let mut p = open(file_backend(Path::new(&store)));
     println!("ready");
     for i in 0.. {
         let v = run * 1_000_000 + i;
+        if batch {
+            let values: Vec<(String, String)> = DOCS
+                .iter()
+                .map(|doc| (doc.to_string(), content(doc, v)))
+                .collect();
+            p.base(ENTITY).write_many(&values).unwrap();
+            for doc in DOCS {
+                println!("ack {doc} {v}");
+            }
+            continue;
+        }
         for doc in DOCS {
             p.base(ENTITY).write_value(doc, &content(doc, v)).unwrap();
             println!("ack {doc} {v}");
@@ -44,8 +57,12 @@ fn kill_child_writer() {
 
 /// Runs the child until a random moment, kills it, and returns the last acknowledged version
 /// of each document.
-fn run_and_kill(store: &Path, run: u64, rng: &mut impl Rng) -> HashMap<String, u64> {
-    let mut child = Command::new(std::env::current_exe().unwrap())
+fn run_and_kill(store: &Path, run: u64, batch: bool, rng: &mut impl Rng) -> HashMap<String, u64> {
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    if batch {
+        child.env("KILL_CHILD_BATCH", "1");
+    }
+    let mut child = child
         .args([
             "--exact",
             "kill::kill_child_writer",
@@ -132,14 +149,14 @@ fn verify(store: &Path, acked_ever: &HashMap<String, u64>, kill: usize) {
     );
 }
 
-fn kill_many(kills: usize) {
+fn kill_many(kills: usize, batch: bool) {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let mut rng = rand::rng();
     let mut acked_ever: HashMap<String, u64> = HashMap::new();
     let mut total_acks = 0;
     for kill in 0..kills {
-        let acked = run_and_kill(&store, kill as u64 + 1, &mut rng);
+        let acked = run_and_kill(&store, kill as u64 + 1, batch, &mut rng);
         total_acks += acked.len();
         for (doc, v) in acked {
             acked_ever.insert(doc, v);
@@ -151,11 +168,17 @@ fn kill_many(kills: usize) {
 
 #[test]
 fn acknowledged_writes_survive_50_kills_and_nothing_reads_as_a_mix() {
-    kill_many(50);
+    kill_many(50, false);
+}
+
+#[test]
+fn acknowledged_batches_survive_30_kills_and_nothing_reads_as_a_mix() {
+    kill_many(30, true);
 }
 
 #[test]
 #[ignore = "soak: 1,000 kills, several minutes"]
 fn kill_soak() {
-    kill_many(1000);
+    kill_many(1000, false);
+    kill_many(1000, true);
 }

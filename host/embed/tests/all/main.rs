@@ -2,6 +2,7 @@
 //! quarantine, hostile keys, a writer killed mid-write, and the shared behaviour cases that
 //! the Node.js and Python hosts run too.
 
+mod batches;
 mod behaviour;
 mod corruption;
 mod domains;

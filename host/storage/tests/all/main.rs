@@ -2,3 +2,4 @@
 //! behaviour on files, memory, Redis and PostgreSQL, and the host's own refusals.
 
 mod backends;
+mod batches;

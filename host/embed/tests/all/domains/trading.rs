@@ -155,3 +155,57 @@ fn candles_are_first_write_wins_skip_unclosed_and_miss_on_any_gap() {
         .unwrap_err();
     assert_eq!(invalid(bad).0, "interval");
 }
+
+#[test]
+fn put_position_sets_one_key_keeps_the_others_and_respects_the_limit() {
+    let (dir, mut p) = file_store();
+    let (btc, eth, sol) = (risk_entry("BTCUSDT"), risk_entry("ETHUSDT"), risk_entry("SOLUSDT"));
+    let mut risk = p.risk("shared", "binance");
+    assert!(risk.put_position(&btc.key, Some(&btc.position), Some(2)).unwrap());
+    assert!(risk.put_position(&eth.key, Some(&eth.position), Some(2)).unwrap());
+    // Full: a third key gets no slot and nothing is written.
+    let before = read(dir.path(), "data/risk/shared_binance/positions.json");
+    assert!(!risk.put_position(&sol.key, Some(&sol.position), Some(2)).unwrap());
+    assert_eq!(read(dir.path(), "data/risk/shared_binance/positions.json"), before);
+    // A key holding a slot may change it while full.
+    let mut moved = btc.clone();
+    moved.position.price_open = 101.0;
+    assert!(risk.put_position(&moved.key, Some(&moved.position), Some(2)).unwrap());
+    assert_eq!(risk.read_position_data(0.0).unwrap(), vec![eth.clone(), moved]);
+    // Freeing one leaves the other; freeing an absent key changes nothing.
+    assert!(risk.put_position(&btc.key, None, None).unwrap());
+    assert!(risk.put_position("never", None, None).unwrap());
+    assert_eq!(risk.read_position_data(0.0).unwrap(), vec![eth]);
+    assert!(risk.put_position(&sol.key, Some(&sol.position), Some(2)).unwrap());
+}
+
+#[test]
+fn concurrent_put_position_never_exceeds_the_limit_nor_loses_a_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..5 {
+        let profile = format!("race{round}");
+        // Eight writers, each with its own guest and store object, as separate runs are.
+        let taken: Vec<bool> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let profile = profile.clone();
+                    let root = dir.path().to_path_buf();
+                    scope.spawn(move || {
+                        let entry = risk_entry(&format!("S{i}"));
+                        open(file_backend(&root))
+                            .risk(&profile, "binance")
+                            .put_position(&entry.key, Some(&entry.position), Some(3))
+                            .unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let held = open(file_backend(dir.path()))
+            .risk(&profile, "binance")
+            .read_position_data(0.0)
+            .unwrap();
+        assert_eq!(taken.iter().filter(|t| **t).count(), 3, "round {round}: {taken:?}");
+        assert_eq!(held.len(), 3, "round {round}: every slot taken is stored: {held:?}");
+    }
+}

@@ -258,6 +258,24 @@ impl Backend for Counting {
     fn quarantine(&self, e: &str, id: &str, j: &[u8], r: &str) -> Result<bool, StorageError> {
         self.inner.quarantine(e, id, j, r)
     }
+    fn read_many(&self, e: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        self.inner.read_many(e, ids)
+    }
+    fn write_many(&self, docs: &[persist_embed::storage::Document]) -> Result<(), StorageError> {
+        self.inner.write_many(docs)
+    }
+    fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
+        self.inner.remove_many(keys)
+    }
+    fn write_if_version(
+        &self,
+        e: &str,
+        id: &str,
+        expected: Option<&str>,
+        v: &[u8],
+    ) -> Result<persist_embed::storage::SwapOutcome, StorageError> {
+        self.inner.write_if_version(e, id, expected, v)
+    }
     fn quarantine_list(&self) -> Result<Vec<persist_embed::storage::Quarantined>, StorageError> {
         self.inner.quarantine_list()
     }
