@@ -14,7 +14,23 @@ export interface Store {
   listIds(entity: string): string[];
   entities(prefix: string): string[];
   quarantine(entity: string, id: string, judged: Bytes, reason: string): boolean;
+  /** Batches: without them a store is called once per document (each durable, the batch not
+   *  atomic). */
+  readMany?(entity: string, ids: string[]): (Bytes | undefined)[];
+  writeMany?(documents: [entity: string, id: string, value: Bytes][]): void;
+  removeMany?(keys: [entity: string, id: string][]): void;
+  readVersioned?(entity: string, id: string): Versioned | undefined;
+  /** Compare-and-swap; the risk profile's `putPosition` needs it. `expected` null or
+   *  undefined: only if absent. */
+  writeIfVersion?(entity: string, id: string, expected: string | null | undefined, value: Bytes): SwapOutcome;
 }
+
+/** A document's bytes and version (`versionOf` of the bytes). */
+export interface Versioned { value: Bytes; version: string; }
+/** What a compare-and-swap did: stored (the new version), or not (the document as it is now). */
+export type SwapOutcome = { tag: 'swapped'; val: string } | { tag: 'stale'; val: Versioned | undefined };
+/** A document's version: the SHA-256 of its bytes as 64 lowercase hex digits. */
+export function versionOf(bytes: Bytes): string;
 
 /** A storage failure as the guest receives it (`storage-error`). */
 export class StorageError extends Error {
@@ -67,6 +83,9 @@ export interface StrategyInstance extends Init { readStrategyData(): Row | null;
 export interface RiskInstance extends Init {
   readPositionData(when?: When): [string, Row][];
   writePositionData(pairs: [string, Row][], when?: When): void;
+  /** One key's position (null: removed) by compare-and-swap, the other keys left as stored;
+   *  false when `maxPositions` others hold one already (nothing written). */
+  putPosition(key: string, position: Row | null, maxPositions?: number): boolean;
 }
 export interface PartialInstance extends Init {
   readPartialData(signalId: string, when?: When): Record<string, Row>;
@@ -103,6 +122,10 @@ export interface PersistBase {
   waitForInit(initial: boolean): CheckReport;
   readValue(id: string): Json; hasValue(id: string): boolean; writeValue(id: string, value: Json): void;
   removeValue(id: string): void; keys(): string[];
+  /** The values of `ids` in their order (undefined where absent), in one storage call. */
+  readMany(ids: string[]): (Json | undefined)[];
+  /** One storage batch, durable on return; an invalid value writes nothing. */
+  writeMany(entries: [id: string, value: Json][]): void;
 }
 
 /** One guest instance on a store (or routed stores). */

@@ -130,7 +130,7 @@ export class MemoryStore {
   writeIfVersion(entity, id, expected, value) {
     checkSize(value);
     const current = this.readVersioned(entity, id);
-    if (current?.version !== expected) return { tag: 'stale', val: current };
+    if ((current?.version ?? null) !== (expected ?? null)) return { tag: 'stale', val: current };
     this.write(entity, id, value);
     return { tag: 'swapped', val: versionOf(value) };
   }
@@ -297,7 +297,7 @@ export class FileStore {
     checkKey(entity, id);
     checkSize(value);
     const current = this.readVersioned(entity, id);
-    if (current?.version !== expected) return { tag: 'stale', val: current };
+    if ((current?.version ?? null) !== (expected ?? null)) return { tag: 'stale', val: current };
     this.write(entity, id, value);
     return { tag: 'swapped', val: versionOf(value) };
   }

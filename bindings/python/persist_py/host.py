@@ -8,7 +8,7 @@ from typing import Any, Callable, List, Optional
 
 from wasmtime import Engine, Store, WasiConfig
 from wasmtime import _ffi as wasmtime_ffi
-from wasmtime.component import Component, Linker, ResourceHost, ResourceType, Variant
+from wasmtime.component import Component, Linker, Record, ResourceHost, ResourceType, Variant
 
 from . import domains as d
 from . import wasmtime_patches  # applied on import
@@ -43,6 +43,21 @@ def _log_warning(message: str) -> None:
     import logging
 
     logging.getLogger("persist_py").warning(message)
+
+
+def _versioned(v: Any) -> Any:
+    """A store's Versioned (or None) as the WIT record `versioned` wasmtime-py lowers."""
+    if v is None:
+        return None
+    record = Record()
+    record.value, record.version = bytes(v.value), v.version
+    return record
+
+
+def _swap_outcome(tag: str, payload: Any) -> Any:
+    """A store's ("swapped", version) or ("stale", Versioned or None) as wasmtime-py lowers the
+    WIT `swap-outcome`."""
+    return payload if tag == "swapped" else _versioned(payload)
 
 
 class PersistError(Exception):
@@ -198,10 +213,15 @@ class Persist:
                     method(lambda docs: store.write_many([(e, i, bytes(v)) for e, i, v in docs])),
                 )
                 st.add_func("[method]bucket.remove-many", method(lambda keys: store.remove_many([tuple(k) for k in keys])))
-                st.add_func("[method]bucket.read-versioned", method(store.read_versioned))
+                st.add_func(
+                    "[method]bucket.read-versioned", method(lambda e, i: _versioned(store.read_versioned(e, i)))
+                )
+                # swap-outcome's cases hold different Python types, so wasmtime-py takes it
+                # untagged: the version (a str) when swapped, the current document (a record,
+                # or None) when stale.
                 st.add_func(
                     "[method]bucket.write-if-version",
-                    method(lambda e, i, expected, v: Variant(*store.write_if_version(e, i, expected, bytes(v)))),
+                    method(lambda e, i, x, v: _swap_outcome(*store.write_if_version(e, i, x, bytes(v)))),
                 )
             with root.add_instance(f"backtest:persist/diagnostics@{VERSION}") as d:
                 d.add_func("warn", warned)

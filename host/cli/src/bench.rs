@@ -38,6 +38,9 @@ pub struct BenchArgs {
     /// Operations per network measurement.
     #[arg(long, default_value_t = 2000)]
     pub network_ops: u32,
+    /// Print every figure as one JSON object with stable keys (nothing else on stdout).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A signal-sized document (about 600 bytes), numbered.
@@ -57,12 +60,44 @@ pub fn signal_document(n: u32) -> String {
     )
 }
 
-pub(crate) struct Report;
+/// The figures of a run: each printed as a row as it comes, or with `--json` kept and printed
+/// at the end as one JSON object whose keys stay the same from run to run (`<store>.<what>`
+/// with the unit last: `file.batch_100.docs_per_s`), so that runs can be compared.
+pub(crate) struct Report {
+    json: bool,
+    figures: serde_json::Map<String, serde_json::Value>,
+}
 
 impl Report {
-    pub(crate) fn row(&mut self, store: &str, what: &str, value: String) {
-        println!("{store:<8} {what:<58} {value}");
-        let _ = std::io::stdout().flush();
+    fn new(json: bool) -> Report {
+        Report {
+            json,
+            figures: serde_json::Map::new(),
+        }
+    }
+
+    /// A row: `text` for people, `figures` (key, number) for `--json`.
+    pub(crate) fn row(&mut self, store: &str, what: &str, text: String, figures: &[(&str, f64)]) {
+        for (key, value) in figures {
+            // Three significant decimals are plenty for any timing.
+            let rounded = (value * 1000.0).round() / 1000.0;
+            self.figures.insert((*key).to_string(), serde_json::json!(rounded));
+        }
+        if !self.json {
+            println!("{store:<8} {what:<58} {text}");
+            let _ = std::io::stdout().flush();
+        }
+    }
+
+    /// A fact that is not a number (the guest's hash, a store that was skipped and why).
+    pub(crate) fn note(&mut self, key: &str, text: &str) {
+        self.figures.insert(key.to_string(), serde_json::json!(text));
+    }
+
+    fn finish(self) {
+        if self.json {
+            println!("{}", serde_json::Value::Object(self.figures));
+        }
     }
 }
 
@@ -80,24 +115,39 @@ pub fn run(guest: &GuestSource, args: &BenchArgs) -> Result<(), CliError> {
     ));
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::Setup(format!("cannot create {}: {e}", dir.display())))?;
-    println!(
-        "persist bench: guest sha256 {}, file store under {}",
-        runtime.guest_sha256(),
-        dir.display()
-    );
-    let result = run_in(&runtime, &dir, args);
+    let mut report = Report::new(args.json);
+    if !args.json {
+        println!(
+            "persist bench: guest sha256 {}, file store under {}",
+            runtime.guest_sha256(),
+            dir.display()
+        );
+    }
+    report.note("guest_sha256", runtime.guest_sha256());
+    let result = run_in(&runtime, &dir, args, &mut report);
     let _ = std::fs::remove_dir_all(&dir);
-    result
+    result?;
+    report.finish();
+    Ok(())
 }
 
 fn setup(e: impl std::fmt::Display) -> Error {
     Error::Setup(format!("bench: {e}"))
 }
 
-fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliError> {
-    let mut report = Report;
+fn run_in(
+    runtime: &Runtime,
+    dir: &Path,
+    args: &BenchArgs,
+    report: &mut Report,
+) -> Result<(), CliError> {
     let doc = signal_document(0);
-    println!("document size {} bytes", doc.len());
+    report.row(
+        "",
+        "document size",
+        format!("{} bytes", doc.len()),
+        &[("document.bytes", doc.len() as f64)],
+    );
 
     // Memory store.
     let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
@@ -114,15 +164,26 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
         "memory",
         "has of an absent id (cost of one call into the guest)",
         format!("{has:.2} µs/op"),
+        &[("memory.has_absent.us", has)],
     );
     let write = best_of(BATCHES, n, |i| {
         p.base("bench").write_value(&(i % 100).to_string(), &doc)
     })?;
-    report.row("memory", "write", format!("{write:.2} µs/op"));
+    report.row(
+        "memory",
+        "write",
+        format!("{write:.2} µs/op"),
+        &[("memory.write.us", write)],
+    );
     let read = best_of(BATCHES, n, |i| {
         p.base("bench").read_value(&(i % 100).to_string()).map(drop)
     })?;
-    report.row("memory", "read", format!("{read:.2} µs/op"));
+    report.row(
+        "memory",
+        "read",
+        format!("{read:.2} µs/op"),
+        &[("memory.read.us", read)],
+    );
     let round_trip = best_of(BATCHES, n, |i| {
         let id = (i % 100).to_string();
         p.base("bench").write_value(&id, &doc)?;
@@ -132,6 +193,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
         "memory",
         "write+read round trip (target ≤ 5 µs)",
         format!("{round_trip:.2} µs/op"),
+        &[("memory.round_trip.us", round_trip)],
     );
 
     let memory = open_url(&StoreUrl::Memory, DEFAULT_MAX_DOCUMENT_BYTES).map_err(setup)?;
@@ -148,6 +210,7 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
             args.docs
         ),
         format!("{:.1} ms", took.as_secs_f64() * 1e3),
+        &[("memory.init.ms", took.as_secs_f64() * 1e3)],
     );
 
     // File store: native floor and component writes, alternating rounds.
@@ -183,21 +246,25 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
         "file",
         "native floor, median (tmp+write+fsync+rename+folder fsync)",
         format!("{floor:.1} µs/op"),
+        &[("file.native_write.us", floor)],
     );
     report.row(
         "file",
         "write, median (target ≤ 1.10× floor)",
         format!("{ours:.1} µs/op = {:.3}× floor", ours / floor),
+        &[("file.write.us", ours), ("file.write.vs_floor", ours / floor)],
     );
     let t = Instant::now();
     for i in 0..args.memory_ops {
         p.base("bench")
             .read_value(&format!("{}", i % ops.min(100)))?;
     }
+    let read = micros(t.elapsed(), args.memory_ops);
     report.row(
         "file",
         "read",
-        format!("{:.2} µs/op", micros(t.elapsed(), args.memory_ops)),
+        format!("{read:.2} µs/op"),
+        &[("file.read.us", read)],
     );
 
     let init_dir = store_dir.join("init");
@@ -217,10 +284,62 @@ fn run_in(runtime: &Runtime, dir: &Path, args: &BenchArgs) -> Result<(), CliErro
             args.docs
         ),
         format!("{:.1} ms", took.as_secs_f64() * 1e3),
+        &[("file.init.ms", took.as_secs_f64() * 1e3)],
     );
-    domains(runtime, dir, args, &mut report)?;
-    crate::bench_plugin::run(runtime, dir, &mut report)?;
-    Ok(crate::bench_network::run(runtime, args, &mut report)?)
+    file_batches(dir, report)?;
+    domains(runtime, dir, args, report)?;
+    crate::bench_plugin::run(runtime, dir, report)?;
+    Ok(crate::bench_network::run(runtime, args, report)?)
+}
+
+/// Documents per batch in the file-store batch measurement.
+const BATCH_DOCS: usize = 100;
+
+/// The file store's batch against single writes of the same documents: 100 durable writes
+/// one by one, then the same 100 as one `write_many`, alternating rounds, each side's median.
+fn file_batches(dir: &Path, report: &mut Report) -> Result<(), Error> {
+    let store = open_url(
+        &StoreUrl::File(dir.join("batches")),
+        DEFAULT_MAX_DOCUMENT_BYTES,
+    )
+    .map_err(setup)?;
+    let docs: Vec<persist_embed::storage::Document> = (0..BATCH_DOCS as u32)
+        .map(|i| {
+            (
+                "bench/batch".to_string(),
+                format!("sig-{i}"),
+                signal_document(i).into_bytes(),
+            )
+        })
+        .collect();
+    store.write_many(&docs).map_err(setup)?;
+    let (mut singles, mut batches) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let t = Instant::now();
+        for (entity, id, value) in &docs {
+            store.write(entity, id, value).map_err(setup)?;
+        }
+        singles.push(t.elapsed());
+        let t = Instant::now();
+        store.write_many(&docs).map_err(setup)?;
+        batches.push(t.elapsed());
+    }
+    let per_s = |d: Duration| BATCH_DOCS as f64 / d.as_secs_f64().max(1e-9);
+    let (single, batch) = (per_s(median(&mut singles)), per_s(median(&mut batches)));
+    report.row(
+        "file",
+        "100 documents: one batch vs 100 single writes (target ≥ 10×)",
+        format!(
+            "{batch:.0} docs/s vs {single:.0} docs/s = {:.1}×",
+            batch / single
+        ),
+        &[
+            ("file.batch_100.docs_per_s", batch),
+            ("file.single_writes.docs_per_s", single),
+            ("file.batch_100.vs_singles", batch / single),
+        ],
+    );
+    Ok(())
 }
 
 /// The domain adapters: a typed signal round trip, a run of cached candles, and init with
@@ -248,6 +367,7 @@ fn domains(
         "memory",
         "typed signal write+read round trip (target ≤ 5 µs)",
         format!("{round_trip:.2} µs/op"),
+        &[("memory.signal_round_trip.us", round_trip)],
     );
 
     // 1,000 consecutive 1m candles on files, read warm by one instance.
@@ -294,10 +414,12 @@ fn domains(
             return Err(setup("the candles did not read back"));
         }
     }
+    let read_ms = median(&mut reads).as_secs_f64() * 1e3;
     report.row(
         "file",
         "read of 1,000 consecutive 1m candles, warm, median (target ≤ 25 ms)",
-        format!("{:.2} ms", median(&mut reads).as_secs_f64() * 1e3),
+        format!("{read_ms:.2} ms"),
+        &[("file.candles_1000_read.ms", read_ms)],
     );
 
     // Init of one signal context holding `docs` signal rows, each checked as a record.
@@ -329,6 +451,7 @@ fn domains(
             args.docs
         ),
         format!("{:.1} ms", took.as_secs_f64() * 1e3),
+        &[("file.signal_init.ms", took.as_secs_f64() * 1e3)],
     );
     Ok(())
 }

@@ -126,6 +126,10 @@ pub(crate) fn run(runtime: &Runtime, dir: &Path, report: &mut Report) -> Result<
                 "{plugin:.0} candles/s vs {native:.0} candles/s = {:.2}×",
                 plugin / native
             ),
+            &[
+                (&format!("{store}.run_plugin.candles_per_s"), plugin),
+                (&format!("{store}.run_native.candles_per_s"), native),
+            ],
         );
     }
 
@@ -152,9 +156,13 @@ pub(crate) fn run(runtime: &Runtime, dir: &Path, report: &mut Report) -> Result<
         &format!("one get-signal call with {} candles", live::WINDOW),
         format!(
             "{:.2} µs ({} fuel units; natively {native_call:.2} µs)",
-            median(times),
+            median(times.clone()),
             plugin.fuel_used().unwrap_or(0)
         ),
+        &[
+            ("plugin.get_signal.us", median(times)),
+            ("plugin.get_signal_native.us", native_call),
+        ],
     );
     Ok(())
 }

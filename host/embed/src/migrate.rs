@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Most documents read and written as one batch.
-const BATCH: usize = 1000;
+pub const BATCH: usize = 1000;
 
 /// What a migration did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]

@@ -359,3 +359,60 @@ fn the_sample_candles_are_what_the_seeded_script_writes() {
         "examples/candles/BTCUSDT-1m.csv differs from what generate.py writes"
     );
 }
+
+/// The open positions of a risk profile as the store holds them now.
+fn open_positions(store: &dyn persist_embed::Backend, profile: &str) -> usize {
+    store
+        .read(&format!("data/risk/{profile}_binance"), "positions")
+        .unwrap()
+        .map_or(0, |bytes| {
+            serde_json::from_slice::<Vec<Value>>(&bytes)
+                .unwrap_or_else(|e| panic!("positions.json is not an array ({e})"))
+                .len()
+        })
+}
+
+#[test]
+fn four_runs_sharing_a_risk_profile_never_hold_more_than_max_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    let symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"];
+    let children: Vec<_> = symbols
+        .iter()
+        .map(|symbol| {
+            run_cmd(
+                &store,
+                "ma_crossover",
+                &["--symbol", symbol, "--risk-name", "shared", "--max-positions", "1", "--json"],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    // Read through the store as fast as it answers while the runs go on.
+    let watcher = file_backend(&store);
+    let (mut reads, mut most, mut with_one) = (0u64, 0, 0u64);
+    let mut children = children;
+    while children.iter_mut().any(|c| c.try_wait().unwrap().is_none()) {
+        let n = open_positions(watcher.as_ref(), "shared");
+        reads += 1;
+        most = most.max(n);
+        with_one += u64::from(n == 1);
+        assert!(n <= 1, "{n} positions open in the shared profile with --max-positions 1");
+    }
+    let mut trades = 0;
+    for (symbol, child) in symbols.iter().zip(children) {
+        let r = report(&child.wait_with_output().unwrap());
+        assert_eq!(r["symbol"], *symbol, "{r}");
+        trades += r["trades"].as_array().unwrap().len();
+    }
+    println!("{reads} reads of positions.json during the runs, {with_one} with one position; {trades} trades in all");
+    assert_eq!(most, 1, "the runs opened positions while watched ({reads} reads)");
+    assert_eq!(open_positions(watcher.as_ref(), "shared"), 0, "every run freed its slot");
+    // One run alone makes 32 trades on the sample; sharing one slot, a signal that comes
+    // while another run holds it is not opened, so the four make fewer than 4 × 32.
+    assert!((1..4 * 32).contains(&trades), "{trades} trades");
+}
