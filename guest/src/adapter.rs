@@ -246,7 +246,10 @@ impl Instance {
     ) -> Result<bool, PersistError> {
         let key = self.key(id)?;
         let fail = |e| storage_failure(format!("Failed to write entity {}", self.at(id)), e);
-        let mut current = self.bucket.read_versioned(&self.entity, &key).map_err(fail)?;
+        let mut current = self
+            .bucket
+            .read_versioned(&self.entity, &key)
+            .map_err(fail)?;
         loop {
             let value = match &current {
                 None => None,
@@ -279,7 +282,11 @@ impl Instance {
             .collect::<Result<Vec<_>, PersistError>>()?;
         self.bucket.write_many(&documents).map_err(|e| {
             storage_failure(
-                format!("Failed to write {} entities of {}", items.len(), self.entity),
+                format!(
+                    "Failed to write {} entities of {}",
+                    items.len(),
+                    self.entity
+                ),
                 e,
             )
         })
@@ -293,10 +300,12 @@ impl Instance {
                 stored_names(id).map_err(|e| invalid_key(&format!("id in {}", self.entity), id, e))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(read_stored_many(&self.bucket, &self.entity, names, &self.entity)?
-            .iter()
-            .map(Option::is_some)
-            .collect())
+        Ok(
+            read_stored_many(&self.bucket, &self.entity, names, &self.entity)?
+                .iter()
+                .map(Option::is_some)
+                .collect(),
+        )
     }
 
     /// The stored ids, unescaped, in backtest-kit's natural order.

@@ -161,9 +161,7 @@ impl GuestPersistBase for PersistBase {
         let path = self.path()?.to_string();
         let mut documents = Vec::with_capacity(values.len());
         for (i, (id, json)) in values.into_iter().enumerate() {
-            let key = self
-                .id(&id)
-                .map_err(|e| in_item(e, i))?;
+            let key = self.id(&id).map_err(|e| in_item(e, i))?;
             let text = self.checked_text(json, &format!("values[{i}]"))?;
             documents.push((path.clone(), key, text.into_bytes()));
         }

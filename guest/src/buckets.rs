@@ -67,9 +67,12 @@ pub fn read_stored_many(
         .zip(names)
         .map(|(found, names)| match found {
             Some(bytes) => Ok(Some(bytes)),
-            None if names.len() > 1 => {
-                read_stored(bucket, entity, names[1..].to_vec(), &format!("{at}:{}", names[0]))
-            }
+            None if names.len() > 1 => read_stored(
+                bucket,
+                entity,
+                names[1..].to_vec(),
+                &format!("{at}:{}", names[0]),
+            ),
             None => Ok(None),
         })
         .collect()

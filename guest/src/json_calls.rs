@@ -304,7 +304,8 @@ impl Guest for Component {
                         let position = match a.record()? {
                             None => None,
                             Some(p) => {
-                                let pair = format!("[[{},{p}]]", serde_json::Value::String(key.clone()));
+                                let pair =
+                                    format!("[[{},{p}]]", serde_json::Value::String(key.clone()));
                                 Component::risk_from_json(pair)?.pop().map(|e| e.position)
                             }
                         };

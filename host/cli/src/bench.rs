@@ -81,7 +81,8 @@ impl Report {
         for (key, value) in figures {
             // Three significant decimals are plenty for any timing.
             let rounded = (value * 1000.0).round() / 1000.0;
-            self.figures.insert((*key).to_string(), serde_json::json!(rounded));
+            self.figures
+                .insert((*key).to_string(), serde_json::json!(rounded));
         }
         if !self.json {
             println!("{store:<8} {what:<58} {text}");
@@ -91,7 +92,8 @@ impl Report {
 
     /// A fact that is not a number (the guest's hash, a store that was skipped and why).
     pub(crate) fn note(&mut self, key: &str, text: &str) {
-        self.figures.insert(key.to_string(), serde_json::json!(text));
+        self.figures
+            .insert(key.to_string(), serde_json::json!(text));
     }
 
     fn finish(self) {
@@ -252,7 +254,10 @@ fn run_in(
         "file",
         "write, median (target ≤ 1.10× floor)",
         format!("{ours:.1} µs/op = {:.3}× floor", ours / floor),
-        &[("file.write.us", ours), ("file.write.vs_floor", ours / floor)],
+        &[
+            ("file.write.us", ours),
+            ("file.write.vs_floor", ours / floor),
+        ],
     );
     let t = Instant::now();
     for i in 0..args.memory_ops {

@@ -332,8 +332,14 @@ fn store(
             median(warm.clone()) * 1e6
         ),
         &[
-            (&format!("{name}.component_read_cold.us"), median(cold) * 1e6),
-            (&format!("{name}.component_read_warm.us"), median(warm) * 1e6),
+            (
+                &format!("{name}.component_read_cold.us"),
+                median(cold) * 1e6,
+            ),
+            (
+                &format!("{name}.component_read_warm.us"),
+                median(warm) * 1e6,
+            ),
         ],
     );
 

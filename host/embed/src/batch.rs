@@ -24,6 +24,13 @@ struct Change {
     value: Option<Vec<u8>>,
 }
 
+/// One store's share of a batch: its writes and its removals.
+type StoreChanges = (
+    Arc<dyn Backend>,
+    Vec<crate::storage::Document>,
+    Vec<(String, String)>,
+);
+
 /// The identity of a store object, to group a batch's changes by store.
 fn store_key(store: &Arc<dyn Backend>) -> usize {
     Arc::as_ptr(store) as *const () as usize
@@ -114,8 +121,7 @@ impl Pending {
 
     /// Writes what is held: per store, one `write_many` and one `remove_many`.
     pub(crate) fn write(self) -> Result<(), StorageError> {
-        let mut stores: Vec<(Arc<dyn Backend>, Vec<crate::storage::Document>, Vec<(String, String)>)> =
-            Vec::new();
+        let mut stores: Vec<StoreChanges> = Vec::new();
         for c in self.changes {
             let at = match stores
                 .iter()

@@ -1,10 +1,10 @@
 //! The host's implementation of the WIT `storage` interface: buckets are handles in the
 //! store's resource table, each pointing at the backend that serves it.
 
+use crate::batch::Pending;
 use crate::bindings::WitStorageError;
 use crate::bindings::backtest::persist::storage::{Host, HostBucket, SwapOutcome, Versioned};
 use crate::storage::{self, Backend, Routes, StorageError};
-use crate::batch::Pending;
 use std::sync::Arc;
 use wasmtime::component::{Resource, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -100,7 +100,11 @@ impl HostBucket for HostState {
         id: String,
     ) -> Result<Option<Vec<u8>>, StorageError> {
         let store = self.bucket(&b)?;
-        if let Some(held) = self.pending.as_ref().and_then(|p| p.get(store, &entity, &id)) {
+        if let Some(held) = self
+            .pending
+            .as_ref()
+            .and_then(|p| p.get(store, &entity, &id))
+        {
             return Ok(held);
         }
         store.read(&entity, &id)
@@ -127,7 +131,8 @@ impl HostBucket for HostState {
         id: String,
         value: Vec<u8>,
     ) -> Result<bool, StorageError> {
-        self.bucket_flushed(&b)?.write_if_absent(&entity, &id, &value)
+        self.bucket_flushed(&b)?
+            .write_if_absent(&entity, &id, &value)
     }
 
     fn remove(
@@ -243,10 +248,12 @@ impl HostBucket for HostState {
         value: Vec<u8>,
     ) -> Result<SwapOutcome, StorageError> {
         Ok(
-            match self
-                .bucket_flushed(&b)?
-                .write_if_version(&entity, &id, expected.as_deref(), &value)?
-            {
+            match self.bucket_flushed(&b)?.write_if_version(
+                &entity,
+                &id,
+                expected.as_deref(),
+                &value,
+            )? {
                 storage::SwapOutcome::Swapped(v) => SwapOutcome::Swapped(v),
                 storage::SwapOutcome::Stale(current) => {
                     SwapOutcome::Stale(current.map(versioned_out))

@@ -22,11 +22,11 @@
 //! - [`migrate`]: copying a store into another, validated through the guest.
 //! - [`component_cache`]: compiled components kept on disk between processes.
 
+mod batch;
 pub mod bindings;
 pub mod component_cache;
 pub mod domains;
 pub mod error;
-mod batch;
 pub mod host_storage;
 pub mod migrate;
 pub mod runtime;

@@ -85,7 +85,11 @@ impl Backend for Checked {
         self.inner.entities(prefix)
     }
 
-    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+    fn read_many(
+        &self,
+        entity: &str,
+        ids: &[String],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
         for id in ids {
             self.key(entity, id)?;
         }

@@ -25,8 +25,8 @@ use cap_std::fs::{Dir, MetadataExt, OpenOptions, OpenOptionsExt};
 use persist_core::keys::{DOC_SUFFIX, MAX_ENTITY_DEPTH, QUARANTINE_DIR, TMP_PREFIX};
 use rand::Rng;
 use std::collections::{BTreeMap, HashSet};
-use std::os::fd::{AsFd, AsRawFd};
 use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -291,7 +291,8 @@ impl FileStore {
         // The folders, in order of first appearance.
         let mut folders: Vec<(&str, Dir)> = Vec::new();
         let mut temps: Vec<(usize, &str, String, cap_std::fs::File)> = Vec::new();
-        let cleanup = |folders: &[(&str, Dir)], temps: &[(usize, &str, String, cap_std::fs::File)]| {
+        let cleanup = |folders: &[(&str, Dir)],
+                       temps: &[(usize, &str, String, cap_std::fs::File)]| {
             for (f, _, tmp, _) in temps {
                 let _ = folders[*f].1.remove_file(tmp);
             }
@@ -392,7 +393,10 @@ fn in_parallel<T: Sync>(
     f: impl Fn(&T) -> io::Result<()> + Sync,
 ) -> Result<(), (usize, io::Error)> {
     if items.len() <= 1 {
-        return items.iter().enumerate().try_for_each(|(i, t)| f(t).map_err(|e| (i, e)));
+        return items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, t)| f(t).map_err(|e| (i, e)));
     }
     let threads = items.len().min(PARALLEL_FSYNCS);
     let chunk = items.len().div_ceil(threads);
@@ -494,11 +498,17 @@ impl Backend for FileStore {
         }
     }
 
-    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+    fn read_many(
+        &self,
+        entity: &str,
+        ids: &[String],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
         let Some(dir) = self.entity_dir(entity, false)? else {
             return Ok(vec![None; ids.len()]);
         };
-        ids.iter().map(|id| self.read_in(&dir, entity, id)).collect()
+        ids.iter()
+            .map(|id| self.read_in(&dir, entity, id))
+            .collect()
     }
 
     fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {
@@ -511,18 +521,25 @@ impl Backend for FileStore {
     fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
         let mut by_entity: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (entity, id) in keys {
-            by_entity.entry(entity.as_str()).or_default().push(id.as_str());
+            by_entity
+                .entry(entity.as_str())
+                .or_default()
+                .push(id.as_str());
         }
         for (entity, ids) in by_entity {
             let Some(dir) = self.entity_dir(entity, false)? else {
                 continue;
             };
             let lock = self.lock(&dir, entity, false)?;
-            let removed = ids.iter().try_for_each(|id| match dir.remove_file(doc_name(id)) {
-                Ok(()) => Ok(()),
-                Err(e) if is_absent(&e) => Ok(()),
-                Err(e) => Err(self.io("cannot remove", &format!("{entity}/{}", doc_name(id)), e)),
-            });
+            let removed = ids
+                .iter()
+                .try_for_each(|id| match dir.remove_file(doc_name(id)) {
+                    Ok(()) => Ok(()),
+                    Err(e) if is_absent(&e) => Ok(()),
+                    Err(e) => {
+                        Err(self.io("cannot remove", &format!("{entity}/{}", doc_name(id)), e))
+                    }
+                });
             let synced = lock
                 .release_and_sync()
                 .map_err(|e| self.io("cannot fsync folder", entity, e));
@@ -550,7 +567,11 @@ impl Backend for FileStore {
             }
             let name = doc_name(id);
             dir.rename(&tmp, &dir, &name).map_err(|e| {
-                self.io("cannot rename temp file onto", &format!("{entity}/{name}"), e)
+                self.io(
+                    "cannot rename temp file onto",
+                    &format!("{entity}/{name}"),
+                    e,
+                )
             })?;
             Ok(Ok(lock))
         })();

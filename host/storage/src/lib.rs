@@ -69,7 +69,8 @@ pub trait Backend: Send + Sync {
     /// Every entity path that holds documents and starts with `prefix` (`""` for all).
     fn entities(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
     /// The documents of one entity, in the order of `ids` (`None` where absent).
-    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError>;
+    fn read_many(&self, entity: &str, ids: &[String])
+    -> Result<Vec<Option<Vec<u8>>>, StorageError>;
     /// Writes every document, durable on `Ok`; a later item for the same document wins. All
     /// or nothing where the store can (memory, Redis, PostgreSQL); on files each document is
     /// atomic and all are durable on `Ok` (see the WIT `write-many`).

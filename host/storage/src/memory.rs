@@ -1,7 +1,9 @@
 //! `memory:`: documents in a map of this process. Same behaviour as the file store, no
 //! durability: everything is gone when the process exits.
 
-use super::{Backend, Document, Quarantined, StorageError, SwapOutcome, Versioned, now_ms, version_of};
+use super::{
+    Backend, Document, Quarantined, StorageError, SwapOutcome, Versioned, now_ms, version_of,
+};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -121,7 +123,11 @@ impl Backend for MemoryStore {
             .collect())
     }
 
-    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+    fn read_many(
+        &self,
+        entity: &str,
+        ids: &[String],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
         let state = self.state();
         let docs = state.entities.get(entity);
         Ok(ids

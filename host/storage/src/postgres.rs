@@ -274,7 +274,11 @@ impl Backend for PostgresStore {
         self.with(|c| c.client.execute(&c.remove, &[&entity, &id]).map(drop))
     }
 
-    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+    fn read_many(
+        &self,
+        entity: &str,
+        ids: &[String],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

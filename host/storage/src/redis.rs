@@ -201,7 +201,11 @@ impl Backend for RedisStore {
         self.with(|conn| redis::cmd("DEL").arg(&key).query::<()>(conn))
     }
 
-    fn read_many(&self, entity: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+    fn read_many(
+        &self,
+        entity: &str,
+        ids: &[String],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

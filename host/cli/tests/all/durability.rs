@@ -134,7 +134,11 @@ fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
     ]);
     let o = run(&mut cmd);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(snapshot(&from), snapshot(&to), "the batch copied every document");
+    assert_eq!(
+        snapshot(&from),
+        snapshot(&to),
+        "the batch copied every document"
+    );
     let trace = std::fs::read_to_string(&log).unwrap();
     // strace -f: "<pid> syscall(...) = result"; a call another thread interrupts is split
     // into "<unfinished ...>" and "<... resumed>", the result on the second line.
@@ -146,7 +150,11 @@ fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
     // Every temp file of the target: its descriptor, and the lines of its fsync and rename.
     let mut temps = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        if l.contains("openat") && l.contains(".tmp-") && l.contains("O_CREAT") && !l.contains("unfinished") {
+        if l.contains("openat")
+            && l.contains(".tmp-")
+            && l.contains("O_CREAT")
+            && !l.contains("unfinished")
+        {
             temps.push((i, result(l)));
         }
     }
@@ -159,16 +167,26 @@ fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
     let last_rename = *renames.last().unwrap();
     for (open, fd) in &temps {
         let synced = (*open..first_rename).any(|i| fsync_of(lines[i], fd));
-        assert!(synced, "temp file fd {fd} (line {open}) is fsynced before the first rename:\n{trace}");
+        assert!(
+            synced,
+            "temp file fd {fd} (line {open}) is fsynced before the first rename:\n{trace}"
+        );
     }
     // The folder, opened for its lock before the renames, fsynced after the last.
     let folders: std::collections::BTreeSet<String> = (0..first_rename)
-        .filter(|&i| lines[i].contains("openat") && lines[i].contains("\".\"") && lines[i].contains("O_RDONLY"))
+        .filter(|&i| {
+            lines[i].contains("openat")
+                && lines[i].contains("\".\"")
+                && lines[i].contains("O_RDONLY")
+        })
         .map(|i| result(lines[i]))
         .collect();
     let synced_after = folders
         .iter()
         .filter(|fd| (last_rename..lines.len()).any(|i| fsync_of(lines[i], fd)))
         .count();
-    assert!(synced_after >= 1, "the folder is fsynced after the last rename ({folders:?}):\n{trace}");
+    assert!(
+        synced_after >= 1,
+        "the folder is fsynced after the last rename ({folders:?}):\n{trace}"
+    );
 }

@@ -384,7 +384,15 @@ fn four_runs_sharing_a_risk_profile_never_hold_more_than_max_positions() {
             run_cmd(
                 &store,
                 "ma_crossover",
-                &["--symbol", symbol, "--risk-name", "shared", "--max-positions", "1", "--json"],
+                &[
+                    "--symbol",
+                    symbol,
+                    "--risk-name",
+                    "shared",
+                    "--max-positions",
+                    "1",
+                    "--json",
+                ],
             )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -401,7 +409,10 @@ fn four_runs_sharing_a_risk_profile_never_hold_more_than_max_positions() {
         reads += 1;
         most = most.max(n);
         with_one += u64::from(n == 1);
-        assert!(n <= 1, "{n} positions open in the shared profile with --max-positions 1");
+        assert!(
+            n <= 1,
+            "{n} positions open in the shared profile with --max-positions 1"
+        );
     }
     let mut trades = 0;
     for (symbol, child) in symbols.iter().zip(children) {
@@ -409,9 +420,18 @@ fn four_runs_sharing_a_risk_profile_never_hold_more_than_max_positions() {
         assert_eq!(r["symbol"], *symbol, "{r}");
         trades += r["trades"].as_array().unwrap().len();
     }
-    println!("{reads} reads of positions.json during the runs, {with_one} with one position; {trades} trades in all");
-    assert_eq!(most, 1, "the runs opened positions while watched ({reads} reads)");
-    assert_eq!(open_positions(watcher.as_ref(), "shared"), 0, "every run freed its slot");
+    println!(
+        "{reads} reads of positions.json during the runs, {with_one} with one position; {trades} trades in all"
+    );
+    assert_eq!(
+        most, 1,
+        "the runs opened positions while watched ({reads} reads)"
+    );
+    assert_eq!(
+        open_positions(watcher.as_ref(), "shared"),
+        0,
+        "every run freed its slot"
+    );
     // One run alone makes 32 trades on the sample; sharing one slot, a signal that comes
     // while another run holds it is not opened, so the four make fewer than 4 × 32.
     assert!((1..4 * 32).contains(&trades), "{trades} trades");

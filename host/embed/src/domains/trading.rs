@@ -43,9 +43,13 @@ impl RiskInstance<'_> {
         max_positions: Option<u32>,
     ) -> Result<bool, Error> {
         self.0.call(|g, s, r| {
-            g.backtest_persist_risk()
-                .risk_instance()
-                .call_put_position(s, r, key, position, max_positions)
+            g.backtest_persist_risk().risk_instance().call_put_position(
+                s,
+                r,
+                key,
+                position,
+                max_positions,
+            )
         })
     }
 }

@@ -29,12 +29,22 @@ fn base_write_many_and_read_many_on_every_store() {
             ]))
             .unwrap();
         assert_eq!(
-            p.base("orders").read_many(&ids(&["1", "missing", "a/b"])).unwrap(),
-            [Some(r#"{"qty":3}"#.to_string()), None, Some(r#"{"qty":2}"#.to_string())],
+            p.base("orders")
+                .read_many(&ids(&["1", "missing", "a/b"]))
+                .unwrap(),
+            [
+                Some(r#"{"qty":3}"#.to_string()),
+                None,
+                Some(r#"{"qty":2}"#.to_string())
+            ],
             "{s}"
         );
         // The same documents as write_value makes: compact, the id escaped.
-        assert_eq!(p.base("orders").read_value("a/b").unwrap(), r#"{"qty":2}"#, "{s}");
+        assert_eq!(
+            p.base("orders").read_value("a/b").unwrap(),
+            r#"{"qty":2}"#,
+            "{s}"
+        );
         assert_eq!(
             backend.read("orders", "a%2Fb").unwrap().as_deref(),
             Some(&br#"{"qty":2}"#[..]),
@@ -99,10 +109,18 @@ fn a_batch_holds_every_adapters_writes_until_it_returns() {
                 ))
             })
             .unwrap();
-        assert_eq!(seen, (r#"{"n":1}"#.to_string(), false, vec!["1".to_string()]), "{s}");
+        assert_eq!(
+            seen,
+            (r#"{"n":1}"#.to_string(), false, vec!["1".to_string()]),
+            "{s}"
+        );
         assert!(backend.read("orders", "1").unwrap().is_some(), "{s}");
         assert_eq!(backend.read("orders", "gone").unwrap(), None, "{s}");
-        assert_eq!(backend.list_ids("data/notification/live").unwrap(), ["n1"], "{s}");
+        assert_eq!(
+            backend.list_ids("data/notification/live").unwrap(),
+            ["n1"],
+            "{s}"
+        );
     });
 }
 
@@ -118,7 +136,11 @@ fn a_batch_whose_closure_fails_stores_nothing() {
         })
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
-    assert!(files_under(dir.path()).is_empty(), "{:?}", files_under(dir.path()));
+    assert!(
+        files_under(dir.path()).is_empty(),
+        "{:?}",
+        files_under(dir.path())
+    );
     // The next batch starts empty.
     p.batch(|p: &mut Persist| p.base("orders").write_value("3", "{}"))
         .unwrap();

@@ -244,10 +244,17 @@ impl persist_embed::Backend for RacingWriter {
         self.inner.write(e, id, signal_row("new").as_bytes())?;
         self.inner.quarantine(e, id, judged, reason)
     }
-    fn read_many(&self, e: &str, ids: &[String]) -> Result<Vec<Option<Vec<u8>>>, persist_embed::StorageError> {
+    fn read_many(
+        &self,
+        e: &str,
+        ids: &[String],
+    ) -> Result<Vec<Option<Vec<u8>>>, persist_embed::StorageError> {
         self.inner.read_many(e, ids)
     }
-    fn write_many(&self, docs: &[persist_embed::storage::Document]) -> Result<(), persist_embed::StorageError> {
+    fn write_many(
+        &self,
+        docs: &[persist_embed::storage::Document],
+    ) -> Result<(), persist_embed::StorageError> {
         self.inner.write_many(docs)
     }
     fn remove_many(&self, keys: &[(String, String)]) -> Result<(), persist_embed::StorageError> {

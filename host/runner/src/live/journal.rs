@@ -14,10 +14,10 @@
 //! outcome; every [`CHECKPOINT`] candles the progress is written anyway.
 
 use super::Context;
+use super::lifecycle::Book;
 use crate::RunError;
 use crate::plugin::PluginState;
 use persist_embed::error::Error;
-use super::lifecycle::Book;
 use persist_embed::records::{BreakevenLevel, PartialLevels, RiskEntry, SignalRow, StrategyData};
 use persist_embed::session::Persist;
 use serde::{Deserialize, Serialize};

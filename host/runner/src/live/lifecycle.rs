@@ -212,9 +212,7 @@ pub fn step(
             None
         };
         match exit {
-            Some((reason, price)) => {
-                close(persist, book, row, reason, price, now, &mut writes)?
-            }
+            Some((reason, price)) => close(persist, book, row, reason, price, now, &mut writes)?,
             None => track(ctx, book, &row, candle.close, &mut writes),
         }
     }
@@ -337,7 +335,11 @@ fn take_slot(
 
 /// Sets this run's slot in the shared risk profile to what `positions` holds for it (none:
 /// frees it), by compare-and-swap, leaving the other runs' slots as they are.
-pub fn set_slot(persist: &mut Persist, ctx: &Context, positions: &[RiskEntry]) -> Result<(), RunError> {
+pub fn set_slot(
+    persist: &mut Persist,
+    ctx: &Context,
+    positions: &[RiskEntry],
+) -> Result<(), RunError> {
     let key = risk_key(ctx);
     let own = positions.iter().find(|e| e.key == key).map(|e| &e.position);
     persist

@@ -36,7 +36,8 @@ fn a_batch_writes_reads_and_removes_many_documents_on_every_store() {
         .unwrap();
         // The later item for the same document wins, as if written in order.
         assert_eq!(
-            b.read_many("orders", &ids(&["1", "missing", "2", "kept"])).unwrap(),
+            b.read_many("orders", &ids(&["1", "missing", "2", "kept"]))
+                .unwrap(),
             [
                 Some(b"one again".to_vec()),
                 None,
@@ -45,7 +46,11 @@ fn a_batch_writes_reads_and_removes_many_documents_on_every_store() {
             ],
             "{s}"
         );
-        assert_eq!(b.read("fills/2024", "a").unwrap().as_deref(), Some(&b"fill"[..]), "{s}");
+        assert_eq!(
+            b.read("fills/2024", "a").unwrap().as_deref(),
+            Some(&b"fill"[..]),
+            "{s}"
+        );
         let mut listed = b.list_ids("orders").unwrap();
         listed.sort();
         assert_eq!(listed, ["1", "2", "kept"], "{s}");
@@ -167,7 +172,11 @@ fn write_if_version_swaps_only_from_the_version_read() {
         assert_eq!(v1, version_of(b"1"), "{s}");
         assert_eq!(v1.len(), 64, "{s}");
         let current = b.read_versioned("c", "n").unwrap().unwrap();
-        assert_eq!((current.value.as_slice(), current.version.as_str()), (&b"1"[..], v1.as_str()), "{s}");
+        assert_eq!(
+            (current.value.as_slice(), current.version.as_str()),
+            (&b"1"[..], v1.as_str()),
+            "{s}"
+        );
         match b.write_if_version("c", "n", None, b"other").unwrap() {
             SwapOutcome::Stale(Some(now)) => assert_eq!(now, current, "{s}"),
             other => panic!("{s}: {other:?}"),
@@ -179,12 +188,19 @@ fn write_if_version_swaps_only_from_the_version_read() {
         };
         match b.write_if_version("c", "n", Some(&v1), b"3").unwrap() {
             SwapOutcome::Stale(Some(now)) => {
-                assert_eq!((now.value.as_slice(), now.version.as_str()), (&b"2"[..], v2.as_str()), "{s}")
+                assert_eq!(
+                    (now.value.as_slice(), now.version.as_str()),
+                    (&b"2"[..], v2.as_str()),
+                    "{s}"
+                )
             }
             other => panic!("{s}: {other:?}"),
         }
         // A version that is no document's, and a document that is gone.
-        match b.write_if_version("c", "n", Some("not a version"), b"4").unwrap() {
+        match b
+            .write_if_version("c", "n", Some("not a version"), b"4")
+            .unwrap()
+        {
             SwapOutcome::Stale(Some(now)) => assert_eq!(now.value, b"2", "{s}"),
             other => panic!("{s}: {other:?}"),
         }
@@ -193,7 +209,11 @@ fn write_if_version_swaps_only_from_the_version_read() {
             SwapOutcome::Stale(None),
             "{s}"
         );
-        assert_eq!(b.read("c", "absent").unwrap(), None, "{s}: a stale swap writes nothing");
+        assert_eq!(
+            b.read("c", "absent").unwrap(),
+            None,
+            "{s}: a stale swap writes nothing"
+        );
         assert_eq!(b.read("c", "n").unwrap().as_deref(), Some(&b"2"[..]), "{s}");
         // The host's checks come first.
         let err = b.write_if_version("c", "..", None, b"x").unwrap_err();
@@ -211,9 +231,9 @@ fn increment(b: &dyn Backend) -> u32 {
     let mut stale = 0;
     let mut current = b.read_versioned("cas", "counter").unwrap();
     loop {
-        let n: u64 = current
-            .as_ref()
-            .map_or(0, |c| std::str::from_utf8(&c.value).unwrap().parse().unwrap());
+        let n: u64 = current.as_ref().map_or(0, |c| {
+            std::str::from_utf8(&c.value).unwrap().parse().unwrap()
+        });
         let expected = current.as_ref().map(|c| c.version.as_str());
         match b
             .write_if_version("cas", "counter", expected, (n + 1).to_string().as_bytes())
@@ -290,7 +310,10 @@ fn four_processes_incrementing_one_counter_by_compare_and_swap_lose_no_update() 
                     .and_then(|n| n.trim().parse::<u32>().ok())
                     .unwrap_or_else(|| panic!("{s}: the child reported nothing: {text}"));
             }
-            println!("{s}: {} increments by {WRITERS} processes, {stale} stale answers retried", WRITERS * INCREMENTS);
+            println!(
+                "{s}: {} increments by {WRITERS} processes, {stale} stale answers retried",
+                WRITERS * INCREMENTS
+            );
         }
         assert_eq!(
             b.read("cas", "counter").unwrap().as_deref(),

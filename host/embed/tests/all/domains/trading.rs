@@ -159,24 +159,50 @@ fn candles_are_first_write_wins_skip_unclosed_and_miss_on_any_gap() {
 #[test]
 fn put_position_sets_one_key_keeps_the_others_and_respects_the_limit() {
     let (dir, mut p) = file_store();
-    let (btc, eth, sol) = (risk_entry("BTCUSDT"), risk_entry("ETHUSDT"), risk_entry("SOLUSDT"));
+    let (btc, eth, sol) = (
+        risk_entry("BTCUSDT"),
+        risk_entry("ETHUSDT"),
+        risk_entry("SOLUSDT"),
+    );
     let mut risk = p.risk("shared", "binance");
-    assert!(risk.put_position(&btc.key, Some(&btc.position), Some(2)).unwrap());
-    assert!(risk.put_position(&eth.key, Some(&eth.position), Some(2)).unwrap());
+    assert!(
+        risk.put_position(&btc.key, Some(&btc.position), Some(2))
+            .unwrap()
+    );
+    assert!(
+        risk.put_position(&eth.key, Some(&eth.position), Some(2))
+            .unwrap()
+    );
     // Full: a third key gets no slot and nothing is written.
     let before = read(dir.path(), "data/risk/shared_binance/positions.json");
-    assert!(!risk.put_position(&sol.key, Some(&sol.position), Some(2)).unwrap());
-    assert_eq!(read(dir.path(), "data/risk/shared_binance/positions.json"), before);
+    assert!(
+        !risk
+            .put_position(&sol.key, Some(&sol.position), Some(2))
+            .unwrap()
+    );
+    assert_eq!(
+        read(dir.path(), "data/risk/shared_binance/positions.json"),
+        before
+    );
     // A key holding a slot may change it while full.
     let mut moved = btc.clone();
     moved.position.price_open = 101.0;
-    assert!(risk.put_position(&moved.key, Some(&moved.position), Some(2)).unwrap());
-    assert_eq!(risk.read_position_data(0.0).unwrap(), vec![eth.clone(), moved]);
+    assert!(
+        risk.put_position(&moved.key, Some(&moved.position), Some(2))
+            .unwrap()
+    );
+    assert_eq!(
+        risk.read_position_data(0.0).unwrap(),
+        vec![eth.clone(), moved]
+    );
     // Freeing one leaves the other; freeing an absent key changes nothing.
     assert!(risk.put_position(&btc.key, None, None).unwrap());
     assert!(risk.put_position("never", None, None).unwrap());
     assert_eq!(risk.read_position_data(0.0).unwrap(), vec![eth]);
-    assert!(risk.put_position(&sol.key, Some(&sol.position), Some(2)).unwrap());
+    assert!(
+        risk.put_position(&sol.key, Some(&sol.position), Some(2))
+            .unwrap()
+    );
 }
 
 #[test]
@@ -205,7 +231,15 @@ fn concurrent_put_position_never_exceeds_the_limit_nor_loses_a_slot() {
             .risk(&profile, "binance")
             .read_position_data(0.0)
             .unwrap();
-        assert_eq!(taken.iter().filter(|t| **t).count(), 3, "round {round}: {taken:?}");
-        assert_eq!(held.len(), 3, "round {round}: every slot taken is stored: {held:?}");
+        assert_eq!(
+            taken.iter().filter(|t| **t).count(),
+            3,
+            "round {round}: {taken:?}"
+        );
+        assert_eq!(
+            held.len(),
+            3,
+            "round {round}: every slot taken is stored: {held:?}"
+        );
     }
 }
