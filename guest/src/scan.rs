@@ -45,12 +45,47 @@ pub fn scan_entity(
     let ids = bucket
         .list_ids(entity)
         .map_err(|e| storage_failure(format!("Failed to read keys for {shown_entity}"), e))?;
-    for id in ids {
-        let shown_id = unescape(&id);
-        let bytes = match bucket.read(entity, &id) {
+    for chunk in ids.chunks(SCAN_BATCH) {
+        let found: Vec<Result<Option<Vec<u8>>, StorageError>> =
+            match bucket.read_many(entity, chunk) {
+                Ok(values) => values.into_iter().map(Ok).collect(),
+                Err(e @ StorageError::Unavailable(_)) => {
+                    return Err(storage_failure(
+                        format!("Failed to read entities of {shown_entity}"),
+                        e,
+                    ));
+                }
+                // One document the store cannot read fails the whole read: read them one by one
+                // to tell which, and check the others.
+                Err(_) => chunk.iter().map(|id| bucket.read(entity, id)).collect(),
+            };
+        for (id, read) in chunk.iter().zip(found) {
+            scan_document(bucket, bucket_name, entity, id, read, dry_run, report)?;
+        }
+    }
+    Ok(())
+}
+
+/// Documents read in one storage call during a scan.
+const SCAN_BATCH: usize = 256;
+
+/// Checks one document of a scan, given what reading it gave.
+fn scan_document(
+    bucket: &Bucket,
+    bucket_name: &str,
+    entity: &str,
+    id: &str,
+    read: Result<Option<Vec<u8>>, StorageError>,
+    dry_run: bool,
+    report: &mut CheckReport,
+) -> Result<(), PersistError> {
+    let shown_entity = unescape_entity(entity);
+    let shown_id = unescape(id);
+    {
+        let bytes = match read {
             Ok(Some(bytes)) => bytes,
             // Removed since it was listed: nothing to check.
-            Ok(None) => continue,
+            Ok(None) => return Ok(()),
             // The cap is this process's setting, not a fault of the document: report it,
             // never move it.
             Err(StorageError::TooLarge(cap)) => {
@@ -65,7 +100,7 @@ pub fn scan_entity(
                     ),
                     quarantined: false,
                 });
-                continue;
+                return Ok(());
             }
             // The store is down: nothing more can be checked now.
             Err(e @ StorageError::Unavailable(_)) => {
@@ -85,7 +120,7 @@ pub fn scan_entity(
                     reason: format!("cannot be read: {}; left in place", describe(&e)),
                     quarantined: false,
                 });
-                continue;
+                return Ok(());
             }
         };
         report.checked += 1;
@@ -95,7 +130,7 @@ pub fn scan_entity(
                 bucket,
                 bucket_name,
                 entity,
-                &id,
+                id,
                 &bytes,
                 reason,
                 dry_run,

@@ -9,9 +9,11 @@
 //!   exists, with no window between check and write), then the temp name is removed.
 //! - Temp files older than 120 s are swept the first time this process opens their folder;
 //!   younger ones may be another process's write in flight and are left alone.
-//! - Batches (`write_many`): every temp file is written, then all are fsynced together (in
-//!   parallel, so they share the file system's journal commits), then renamed, then each
-//!   folder is fsynced once. Each document stays atomic; all are durable on `Ok`.
+//! - Batches (`write_many`): every temp file is written, then all are made durable together
+//!   (fsynced in parallel, so they share the file system's journal commits; from 16 documents
+//!   on, one `syncfs` of the file system instead), then renamed, then each folder is fsynced
+//!   once. Each document stays atomic; all are durable on `Ok`. The documents a batch
+//!   replaces are freed by a thread of their own after it returns.
 //! - Compare-and-swap: the comparison and the rename happen under an exclusive `flock` of the
 //!   entity folder; every other change of a document here (write, create, remove,
 //!   quarantine) holds a shared one for its rename, so none slips in between, from any
@@ -319,7 +321,15 @@ impl FileStore {
                 }
             }
         }
-        if let Err((i, e)) = in_parallel(&temps, |(_, _, _, file)| file.sync_all()) {
+        // A large batch flushes its file system once (all the temp files' data and the
+        // journal in one go); a small one fsyncs its own files together, so that a live
+        // writer never waits for another process's dirty data.
+        let synced = if temps.len() >= SYNCFS_FROM {
+            sync_file_systems(&temps)
+        } else {
+            in_parallel(&temps, |(_, _, _, file)| file.sync_all())
+        };
+        if let Err((i, e)) = synced {
             let (f, _, tmp, _) = &temps[i];
             let at = format!("{}/{tmp}", folders[*f].0);
             cleanup(&folders, &temps);
@@ -336,6 +346,12 @@ impl FileStore {
                 }
             }
         }
+        // The documents being replaced, held open so that their renames do not free them:
+        // freeing them (inode and blocks) is work the batch need not wait for.
+        let replaced: Vec<cap_std::fs::File> = temps
+            .iter()
+            .filter_map(|(f, id, _, _)| folders[*f].1.open(doc_name(id)).ok())
+            .collect();
         let mut renamed = Ok(());
         for (i, (f, id, tmp, _)) in temps.iter().enumerate() {
             let (entity, dir) = &folders[*f];
@@ -350,13 +366,69 @@ impl FileStore {
             }
         }
         // The folders are fsynced even after a failed rename: the renames before it stand.
-        let synced = in_parallel(&locks, |lock| {
-            lock.release();
-            lock.sync()
-        })
-        .map_err(|(i, e)| self.io("cannot fsync folder", folders[i].0, e));
+        // One after the other: the first commits every rename of the batch, so the others
+        // find nothing left to do.
+        let synced = locks
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, lock)| {
+                lock.release();
+                lock.sync().map_err(|e| (i, e))
+            })
+            .map_err(|(i, e)| self.io("cannot fsync folder", folders[i].0, e));
+        close_later(replaced);
         renamed.and(synced)
     }
+}
+
+/// Closes files on a thread of its own, started on first use: the last close of a document a
+/// rename replaced frees it, which the writer need not wait for.
+fn close_later(files: Vec<cap_std::fs::File>) {
+    use std::sync::OnceLock;
+    use std::sync::mpsc::{Sender, channel};
+    static CLOSER: OnceLock<Option<std::sync::Mutex<Sender<Vec<cap_std::fs::File>>>>> =
+        OnceLock::new();
+    if files.is_empty() {
+        return;
+    }
+    let closer = CLOSER.get_or_init(|| {
+        let (tx, rx) = channel::<Vec<cap_std::fs::File>>();
+        std::thread::Builder::new()
+            .name("persist-file-closer".into())
+            .spawn(move || rx.into_iter().for_each(drop))
+            .ok()
+            .map(|_| std::sync::Mutex::new(tx))
+    });
+    match closer {
+        Some(tx) => {
+            let tx = tx.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(back) = tx.send(files) {
+                drop(back.0);
+            }
+        }
+        None => drop(files),
+    }
+}
+
+/// Flushes the file systems the temp files are on, once each (`syncfs`): their data and
+/// the journal in one go instead of one fsync per file. The first failure is returned with
+/// the index of a temp file on that file system.
+fn sync_file_systems(
+    temps: &[(usize, &str, String, cap_std::fs::File)],
+) -> Result<(), (usize, io::Error)> {
+    let mut devices: Vec<u64> = Vec::new();
+    for (i, (_, _, _, file)) in temps.iter().enumerate() {
+        let dev = file.metadata().map_err(|e| (i, e))?.dev();
+        if devices.contains(&dev) {
+            continue;
+        }
+        devices.push(dev);
+        // SAFETY: syncfs on a descriptor `file` owns.
+        if unsafe { libc::syncfs(file.as_fd().as_raw_fd()) } != 0 {
+            return Err((i, io::Error::last_os_error()));
+        }
+    }
+    Ok(())
 }
 
 /// A shared or exclusive `flock` on an entity folder, held through the folder opened for
@@ -385,6 +457,10 @@ impl FolderLock {
 /// Most fsyncs in flight at once in a batch: enough for the file system to commit them
 /// together, few enough for a small machine.
 const PARALLEL_FSYNCS: usize = 16;
+
+/// Batches of at least this many documents flush their file system once (`syncfs`) instead
+/// of fsyncing each temp file.
+const SYNCFS_FROM: usize = 16;
 
 /// Runs `f` on every item, several at a time, so that their fsyncs share the file system's
 /// journal commits. The first failure is returned with its item's index.

@@ -1,7 +1,7 @@
 //! `redis://`: one key per document, `<prefix>:<entity>:<id>`, where `%` and `:` in the
 //! entity path are written `%25` and `%3A` so that the first `:` after the prefix ends it.
 //! Write = SET (with EX when the URL sets a ttl), write-if-absent = SET NX, remove = DEL,
-//! batches = one MULTI/EXEC (all or nothing), reads of many = MGET, compare-and-swap =
+//! batches = one MULTI/EXEC (all or nothing, reads of many too), compare-and-swap =
 //! WATCH, GET, then MULTI/SET/EXEC (retried when another client changed the key in between),
 //! listings = SCAN MATCH (never KEYS), quarantine = RENAME under `<prefix>:.quarantine:`
 //! with the reason in a key beside it. The connection is opened on first use and again after
@@ -209,8 +209,14 @@ impl Backend for RedisStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<String> = ids.iter().map(|id| self.key(entity, id)).collect();
-        self.with(|conn| redis::cmd("MGET").arg(&keys).query(conn))
+        // GETs in one MULTI/EXEC rather than MGET: MGET reads a key of another type (not a
+        // document of this store) as absent, GET says what it is.
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for id in ids {
+            pipe.cmd("GET").arg(self.key(entity, id));
+        }
+        self.with(|conn| pipe.query(conn))
     }
 
     fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {

@@ -158,7 +158,16 @@ export class RedisStore {
 
   async readMany(entity, ids) {
     if (!ids.length) return [];
-    const values = await this.#with((c) => c.mgetBuffer(...ids.map((id) => this.#key(entity, id))));
+    // GETs in one MULTI/EXEC rather than MGET: MGET reads a key of another type as absent.
+    const values = await this.#with(async (c) => {
+      const tx = c.multi();
+      for (const id of ids) tx.getBuffer(this.#key(entity, id));
+      const done = await tx.exec();
+      return done.map(([err, v]) => {
+        if (err) throw err;
+        return v;
+      });
+    });
     return values.map((v) => (v === null ? undefined : new Uint8Array(v)));
   }
 

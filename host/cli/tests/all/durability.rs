@@ -101,15 +101,15 @@ fn a_write_is_tmp_write_fsync_rename_then_folder_fsync() {
     );
 }
 
-#[test]
-fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
+/// `persist migrate` of `docs` documents into a fresh file store under strace: the trace.
+fn traced_batch(docs: usize) -> String {
     assert!(
         strace_available(),
         "this test needs strace (Debian package strace; .ci/run installs it)"
     );
     let dir = tempfile::tempdir().unwrap();
     let from = dir.path().join("from");
-    for i in 0..40 {
+    for i in 0..docs {
         run(persist(&from).args(["put", "orders", &format!("{i}"), &format!(r#"{{"n":{i}}}"#)]));
     }
     let to = dir.path().join("to");
@@ -119,7 +119,7 @@ fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
         "-f",
         "-qq",
         "-e",
-        "trace=openat,openat2,fsync,rename,renameat,renameat2",
+        "trace=openat,openat2,fsync,syncfs,rename,renameat,renameat2",
         "-o",
     ])
     .arg(&log)
@@ -139,7 +139,12 @@ fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
         snapshot(&to),
         "the batch copied every document"
     );
-    let trace = std::fs::read_to_string(&log).unwrap();
+    std::fs::read_to_string(&log).unwrap()
+}
+
+/// Checks a batch's trace: every temp file made durable (its own fsync, or a syncfs) before
+/// the first rename, and the folder fsynced after the last.
+fn check_batch_order(trace: &str, docs: usize, by_syncfs: bool) {
     // strace -f: "<pid> syscall(...) = result"; a call another thread interrupts is split
     // into "<unfinished ...>" and "<... resumed>", the result on the second line.
     let result = |l: &str| l.rsplit("= ").next().unwrap_or("").trim().to_string();
@@ -147,46 +152,52 @@ fn a_batch_fsyncs_every_temp_file_before_any_rename_and_every_folder_after() {
     let fsync_of = |l: &str, fd: &str| {
         l.contains(&format!("fsync({fd})")) || l.contains(&format!("fsync({fd} <unfinished"))
     };
-    // Every temp file of the target: its descriptor, and the lines of its fsync and rename.
-    let mut temps = Vec::new();
-    for (i, l) in lines.iter().enumerate() {
-        if l.contains("openat")
-            && l.contains(".tmp-")
-            && l.contains("O_CREAT")
-            && !l.contains("unfinished")
-        {
-            temps.push((i, result(l)));
-        }
-    }
-    assert_eq!(temps.len(), 40, "one temp file per document:\n{trace}");
+    let temps: Vec<(usize, String)> = (0..lines.len())
+        .filter(|&i| {
+            let l = lines[i];
+            l.contains("openat") && l.contains(".tmp-") && l.contains("O_CREAT")
+        })
+        .map(|i| (i, result(lines[i])))
+        .collect();
+    assert_eq!(temps.len(), docs, "one temp file per document:\n{trace}");
     let renames: Vec<usize> = (0..lines.len())
         .filter(|&i| lines[i].contains("rename") && lines[i].contains(".tmp-"))
         .collect();
-    assert_eq!(renames.len(), 40, "one rename per document:\n{trace}");
-    let first_rename = renames[0];
-    let last_rename = *renames.last().unwrap();
-    for (open, fd) in &temps {
-        let synced = (*open..first_rename).any(|i| fsync_of(lines[i], fd));
+    assert_eq!(renames.len(), docs, "one rename per document:\n{trace}");
+    let (last_temp, first_rename) = (temps[docs - 1].0, renames[0]);
+    let last_rename = renames[docs - 1];
+    if by_syncfs {
         assert!(
-            synced,
-            "temp file fd {fd} (line {open}) is fsynced before the first rename:\n{trace}"
+            (last_temp..first_rename).any(|i| lines[i].contains("syncfs(")),
+            "one syncfs after the last temp file and before the first rename:\n{trace}"
         );
+    } else {
+        for (open, fd) in &temps {
+            assert!(
+                (*open..first_rename).any(|i| fsync_of(lines[i], fd)),
+                "temp file fd {fd} (line {open}) is fsynced before the first rename:\n{trace}"
+            );
+        }
     }
     // The folder, opened for its lock before the renames, fsynced after the last.
     let folders: std::collections::BTreeSet<String> = (0..first_rename)
         .filter(|&i| {
-            lines[i].contains("openat")
-                && lines[i].contains("\".\"")
-                && lines[i].contains("O_RDONLY")
+            let l = lines[i];
+            l.contains("openat") && l.contains("\".\"") && l.contains("O_RDONLY")
         })
         .map(|i| result(lines[i]))
         .collect();
-    let synced_after = folders
-        .iter()
-        .filter(|fd| (last_rename..lines.len()).any(|i| fsync_of(lines[i], fd)))
-        .count();
     assert!(
-        synced_after >= 1,
+        folders
+            .iter()
+            .any(|fd| (last_rename..lines.len()).any(|i| fsync_of(lines[i], fd))),
         "the folder is fsynced after the last rename ({folders:?}):\n{trace}"
     );
+}
+
+#[test]
+fn a_batch_makes_every_temp_file_durable_before_any_rename_and_the_folder_after() {
+    // Small batches fsync their own temp files together; from 16 documents on, one syncfs.
+    check_batch_order(&traced_batch(5), 5, false);
+    check_batch_order(&traced_batch(40), 40, true);
 }

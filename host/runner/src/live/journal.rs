@@ -1,17 +1,16 @@
-//! The runner's write-ahead journal, kept in the Session domain
-//! (`session/<strategy>/<exchange>/<symbol>_live.json`).
+//! The runner's progress, kept in the Session domain
+//! (`session/<strategy>/<exchange>/<symbol>_live.json`): the time of a candle, the plugin's
+//! state, the run's signals and signal count after it, and that candle's domain writes.
 //!
-//! Everything one candle changes is written as one storage batch: the session document (the
-//! time of the candle, the plugin's state and the run's signals after it, and the list of
-//! domain writes the candle causes) together with those writes; then this run's risk slot by
-//! compare-and-swap, since other runs share the profile. A crash after the session document
-//! is durable is mended at the next start by making the listed writes again, which rewrites
-//! the same documents with the same values. A crash before it loses nothing: the next start
-//! takes the signals from the previous session document, not from the domains (which may hold
-//! part of the candle's batch), makes its writes again, and runs the candle again, which makes
-//! the same writes.
-//! A candle that changes nothing writes nothing, and runs again after a crash with the same
-//! outcome; every [`CHECKPOINT`] candles the progress is written anyway.
+//! Each candle's domain writes are one storage batch, then this run's risk slot by
+//! compare-and-swap (other runs share the profile). The progress is written every
+//! [`CHECKPOINT`] candles and after the last one, in the same batch as that candle's writes.
+//! After a crash the runner starts from the progress it finds: it makes that candle's writes
+//! again, takes the signals from the progress (not from the domains, which may hold the
+//! writes of later candles, or part of a batch a crash cut short on files), and runs the
+//! candles after it again. A plugin is deterministic and the runner's lifecycle too, so those
+//! candles make the same writes, rewriting the same documents with the same values: the
+//! store ends as an uninterrupted run leaves it.
 
 use super::Context;
 use super::lifecycle::Book;
@@ -23,7 +22,7 @@ use persist_embed::session::Persist;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Candles between two progress records when nothing else is written.
+/// Candles between two progress records: at most this many run again after a crash.
 pub const CHECKPOINT: usize = 500;
 
 /// One domain write, as backtest-kit's live mode makes it.
@@ -243,8 +242,7 @@ pub fn resume(persist: &mut Persist, ctx: &Context) -> Result<Progress, RunError
         Some(b) => Some(decode_book(persist, b).map_err(|e| corrupt(ctx, &e))?),
         None => None,
     };
-    persist.batch(|p| apply_domains(p, ctx, &writes))?;
-    apply_slots(persist, ctx, &writes)?;
+    apply(persist, ctx, &writes)?;
     Ok(Progress {
         last_candle: stored.last_candle,
         plugin_state: stored.plugin_state,
@@ -301,6 +299,13 @@ pub fn commit(persist: &mut Persist, ctx: &Context, progress: &Progress) -> Resu
         apply_domains(p, ctx, &progress.writes)
     })?;
     apply_slots(persist, ctx, &progress.writes)
+}
+
+/// Makes a candle's writes without recording progress: one storage batch, then this run's
+/// risk slot.
+pub fn apply(persist: &mut Persist, ctx: &Context, writes: &[Write]) -> Result<(), RunError> {
+    persist.batch(|p| apply_domains(p, ctx, writes))?;
+    apply_slots(persist, ctx, writes)
 }
 
 /// This run's risk slot as the writes leave it, by compare-and-swap (the profile is shared

@@ -4,7 +4,7 @@
 //!
 //! - [`candles`]: reading and checking the feed.
 //! - [`lifecycle`]: what a candle does to the signals, as domain writes.
-//! - [`journal`]: the write-ahead record that makes each candle's writes all-or-nothing.
+//! - [`journal`]: each candle's writes as one batch, and the progress a killed run resumes from.
 //! - [`report`]: the trades, read back from the persisted signals store.
 
 pub mod candles;
@@ -70,6 +70,25 @@ impl Strategy for Plugin {
     }
 }
 
+/// A run stopped by `error` at a candle: the progress of the last candle done is written
+/// first (when it is not yet), so that the plugin's state and the signals are as before the
+/// failing candle and the next run starts right after it. A failure to write it is left to
+/// the next run, which then runs those candles again.
+fn stop(
+    persist: &mut Persist,
+    ctx: &Context,
+    done: &journal::Progress,
+    since_commit: usize,
+    error: RunError,
+) -> RunError {
+    if since_commit > 0
+        && let Err(e) = journal::commit(persist, ctx, done)
+    {
+        tracing::warn!("the progress before the failing candle was not written: {e}");
+    }
+    error
+}
+
 /// Runs `strategy` over `candles` from where the persisted progress of `ctx` stops, and
 /// returns the report of the whole run.
 pub fn run(
@@ -87,35 +106,52 @@ pub fn run(
         Some(last) => candles.partition_point(|c| c.timestamp <= last),
         None => 0,
     };
+    // Candles done since the progress was last written.
     let mut since_commit = 0;
     for (i, candle) in candles.iter().enumerate().skip(start) {
         let when = candle.timestamp + ctx.interval_ms;
-        let mut signal = None;
-        let mut state_changed = false;
-        if book.is_idle() {
-            let window = &candles[(i + 1).saturating_sub(WINDOW)..=i];
-            let (answer, state) =
-                strategy.get_signal(&ctx.symbol, when, window, &progress.plugin_state)?;
-            if let Some(s) = &answer {
-                let at = format!("for {} at {when}", ctx.symbol);
-                lifecycle::check_signal(strategy.name(), &at, s, candle.close)?;
+        let mut next_book = book.clone();
+        let mut state = progress.plugin_state.clone();
+        let outcome = (|| {
+            let mut signal = None;
+            if next_book.is_idle() {
+                let window = &candles[(i + 1).saturating_sub(WINDOW)..=i];
+                let (answer, after) =
+                    strategy.get_signal(&ctx.symbol, when, window, &progress.plugin_state)?;
+                if let Some(s) = &answer {
+                    let at = format!("for {} at {when}", ctx.symbol);
+                    lifecycle::check_signal(strategy.name(), &at, s, candle.close)?;
+                }
+                state = after;
+                signal = answer;
             }
-            state_changed = state != progress.plugin_state;
-            progress.plugin_state = state;
-            signal = answer;
+            lifecycle::step(persist, ctx, &mut next_book, candle, when, signal)
+        })();
+        let writes = match outcome {
+            Ok(writes) => writes,
+            Err(e) => return Err(stop(persist, ctx, &progress, since_commit, e)),
+        };
+        let next = journal::Progress {
+            last_candle: Some(candle.timestamp),
+            plugin_state: state,
+            signals: progress.signals + journal::new_signals(&writes, &book.signal_ids()),
+            writes,
+            book: Some(next_book.clone()),
+        };
+        let checkpoint = i + 1 == candles.len() || since_commit + 1 >= journal::CHECKPOINT;
+        let made = if checkpoint {
+            journal::commit(persist, ctx, &next)
+        } else if !next.writes.is_empty() {
+            journal::apply(persist, ctx, &next.writes)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = made {
+            return Err(stop(persist, ctx, &progress, since_commit, e));
         }
-        let known = book.signal_ids();
-        let writes = lifecycle::step(persist, ctx, &mut book, candle, when, signal)?;
-        progress.signals += journal::new_signals(&writes, &known);
-        since_commit += 1;
-        let last = i + 1 == candles.len();
-        if !writes.is_empty() || state_changed || last || since_commit >= journal::CHECKPOINT {
-            progress.last_candle = Some(candle.timestamp);
-            progress.writes = writes;
-            progress.book = Some(book.clone());
-            journal::commit(persist, ctx, &progress)?;
-            since_commit = 0;
-        }
+        since_commit = if checkpoint { 0 } else { since_commit + 1 };
+        progress = next;
+        book = next_book;
     }
     let report = report::build(persist, ctx, candles.len())?;
     let found = report.signals() as u64;
