@@ -306,3 +306,51 @@ fn every_domain_is_a_subcommand_and_names_the_context_it_needs() {
         }
     }
 }
+
+#[test]
+fn bench_json_prints_one_object_with_stable_keys_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(persist_bin()
+        .args([
+            "bench",
+            "--json",
+            "--memory-ops",
+            "50",
+            "--file-ops",
+            "3",
+            "--docs",
+            "10",
+            "--network-ops",
+            "5",
+            "--redis",
+            "off",
+            "--postgres",
+            "off",
+            "--dir",
+        ])
+        .arg(dir.path()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 1, "one line of JSON: {text}");
+    let figures: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for key in [
+        "memory.round_trip.us",
+        "file.write.us",
+        "file.batch_100.docs_per_s",
+        "file.single_writes.docs_per_s",
+        "file.batch_100.vs_singles",
+        "file.run_plugin.candles_per_s",
+        "memory.run_plugin.candles_per_s",
+        "plugin.get_signal.us",
+    ] {
+        assert!(
+            figures[key].as_f64().is_some_and(|v| v > 0.0),
+            "{key} is a positive number in {figures}"
+        );
+    }
+    assert_eq!(figures["guest_sha256"].as_str().map(str::len), Some(64));
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "the bench removed its files"
+    );
+}
