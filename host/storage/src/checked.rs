@@ -110,6 +110,15 @@ impl Backend for Checked {
         self.inner.write_many(documents)
     }
 
+    fn write_many_changed(&self, documents: &[Document]) -> Result<Vec<bool>, StorageError> {
+        for (i, (entity, id, value)) in documents.iter().enumerate() {
+            self.key(entity, id)
+                .and_then(|()| self.size(value))
+                .map_err(|e| in_batch(e, i))?;
+        }
+        self.inner.write_many_changed(documents)
+    }
+
     fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
         for (i, (entity, id)) in keys.iter().enumerate() {
             self.key(entity, id).map_err(|e| in_batch(e, i))?;

@@ -75,6 +75,36 @@ pub trait Backend: Send + Sync {
     /// or nothing where the store can (memory, Redis, PostgreSQL); on files each document is
     /// atomic and all are durable on `Ok` (see the WIT `write-many`).
     fn write_many(&self, documents: &[Document]) -> Result<(), StorageError>;
+    /// [`Backend::write_many`] of only the documents whose stored bytes differ (or that are
+    /// absent): `true` for each item written, `false` for each left as it was. For copying a
+    /// store (`persist migrate`) without reading back what the target holds: Redis compares
+    /// in one script and PostgreSQL in the upsert itself, both all or nothing.
+    fn write_many_changed(&self, documents: &[Document]) -> Result<Vec<bool>, StorageError> {
+        let mut changed = Vec::with_capacity(documents.len());
+        let mut by_entity: Vec<(&str, Vec<usize>)> = Vec::new();
+        for (i, (entity, _, _)) in documents.iter().enumerate() {
+            match by_entity.iter_mut().find(|(e, _)| e == entity) {
+                Some((_, items)) => items.push(i),
+                None => by_entity.push((entity.as_str(), vec![i])),
+            }
+        }
+        changed.resize(documents.len(), false);
+        for (entity, items) in by_entity {
+            let ids: Vec<String> = items.iter().map(|&i| documents[i].1.clone()).collect();
+            let stored = self.read_many(entity, &ids)?;
+            for (&i, stored) in items.iter().zip(stored) {
+                changed[i] = stored.as_deref() != Some(documents[i].2.as_slice());
+            }
+        }
+        let writes: Vec<Document> = documents
+            .iter()
+            .zip(&changed)
+            .filter(|(_, c)| **c)
+            .map(|(d, _)| d.clone())
+            .collect();
+        self.write_many(&writes)?;
+        Ok(changed)
+    }
     /// Removes every (entity, id); idempotent, durable on `Ok`, atomic as `write_many`.
     fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError>;
     /// The document with its version, or `None` when absent.

@@ -43,6 +43,7 @@ struct Conn {
     read_many: postgres::Statement,
     write_many: postgres::Statement,
     remove_many: postgres::Statement,
+    write_many_changed: postgres::Statement,
     swap: postgres::Statement,
 }
 
@@ -160,6 +161,14 @@ impl PostgresStore {
                 "INSERT INTO {t} (entity, id, value)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
                  ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+            ))?,
+            // The upsert skips rows that already hold the bytes; RETURNING names the others.
+            write_many_changed: client.prepare(&format!(
+                "INSERT INTO {t} AS t (entity, id, value)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
+                 ON CONFLICT (entity, id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+                 WHERE t.value IS DISTINCT FROM EXCLUDED.value
+                 RETURNING entity, id"
             ))?,
             remove_many: client.prepare(&format!(
                 "DELETE FROM {t} WHERE (entity, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))"
@@ -313,6 +322,43 @@ impl Backend for PostgresStore {
                 .execute(&c.write_many, &[&entities, &ids, &values])
                 .map(drop)
         })
+    }
+
+    fn write_many_changed(&self, documents: &[Document]) -> Result<Vec<bool>, StorageError> {
+        if documents.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One statement may not change a row twice: the last item for a document is the one
+        // written, an earlier one counts as not written.
+        let mut last = std::collections::HashMap::with_capacity(documents.len());
+        for (i, (entity, id, _)) in documents.iter().enumerate() {
+            last.insert((entity.as_str(), id.as_str()), i);
+        }
+        let kept: Vec<&Document> = documents
+            .iter()
+            .enumerate()
+            .filter(|(i, (e, id, _))| last.get(&(e.as_str(), id.as_str())) == Some(i))
+            .map(|(_, d)| d)
+            .collect();
+        let entities: Vec<&str> = kept.iter().map(|(e, _, _)| e.as_str()).collect();
+        let ids: Vec<&str> = kept.iter().map(|(_, id, _)| id.as_str()).collect();
+        let values: Vec<&[u8]> = kept.iter().map(|(_, _, v)| v.as_slice()).collect();
+        let rows = self.with(|c| {
+            c.client
+                .query(&c.write_many_changed, &[&entities, &ids, &values])
+        })?;
+        let written: std::collections::HashSet<(String, String)> = rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+            .collect();
+        Ok(documents
+            .iter()
+            .enumerate()
+            .map(|(i, (e, id, _))| {
+                last.get(&(e.as_str(), id.as_str())) == Some(&i)
+                    && written.contains(&(e.clone(), id.clone()))
+            })
+            .collect())
     }
 
     fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {

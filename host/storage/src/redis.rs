@@ -235,6 +235,30 @@ impl Backend for RedisStore {
         self.with(|conn| pipe.query::<()>(conn))
     }
 
+    fn write_many_changed(&self, documents: &[Document]) -> Result<Vec<bool>, StorageError> {
+        if documents.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One MULTI/EXEC of `SET … GET`: all or nothing, as cheap as the plain SETs, and the
+        // previous values tell which documents changed. A document that was the same is
+        // written again with the same bytes (its ttl, if any, starts again).
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (entity, id, value) in documents {
+            let cmd = pipe.cmd("SET").arg(self.key(entity, id)).arg(value);
+            if let Some(ttl) = self.url.ttl {
+                cmd.arg("EX").arg(ttl);
+            }
+            cmd.arg("GET");
+        }
+        let before: Vec<Option<Vec<u8>>> = self.with(|conn| pipe.query(conn))?;
+        Ok(documents
+            .iter()
+            .zip(before)
+            .map(|((_, _, value), before)| before.as_deref() != Some(value.as_slice()))
+            .collect())
+    }
+
     fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
         if keys.is_empty() {
             return Ok(());

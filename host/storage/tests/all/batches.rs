@@ -322,3 +322,38 @@ fn four_processes_incrementing_one_counter_by_compare_and_swap_lose_no_update() 
         );
     }
 }
+
+#[test]
+fn write_many_changed_writes_what_differs_and_says_which() {
+    each_store_kind(|fresh, b| {
+        let s = fresh.name();
+        b.write("m", "same", b"1").unwrap();
+        b.write("m", "other", b"old").unwrap();
+        let written = b
+            .write_many_changed(&docs(&[
+                ("m", "same", "1"),
+                ("m", "other", "new"),
+                ("m", "fresh", "x"),
+            ]))
+            .unwrap();
+        assert_eq!(written, [false, true, true], "{s}");
+        assert_eq!(
+            b.read_many("m", &ids(&["same", "other", "fresh"])).unwrap(),
+            [
+                Some(b"1".to_vec()),
+                Some(b"new".to_vec()),
+                Some(b"x".to_vec())
+            ],
+            "{s}"
+        );
+        let err = b
+            .write_many_changed(&docs(&[("m", "ok", "1"), ("m", "a/b", "2")]))
+            .unwrap_err();
+        assert!(matches!(err, StorageError::InvalidKey(_)), "{s}: {err:?}");
+        assert_eq!(
+            b.read("m", "ok").unwrap(),
+            None,
+            "{s}: nothing of a refused batch"
+        );
+    });
+}
