@@ -238,7 +238,7 @@ impl Instance {
     /// Read-modify-write of one document by compare-and-swap: `change` gets the stored
     /// document (None when absent) and returns the new JSON text, or None to write nothing;
     /// when another writer changed the document in between, it runs again on the new one.
-    /// True when written.
+    /// True when the document holds what `change` returned (written, or already so).
     pub fn update(
         &self,
         id: &str,
@@ -261,6 +261,10 @@ impl Instance {
             let Some(json) = change(value)? else {
                 return Ok(false);
             };
+            // Already so: nothing to write.
+            if current.as_ref().is_some_and(|v| v.value == json.as_bytes()) {
+                return Ok(true);
+            }
             let expected = current.as_ref().map(|v| v.version.clone());
             match self
                 .bucket
