@@ -347,10 +347,19 @@ impl FileStore {
             }
         }
         // The documents being replaced, held open so that their renames do not free them:
-        // freeing them (inode and blocks) is work the batch need not wait for.
+        // freeing them (inode and blocks) is work the batch need not wait for. Opened without
+        // blocking: whatever sits under a document's name (a FIFO) never stalls a write.
         let replaced: Vec<cap_std::fs::File> = temps
             .iter()
-            .filter_map(|(f, id, _, _)| folders[*f].1.open(doc_name(id)).ok())
+            .filter_map(|(f, id, _, _)| {
+                folders[*f]
+                    .1
+                    .open_with(
+                        doc_name(id),
+                        OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK),
+                    )
+                    .ok()
+            })
             .collect();
         let mut renamed = Ok(());
         for (i, (f, id, tmp, _)) in temps.iter().enumerate() {

@@ -357,3 +357,21 @@ fn write_many_changed_writes_what_differs_and_says_which() {
         );
     });
 }
+
+#[test]
+fn a_file_batch_over_a_fifo_replaces_it_without_waiting_for_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = persist_test_support::file_backend(dir.path());
+    b.write("e", "x", b"1").unwrap();
+    let fifo = dir.path().join("e/fifo.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // Returns at once (a blocking open of the FIFO would wait for a writer forever).
+    b.write_many(&docs(&[("e", "fifo", "2"), ("e", "x", "3")]))
+        .unwrap();
+    assert_eq!(b.read("e", "fifo").unwrap().as_deref(), Some(&b"2"[..]));
+    assert_eq!(b.read("e", "x").unwrap().as_deref(), Some(&b"3"[..]));
+}
