@@ -369,8 +369,14 @@ fn a_file_batch_over_a_fifo_replaces_it_without_waiting_for_a_writer() {
         .status()
         .unwrap();
     assert!(made.success());
-    // Returns at once (a blocking open of the FIFO would wait for a writer forever).
-    b.write_many(&docs(&[("e", "fifo", "2"), ("e", "x", "3")]))
+    // Returns at once: a blocking open of the FIFO would wait for a writer forever.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let writer = b.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(writer.write_many(&docs(&[("e", "fifo", "2"), ("e", "x", "3")])));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the batch returns without waiting for the FIFO")
         .unwrap();
     assert_eq!(b.read("e", "fifo").unwrap().as_deref(), Some(&b"2"[..]));
     assert_eq!(b.read("e", "x").unwrap().as_deref(), Some(&b"3"[..]));
