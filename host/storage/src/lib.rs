@@ -4,8 +4,11 @@
 //!
 //! - [`file`](mod@file): `file:PATH`, atomic files under a cap-std directory capability.
 //! - [`memory`]: `memory:`, a map in this process.
-//! - `redis`: `redis://`, one key per document (cargo feature `redis`, on by default).
+//! - `redis`: `redis://` and `redis+cluster://`, one key per document (cargo feature `redis`,
+//!   on by default).
 //! - `postgres`: `postgres://`, one row per document (cargo feature `postgres`, on by default).
+//! - `s3`: `s3://bucket/prefix`, one object per document in the file store's layout (cargo
+//!   feature `s3`, on by default).
 //! - [`url`]: parsing store URLs.
 //! - [`routes`]: which store serves which bucket.
 
@@ -17,6 +20,8 @@ pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod routes;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod url;
 
 use std::sync::Arc;
@@ -232,11 +237,13 @@ pub fn open_url_with(
         StoreUrl::Redis(r) => Box::new(redis::RedisStore::open(r)?),
         #[cfg(feature = "postgres")]
         StoreUrl::Postgres(p) => Box::new(postgres::PostgresStore::open(p)?),
-        #[cfg(not(all(feature = "redis", feature = "postgres")))]
+        #[cfg(feature = "s3")]
+        StoreUrl::S3(u) => Box::new(s3::S3Store::open(u)?),
+        #[cfg(not(all(feature = "redis", feature = "postgres", feature = "s3")))]
         other => {
             return Err(StorageError::Io(format!(
                 "{other} needs a build of persist with the cargo feature for that store \
-                 (persist-storage's `redis` / `postgres`, on by default)"
+                 (persist-storage's `redis` / `postgres` / `s3`, on by default)"
             )));
         }
     };

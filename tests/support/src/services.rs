@@ -13,6 +13,13 @@ pub fn redis_server() -> String {
     std::env::var("PERSIST_TEST_REDIS").unwrap_or_else(|_| servers::shared_redis().to_owned())
 }
 
+/// The Redis Cluster the store tests use: `PERSIST_TEST_REDIS_CLUSTER` (a
+/// `redis+cluster://` URL), else this run's own.
+pub fn redis_cluster() -> String {
+    std::env::var("PERSIST_TEST_REDIS_CLUSTER")
+        .unwrap_or_else(|_| servers::shared_redis_cluster().to_owned())
+}
+
 /// The PostgreSQL the store tests use: `PERSIST_TEST_POSTGRES`, else this run's own.
 pub fn postgres_server() -> String {
     std::env::var("PERSIST_TEST_POSTGRES").unwrap_or_else(|_| servers::shared_postgres().to_owned())
@@ -110,6 +117,114 @@ impl Drop for RedisPrefix {
     }
 }
 
+/// A key prefix of its own on the test Redis Cluster; its keys are deleted on drop.
+pub struct ClusterPrefix {
+    /// The cluster's `redis+cluster://` URL.
+    pub server: String,
+    /// The prefix, unique to this test.
+    pub prefix: String,
+}
+
+impl ClusterPrefix {
+    /// A new prefix on the test cluster.
+    pub fn create() -> ClusterPrefix {
+        ClusterPrefix {
+            server: redis_cluster(),
+            prefix: unique("cluster"),
+        }
+    }
+
+    /// The store URL of the prefix.
+    pub fn url(&self) -> String {
+        format!("{}?prefix={}", self.server, self.prefix)
+    }
+
+    /// `redis://` of each node of the cluster.
+    pub fn node_urls(&self) -> Vec<String> {
+        let hosts = self.server.trim_start_matches("redis+cluster://");
+        hosts.split(',').map(|h| format!("redis://{h}")).collect()
+    }
+
+    /// Every key under the prefix on every master, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        for url in self.node_urls() {
+            let Ok(mut conn) = redis::Client::open(url.as_str()).and_then(|c| c.get_connection())
+            else {
+                continue;
+            };
+            let role: Vec<redis::Value> = redis::cmd("ROLE").query(&mut conn).unwrap_or_default();
+            if !matches!(role.first(), Some(redis::Value::BulkString(r)) if r == b"master") {
+                continue;
+            }
+            let found: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}:*", self.prefix))
+                .query(&mut conn)
+                .unwrap_or_default();
+            keys.extend(found);
+        }
+        keys.sort();
+        keys
+    }
+}
+
+impl Drop for ClusterPrefix {
+    fn drop(&mut self) {
+        for url in self.node_urls() {
+            let Ok(mut conn) = redis::Client::open(url.as_str()).and_then(|c| c.get_connection())
+            else {
+                continue;
+            };
+            let keys: Vec<Vec<u8>> = redis::cmd("KEYS")
+                .arg(format!("{}:*", self.prefix))
+                .query(&mut conn)
+                .unwrap_or_default();
+            for key in keys {
+                // A replica answers MOVED; its master deletes the key.
+                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(key).query(&mut conn);
+            }
+        }
+    }
+}
+
+/// The S3 endpoint the store tests use: `PERSIST_TEST_S3_ENDPOINT` (serving the bucket
+/// `persist-tests` to the `AWS_*` credentials of the environment), else this run's own
+/// SeaweedFS.
+pub fn s3_endpoint() -> String {
+    servers::s3_credentials();
+    std::env::var("PERSIST_TEST_S3_ENDPOINT")
+        .unwrap_or_else(|_| servers::shared_seaweedfs().to_owned())
+}
+
+/// A prefix of its own in the test bucket; its objects are left to the server's folder,
+/// which the run's watchdog removes.
+pub struct S3Prefix {
+    /// The endpoint.
+    pub endpoint: String,
+    /// The prefix, unique to this test.
+    pub prefix: String,
+}
+
+impl S3Prefix {
+    /// A new prefix in the test bucket.
+    pub fn create() -> S3Prefix {
+        S3Prefix {
+            endpoint: s3_endpoint(),
+            prefix: unique("s3"),
+        }
+    }
+
+    /// The store URL of the prefix.
+    pub fn url(&self) -> String {
+        format!(
+            "s3://{}/{}?endpoint={}&region=us-east-1",
+            servers::S3_BUCKET,
+            self.prefix,
+            self.endpoint
+        )
+    }
+}
+
 /// A PostgreSQL table of its own; dropped (with its quarantine and view) on drop.
 pub struct PostgresTable {
     /// The server's URL.
@@ -172,8 +287,12 @@ pub enum Fresh {
     Memory,
     /// A prefix of its own on the test Redis.
     Redis(RedisPrefix),
+    /// A prefix of its own on the test Redis Cluster.
+    RedisCluster(ClusterPrefix),
     /// A table of its own on the test PostgreSQL.
     Postgres(PostgresTable),
+    /// A prefix of its own in the test S3 bucket.
+    S3(S3Prefix),
 }
 
 impl Fresh {
@@ -183,17 +302,21 @@ impl Fresh {
             Fresh::File(tempfile::tempdir().expect("temp dir")),
             Fresh::Memory,
             Fresh::Redis(RedisPrefix::create()),
+            Fresh::RedisCluster(ClusterPrefix::create()),
             Fresh::Postgres(PostgresTable::create()),
+            Fresh::S3(S3Prefix::create()),
         ]
     }
 
-    /// `file`, `memory`, `redis` or `postgres`.
+    /// `file`, `memory`, `redis`, `redis-cluster`, `postgres` or `s3`.
     pub fn name(&self) -> &'static str {
         match self {
             Fresh::File(_) => "file",
             Fresh::Memory => "memory",
             Fresh::Redis(_) => "redis",
+            Fresh::RedisCluster(_) => "redis-cluster",
             Fresh::Postgres(_) => "postgres",
+            Fresh::S3(_) => "s3",
         }
     }
 
@@ -203,7 +326,9 @@ impl Fresh {
             Fresh::File(dir) => format!("file:{}", dir.path().display()),
             Fresh::Memory => "memory:".into(),
             Fresh::Redis(r) => r.url(),
+            Fresh::RedisCluster(r) => r.url(),
             Fresh::Postgres(p) => p.url(),
+            Fresh::S3(p) => p.url(),
         }
     }
 

@@ -117,7 +117,7 @@ fn a_bad_item_fails_the_whole_batch_and_writes_nothing() {
 #[test]
 fn a_reader_never_sees_part_of_a_batch_on_memory_redis_and_postgres() {
     for fresh in Fresh::all() {
-        if fresh.name() == "file" {
+        if matches!(fresh.name(), "file" | "s3") {
             continue; // each document atomic, the batch not (documented)
         }
         let writer = fresh.backend();
