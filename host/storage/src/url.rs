@@ -160,6 +160,9 @@ fn shown_url(s: &str) -> String {
     if !s.contains('@') {
         return format!("{s:?}");
     }
+    if s.starts_with("s3:") || s.starts_with("redis+cluster:") {
+        return "(not shown: it may hold a password)".to_string();
+    }
     match url::Url::parse(s) {
         Ok(_) => format!("{:?}", redacted(s)),
         Err(_) => "(not shown: it may hold a password)".to_string(),
@@ -322,15 +325,16 @@ impl FromStr for StoreUrl {
                 match k.as_str() {
                     "endpoint" => {
                         let parsed = url::Url::parse(&v)
-                            .map_err(|e| bad(&format!("endpoint={v:?} is not a URL ({e})")))?;
+                            .map_err(|e| bad(&format!("endpoint= is not a URL ({e})")))?;
+                        if parsed.password().is_some() || !parsed.username().is_empty() {
+                            return Err(bad("endpoint= may not hold credentials (they come from \
+                                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"));
+                        }
                         if !matches!(parsed.scheme(), "http" | "https")
                             || parsed.host_str().is_none()
-                            || parsed.password().is_some()
-                            || !parsed.username().is_empty()
                         {
                             return Err(bad(&format!(
-                                "endpoint={v:?} must be http(s)://host[:port], with no credentials \
-                                 (they come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+                                "endpoint={v:?} must be http(s)://host[:port]"
                             )));
                         }
                         url.endpoint = Some(v.trim_end_matches('/').to_string());

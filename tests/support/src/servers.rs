@@ -468,9 +468,8 @@ impl RedisCluster {
                 let Ok(replication) = node.query::<String>(&["INFO", "replication"]) else {
                     return Ok(false);
                 };
-                if replication.contains("role:master")
-                    && !replication.contains("connected_slaves:0")
-                {
+                // A replica counts once it is online (synced): WAIT counts only those.
+                if replication.contains("role:master") && replication.contains("state=online") {
                     masters_with_replica += 1;
                 }
             }
