@@ -35,6 +35,14 @@ pub struct BenchArgs {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     pub postgres: String,
+    /// Redis Cluster for the network measurements (`redis+cluster://host:port,…`; off unless
+    /// given).
+    #[arg(long, value_name = "URL", default_value = "off")]
+    pub redis_cluster: String,
+    /// S3 prefix for the network measurements (`s3://bucket/prefix?endpoint=…`; off unless
+    /// given). The bench writes under `<prefix>/bench_…` and removes what it wrote.
+    #[arg(long, value_name = "URL", default_value = "off")]
+    pub s3: String,
     /// Operations per network measurement.
     #[arg(long, default_value_t = 2000)]
     pub network_ops: u32,

@@ -1,6 +1,6 @@
-//! The network part of `persist bench`: writes and reads through the component on Redis and
-//! PostgreSQL beside the same commands sent by a plain client in the same run, and the
-//! throughput of `migrate` for 10,000 documents.
+//! The network part of `persist bench`: writes and reads through the component on Redis,
+//! Redis Cluster, PostgreSQL and S3 beside the same requests sent by a plain client in the
+//! same run, and the throughput of `migrate` for 10,000 documents.
 
 use crate::bench::{BenchArgs, Report, signal_document};
 use persist_embed::error::Error;
@@ -74,6 +74,131 @@ impl Raw for RawRedis {
     }
 }
 
+/// The redis crate's own cluster client, keys under one hash tag.
+struct RawCluster {
+    conn: redis::cluster::ClusterConnection,
+    prefix: String,
+}
+
+impl Raw for RawCluster {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error> {
+        redis::cmd("SET")
+            .arg(format!("{{{}}}:raw:{key}", self.prefix))
+            .arg(value)
+            .query::<()>(&mut self.conn)
+            .map_err(setup)
+    }
+
+    fn write_batch(&mut self, docs: &[(String, Vec<u8>)]) -> Result<(), Error> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (key, value) in docs {
+            pipe.cmd("SET")
+                .arg(format!("{{{}}}:raw:{key}", self.prefix))
+                .arg(value)
+                .ignore();
+        }
+        pipe.query::<()>(&mut self.conn).map_err(setup)
+    }
+
+    fn read(&mut self, key: &str) -> Result<(), Error> {
+        redis::cmd("GET")
+            .arg(format!("{{{}}}:raw:{key}", self.prefix))
+            .query::<Option<Vec<u8>>>(&mut self.conn)
+            .map(drop)
+            .map_err(setup)
+    }
+
+    fn cleanup(&mut self) {
+        // KEYS goes to every master; each DEL to the key's.
+        for pattern in [format!("{{{}}}*", self.prefix), format!("{}*", self.prefix)] {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(pattern)
+                .query(&mut self.conn)
+                .unwrap_or_default();
+            for k in keys {
+                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(k).query(&mut self.conn);
+            }
+        }
+    }
+}
+
+/// Signed S3 requests sent with ureq, as any S3 client sends them.
+struct RawS3 {
+    bucket: rusty_s3::Bucket,
+    credentials: rusty_s3::Credentials,
+    agent: ureq::Agent,
+    prefix: String,
+    /// The store under the bench's prefix, to remove what the bench wrote.
+    store: Arc<dyn Backend>,
+}
+
+impl RawS3 {
+    fn put(&self, key: &str, value: &[u8]) -> Result<(), Error> {
+        use rusty_s3::S3Action as _;
+        let url = self
+            .bucket
+            .put_object(
+                Some(&self.credentials),
+                &format!("{}/raw/{key}.json", self.prefix),
+            )
+            .sign(Duration::from_secs(300));
+        let r = self.agent.put(url.as_str()).send(value).map_err(setup)?;
+        match r.status().as_u16() {
+            200 | 201 => Ok(()),
+            s => Err(setup(format!("plain S3 PUT answered {s}"))),
+        }
+    }
+}
+
+impl Raw for RawS3 {
+    fn write(&mut self, key: &str, value: &[u8]) -> Result<(), Error> {
+        self.put(key, value)
+    }
+
+    fn write_batch(&mut self, docs: &[(String, Vec<u8>)]) -> Result<(), Error> {
+        // 8 requests in flight, as the store sends a batch.
+        for chunk in docs.chunks(8) {
+            let this = &*self;
+            std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|(k, v)| s.spawn(move || this.put(k, v)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .try_for_each(|h| h.join().unwrap_or_else(|_| Err(setup("a PUT panicked"))))
+            })?;
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, key: &str) -> Result<(), Error> {
+        use rusty_s3::S3Action as _;
+        let url = self
+            .bucket
+            .get_object(
+                Some(&self.credentials),
+                &format!("{}/raw/{key}.json", self.prefix),
+            )
+            .sign(Duration::from_secs(300));
+        let mut r = self.agent.get(url.as_str()).call().map_err(setup)?;
+        r.body_mut().read_to_vec().map(drop).map_err(setup)
+    }
+
+    fn cleanup(&mut self) {
+        let Ok(entities) = self.store.entities("") else {
+            return;
+        };
+        for entity in entities {
+            let ids = self.store.list_ids(&entity).unwrap_or_default();
+            let keys: Vec<(String, String)> =
+                ids.into_iter().map(|id| (entity.clone(), id)).collect();
+            let _ = self.store.remove_many(&keys);
+        }
+    }
+}
+
 struct RawPostgres {
     client: postgres::Client,
     table: String,
@@ -137,7 +262,7 @@ pub(crate) fn run(runtime: &Runtime, args: &BenchArgs, report: &mut Report) -> R
                     report,
                     "redis",
                     &format!("{}?prefix={tag}", args.redis),
-                    &format!("{}?prefix={tag}_m", args.redis),
+                    &|round| format!("{}?prefix={tag}_m{round}", args.redis),
                     &mut raw,
                 );
                 raw.cleanup();
@@ -193,7 +318,7 @@ pub(crate) fn run(runtime: &Runtime, args: &BenchArgs, report: &mut Report) -> R
                     report,
                     "postgres",
                     &format!("{}?table={table}", args.postgres),
-                    &format!("{}?table={table}_m", args.postgres),
+                    &|round| format!("{}?table={table}_m{round}", args.postgres),
                     &mut raw,
                 );
                 raw.cleanup();
@@ -204,6 +329,103 @@ pub(crate) fn run(runtime: &Runtime, args: &BenchArgs, report: &mut Report) -> R
                 report.note("postgres.skipped", &e.to_string());
             }
         }
+    }
+    if args.redis_cluster != "off" {
+        let seeds: Vec<String> = args
+            .redis_cluster
+            .trim_start_matches("redis+cluster://")
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(|h| format!("redis://{h}"))
+            .collect();
+        let conn = redis::cluster::ClusterClient::new(seeds)
+            .and_then(|c| c.get_connection())
+            .map_err(setup)?;
+        let mut raw = RawCluster {
+            conn,
+            prefix: tag.clone(),
+        };
+        let sep = if args.redis_cluster.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let result = store(
+            runtime,
+            args,
+            report,
+            "redis-cluster",
+            &format!("{}{sep}prefix={tag}", args.redis_cluster),
+            &|round| format!("{}{sep}prefix={tag}_m{round}", args.redis_cluster),
+            &mut raw,
+        );
+        raw.cleanup();
+        result?;
+    }
+    if args.s3 != "off" {
+        let url: StoreUrl = args.s3.parse().map_err(setup)?;
+        let StoreUrl::S3(s3) = &url else {
+            return Err(setup("--s3 takes an s3:// URL"));
+        };
+        let scratch = |name: &str| {
+            let mut u = s3.clone();
+            u.prefix = if s3.prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{}/{name}", s3.prefix)
+            };
+            u
+        };
+        let ours = scratch(&tag);
+        let credentials = rusty_s3::Credentials::new(
+            std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+            std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
+        );
+        let style = if s3.endpoint.is_some() {
+            rusty_s3::UrlStyle::Path
+        } else {
+            rusty_s3::UrlStyle::VirtualHost
+        };
+        let bucket = rusty_s3::Bucket::new(
+            s3.endpoint().parse().map_err(setup)?,
+            style,
+            s3.bucket.clone(),
+            s3.region.clone(),
+        )
+        .map_err(|e| setup(format!("{e:?}")))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut raw = RawS3 {
+            bucket,
+            credentials,
+            agent,
+            prefix: ours.prefix.clone(),
+            store: open_url(&StoreUrl::S3(ours.clone()), DEFAULT_MAX_DOCUMENT_BYTES)
+                .map_err(setup)?,
+        };
+        let result = store(
+            runtime,
+            args,
+            report,
+            "s3",
+            &StoreUrl::S3(ours.clone()).to_string(),
+            &|round| StoreUrl::S3(scratch(&format!("{tag}_m{round}"))).to_string(),
+            &mut raw,
+        );
+        raw.cleanup();
+        for round in 0..MIGRATE_ROUNDS {
+            raw.store = open_url(
+                &StoreUrl::S3(scratch(&format!("{tag}_m{round}"))),
+                DEFAULT_MAX_DOCUMENT_BYTES,
+            )
+            .map_err(setup)?;
+            raw.cleanup();
+        }
+        result?;
     }
     Ok(())
 }
@@ -218,7 +440,7 @@ fn store(
     report: &mut Report,
     name: &str,
     url: &str,
-    migrate_url: &str,
+    migrate_url: &dyn Fn(u32) -> String,
     raw: &mut dyn Raw,
 ) -> Result<(), Error> {
     let backend = open_url(
@@ -370,9 +592,7 @@ fn store(
     let mut done = persist_embed::migrate::MigrateReport::default();
     for round in 0..MIGRATE_ROUNDS {
         let target = open_url(
-            &format!("{migrate_url}{round}")
-                .parse::<StoreUrl>()
-                .map_err(setup)?,
+            &migrate_url(round).parse::<StoreUrl>().map_err(setup)?,
             DEFAULT_MAX_DOCUMENT_BYTES,
         )
         .map_err(setup)?;

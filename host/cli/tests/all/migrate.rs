@@ -1,9 +1,10 @@
-//! `persist migrate` between every kind of store: file → Redis → PostgreSQL → file gives back
-//! the original folder byte for byte (temp files, quarantine and invalid documents aside);
-//! a second run changes nothing; `--verify` finds what differs.
+//! `persist migrate` between every kind of store: file → Redis → PostgreSQL → file and
+//! file → Redis Cluster → S3 → file give back the original folder byte for byte (temp files,
+//! quarantine and invalid documents aside); a second run changes nothing; `--verify` finds
+//! what differs.
 
 use crate::persist_bin;
-use persist_test_support::services::{PostgresTable, RedisPrefix};
+use persist_test_support::services::{ClusterPrefix, PostgresTable, RedisPrefix, S3Prefix};
 use persist_test_support::*;
 
 fn migrate(from: &str, to: &str, extra: &[&str]) -> (Option<i32>, String) {
@@ -99,6 +100,49 @@ fn file_to_redis_to_postgres_to_file_gives_back_the_same_bytes() {
         "{}",
         "verify copies nothing"
     );
+}
+
+#[test]
+fn file_to_redis_cluster_to_s3_to_file_gives_back_the_same_bytes() {
+    let source = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dump(), source.path());
+    let cluster = ClusterPrefix::create();
+    let s3 = S3Prefix::create();
+    let back = tempfile::tempdir().unwrap();
+    let file_a = format!("file:{}", source.path().display());
+    let file_b = format!("file:{}", back.path().display());
+
+    let (code, out) = migrate(&file_a, &format!("{}&replicas=1", cluster.url()), &[]);
+    assert_eq!(code, Some(6), "the truncated candle is reported: {out}");
+    assert!(
+        out.contains("20 copied, 0 unchanged, 1 invalid (not copied)"),
+        "{out}"
+    );
+    let (code, out) = migrate(&cluster.url(), &s3.url(), &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("20 copied, 0 unchanged, 0 invalid"), "{out}");
+    let (code, out) = migrate(&cluster.url(), &s3.url(), &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("0 copied, 20 unchanged"),
+        "a second run changes nothing: {out}"
+    );
+    let (code, out) = migrate(&s3.url(), &file_b, &[]);
+    assert_eq!(code, Some(0), "{out}");
+
+    let mut expected = files_under(source.path());
+    expected.retain(|f| f != TRUNCATED && f != STALE_TMP);
+    assert_eq!(files_under(back.path()), expected);
+    for f in &expected {
+        assert_eq!(
+            std::fs::read(back.path().join(f)).unwrap(),
+            std::fs::read(source.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let (code, out) = migrate(&s3.url(), &file_b, &["--verify"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("20 identical, 0 different"), "{out}");
 }
 
 #[test]

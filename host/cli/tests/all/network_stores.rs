@@ -255,6 +255,89 @@ fn buckets_routed_elsewhere_are_read_and_written_there() {
 }
 
 #[test]
+fn candles_routed_to_s3_and_signals_to_a_redis_cluster_land_there() {
+    let cluster = services::ClusterPrefix::create();
+    let s3 = services::S3Prefix::create();
+    let routes = [
+        "--store",
+        "memory:",
+        "--route",
+        &format!("signal={}", cluster.url()),
+        "--route",
+        &format!("candle={}", s3.url()),
+    ]
+    .map(String::from);
+    let sig = std::fs::read_to_string(
+        fixture_dump().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
+    )
+    .unwrap();
+    let ctx = ["--symbol", "BTCUSDT", "--strategy", "s", "--exchange", "e"];
+    let w = run(persist_bin()
+        .args(&routes)
+        .args(["signal", "write"])
+        .args(ctx)
+        .arg(&sig));
+    assert_eq!(w.status.code(), Some(0), "{}", stderr(&w));
+    let candles = r#"[{"timestamp":1704067200000,"open":1,"high":1,"low":1,"close":1,"volume":1}]"#;
+    let c = run(persist_bin().args(&routes).args([
+        "candle",
+        "write",
+        "--symbol",
+        "BTCUSDT",
+        "--interval",
+        "1m",
+        "--exchange",
+        "e",
+        candles,
+    ]));
+    assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+    assert_eq!(
+        cluster.keys(),
+        [format!(
+            "{}:{{data/signal/BTCUSDT_s_e}}:BTCUSDT",
+            cluster.prefix
+        )],
+        "the signal is in the cluster"
+    );
+    let on_s3 = open_url(&s3.url().parse().unwrap(), 1 << 20).unwrap();
+    assert_eq!(
+        on_s3.list_ids("data/candle/e/BTCUSDT/1m").unwrap(),
+        ["1704067200000"],
+        "the candle is in the bucket"
+    );
+    let r = run(persist_bin()
+        .args(&routes)
+        .args(["signal", "read"])
+        .args(ctx));
+    assert!(stdout(&r).contains(r#""id":"sig-1""#), "{}", stderr(&r));
+}
+
+#[test]
+fn wrong_s3_credentials_are_a_clear_error_that_never_shows_them() {
+    let s3 = services::S3Prefix::create();
+    let o = run(persist_bin()
+        .env("AWS_ACCESS_KEY_ID", "not-a-key")
+        .env("AWS_SECRET_ACCESS_KEY", "not-the-secret-4711")
+        .args(["--store", &s3.url(), "check"]));
+    assert_ne!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(
+        err.contains("check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and region="),
+        "{err}"
+    );
+    assert!(!err.contains("not-the-secret-4711"), "{err}");
+    let o = run(persist_bin()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["--store", &s3.url(), "check"]));
+    assert!(
+        stderr(&o).contains("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn one_built_guest_file_runs_unchanged_on_every_store() {
     let dir = tempfile::tempdir().unwrap();
     let wasm = dir.path().join("persist_guest.wasm");
