@@ -8,7 +8,7 @@
 //!   version, PUT with `If-Match: <the ETag read>`. Both rely on the server refusing a
 //!   conditional PUT with 412, so the store checks at open that it does (some S3 servers
 //!   accept the headers and ignore them) and refuses a server that does not, unless the URL
-//!   says `conditional=unchecked`.
+//!   says `conditional=unchecked`. It checks a conditional DELETE too: quarantine relies on it.
 //! - listings = ListObjectsV2 by prefix, page by page; hidden names (a leading `.`) are not
 //!   documents.
 //! - quarantine = PUT a copy to `<prefix>/.quarantine/<entity>/<id>.<stamp>.json` with
@@ -121,6 +121,7 @@ impl S3Store {
         }
         let absent = self.put(&probe, b"overwritten", Some(("if-none-match", "*")))?;
         let stale = self.put(&probe, b"overwritten", Some(("if-match", "\"0000\"")))?;
+        let stale_delete = self.delete(&probe, Some("\"0000\""))?;
         let after = self.get(&probe)?;
         let _ = self.delete(&probe, None);
         let kept = after.is_some_and(|o| o.bytes == b"probe");
@@ -130,6 +131,7 @@ impl S3Store {
                 "If-None-Match: * on an existing object",
             ),
             (stale.status != 412, "If-Match with a stale ETag"),
+            (stale_delete, "a DELETE with If-Match of a stale ETag"),
         ]
         .iter()
         .filter(|(bad, _)| *bad)
@@ -139,18 +141,20 @@ impl S3Store {
             return Ok(());
         }
         let said = format!(
-            "answered {} and {}{}",
+            "answered {} and {} to the PUTs{}{}",
             absent.status,
             stale.status,
-            if kept {
-                ""
+            if stale_delete {
+                ", deleted despite the DELETE's condition"
             } else {
-                ", and overwrote the object"
-            }
+                ""
+            },
+            if kept { "" } else { ", and changed the object" }
         );
         Err(StorageError::Io(format!(
             "{}: this S3 server ignores conditional writes ({}: {said} where S3 answers 412), so \
-             write-if-absent and compare-and-swap could overwrite another writer's document; \
+             write-if-absent, compare-and-swap and quarantine could overwrite or remove another \
+             writer's document; \
              use a server that honours them, or add conditional=unchecked to the URL if only \
              one process ever writes to this prefix",
             self.url,
@@ -455,13 +459,13 @@ impl Backend for S3Store {
 
     fn write_many(&self, documents: &[Document]) -> Result<(), StorageError> {
         // A later item for the same document wins: only the last of each is sent.
-        let mut last: Vec<&Document> = Vec::with_capacity(documents.len());
-        for (i, d) in documents.iter().enumerate() {
-            let later = documents[i + 1..].iter().any(|l| l.0 == d.0 && l.1 == d.1);
-            if !later {
-                last.push(d);
-            }
-        }
+        let mut seen = std::collections::HashSet::with_capacity(documents.len());
+        let mut last: Vec<&Document> = documents
+            .iter()
+            .rev()
+            .filter(|(entity, id, _)| seen.insert((entity.as_str(), id.as_str())))
+            .collect();
+        last.reverse();
         Self::parallel(&last, |(entity, id, value)| self.write(entity, id, value)).map(drop)
     }
 

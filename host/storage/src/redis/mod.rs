@@ -56,7 +56,7 @@ impl RedisStore {
             if info.redis.password.is_none() {
                 info.redis.password = std::env::var("PERSIST_REDIS_PASSWORD").ok();
             }
-            Nodes::Single(Node::open(info, read_timeout).map_err(|e| bad(&e))?)
+            Nodes::Single(Node::open(url.shown_server(), info, read_timeout).map_err(|e| bad(&e))?)
         };
         Ok(RedisStore {
             nodes,

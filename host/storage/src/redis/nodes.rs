@@ -2,8 +2,9 @@
 //! (`redis+cluster://`), the master that holds the slot of an entity's hash tag.
 //!
 //! The cluster's slot map is read with `CLUSTER SLOTS` from any node that answers, and read
-//! again after a `MOVED` or `READONLY` reply (the command was not run: it is sent again to the
-//! new master) or a failed connection. A command that reached a master which then failed has an
+//! again after a `MOVED`, `READONLY`, `TRYAGAIN` or `CLUSTERDOWN` reply (the command was not
+//! run: it is sent again, to the new master) or a connection that could not be made; an `ASK`
+//! reply (a slot being resharded) sends the call to the node named, after `ASKING`. A command that reached a master which then failed has an
 //! unknown outcome: it is never sent again here, the caller gets the error (`unavailable`) and
 //! decides. Each node has one connection, opened on first use and again after a failure.
 
@@ -37,6 +38,8 @@ impl Failure {
 
 /// One server and this store's connection to it.
 pub(super) struct Node {
+    /// `host:port`, as the cluster names it (the URL's, for one server).
+    pub(super) addr: String,
     client: redis::Client,
     /// How long to wait for an answer (longer than a replica WAIT).
     read_timeout: Duration,
@@ -45,10 +48,12 @@ pub(super) struct Node {
 
 impl Node {
     pub(super) fn open(
+        addr: String,
         info: redis::ConnectionInfo,
         read_timeout: Duration,
     ) -> Result<Node, redis::RedisError> {
         Ok(Node {
+            addr,
             client: redis::Client::open(info)?,
             read_timeout,
             conn: Mutex::new(None),
@@ -164,14 +169,17 @@ impl Cluster {
         let (host, port) = split_addr(addr).map_err(Failure::Connect)?;
         let mut info = self.template.clone();
         info.addr = redis::ConnectionAddr::Tcp(host, port);
-        let node = Arc::new(Node::open(info, self.read_timeout).map_err(Failure::Connect)?);
+        let node = Arc::new(
+            Node::open(addr.to_string(), info, self.read_timeout).map_err(Failure::Connect)?,
+        );
         nodes.insert(addr.to_string(), node.clone());
         Ok(node)
     }
 
-    /// Reads the slot map from the first node that answers: the known masters first, then the
-    /// seeds.
-    fn refresh(&self) -> Result<(), Failure> {
+    /// Reads the slot map from the first node that answers: the known nodes first, then the
+    /// seeds, and last the node that just failed (`failed`), so a dead master costs at most
+    /// one more connection attempt.
+    fn refresh(&self, failed: Option<&str>) -> Result<(), Failure> {
         let mut candidates: Vec<String> = self
             .nodes
             .lock()
@@ -183,6 +191,10 @@ impl Cluster {
             if !candidates.contains(seed) {
                 candidates.push(seed.clone());
             }
+        }
+        if let Some(failed) = failed {
+            candidates.retain(|c| c != failed);
+            candidates.push(failed.to_string());
         }
         let mut last = None;
         for addr in candidates {
@@ -229,7 +241,8 @@ impl Cluster {
         self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    fn master_of(&self, slot: u16) -> Result<Arc<Node>, Failure> {
+    /// The master of `slot`, reading the slot map first when it is not known.
+    fn master_of(&self, slot: u16, failed: Option<&str>) -> Result<Arc<Node>, Failure> {
         if let Some(Some(node)) = self
             .map
             .lock()
@@ -238,7 +251,7 @@ impl Cluster {
         {
             return Ok(node.clone());
         }
-        self.refresh()?;
+        self.refresh(failed)?;
         match self
             .map
             .lock()
@@ -262,33 +275,55 @@ impl Cluster {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let node = self.master_of(slot)?;
-            let result = node.with(f);
-            let Err(failure) = result else {
-                return result;
+            let node = self.master_of(slot, None)?;
+            let failure = match node.with(f) {
+                Ok(value) => return Ok(value),
+                Err(failure) => failure,
             };
-            let again = match &failure {
-                // Nothing was sent: the map may name a master that is gone.
-                Failure::Connect(_) => true,
+            match &failure {
+                // Nothing was sent. If the cluster now names another master for the slot (a
+                // failover happened), send it there; else the master is down: say so now.
+                Failure::Connect(_) => {
+                    self.forget_map();
+                    match self.master_of(slot, Some(&node.addr)) {
+                        Ok(next) if next.addr != node.addr && attempt < ATTEMPTS => continue,
+                        _ => return Err(failure),
+                    }
+                }
+                // The slot is being moved to another master and this key is there already:
+                // ASKING, then the call, on that master. (A transaction's queued commands
+                // are not covered by one ASKING: it fails as unavailable until the move ends.)
+                Failure::Command(e) if e.kind() == redis::ErrorKind::Ask => {
+                    let Some((addr, _)) = e.redirect_node() else {
+                        return Err(failure);
+                    };
+                    let target = self.node(addr)?;
+                    return target.with(&mut |c| {
+                        redis::cmd("ASKING").query::<()>(c)?;
+                        f(c)
+                    });
+                }
                 // Refused before running: the slot is elsewhere now, or the cluster is busy.
-                Failure::Command(e) => matches!(
-                    e.kind(),
-                    redis::ErrorKind::Moved
-                        | redis::ErrorKind::ReadOnly
-                        | redis::ErrorKind::TryAgain
-                        | redis::ErrorKind::ClusterDown
-                ),
-            };
-            if let Failure::Command(e) = &failure
-                && (e.is_io_error() || e.is_connection_dropped() || e.is_timeout())
-            {
-                self.forget_map();
+                Failure::Command(e)
+                    if matches!(
+                        e.kind(),
+                        redis::ErrorKind::Moved
+                            | redis::ErrorKind::ReadOnly
+                            | redis::ErrorKind::TryAgain
+                            | redis::ErrorKind::ClusterDown
+                    ) && attempt < ATTEMPTS =>
+                {
+                    self.forget_map();
+                    std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
+                }
+                // Sent, and the connection failed: the outcome is unknown, never sent again.
+                Failure::Command(e) => {
+                    if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
+                        self.forget_map();
+                    }
+                    return Err(failure);
+                }
             }
-            if !again || attempt >= ATTEMPTS {
-                return Err(failure);
-            }
-            self.forget_map();
-            std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
         }
     }
 
@@ -302,7 +337,7 @@ impl Cluster {
             .unwrap_or_else(|p| p.into_inner())
             .is_empty()
         {
-            self.refresh()?;
+            self.refresh(None)?;
         }
         let mut masters: Vec<Arc<Node>> = Vec::new();
         for node in self

@@ -114,6 +114,25 @@ fn an_s3_url_names_what_is_wrong_and_never_shows_credentials() {
 }
 
 #[test]
+fn listings_page_through_more_than_one_answer_of_the_server() {
+    // ListObjectsV2 answers at most 1,000 keys at a time.
+    let s3 = S3Prefix::create();
+    let b = open(&s3.url());
+    let docs: Vec<(String, String, Vec<u8>)> = (0..2500)
+        .map(|i| ("candles".to_string(), format!("{i:05}"), b"{}".to_vec()))
+        .collect();
+    b.write_many(&docs).unwrap();
+    b.write("candles/nested", "x", b"{}").unwrap();
+    let ids = b.list_ids("candles").unwrap();
+    assert_eq!(ids.len(), 2500);
+    assert_eq!(ids.first().map(String::as_str), Some("00000"));
+    assert_eq!(ids.last().map(String::as_str), Some("02499"));
+    assert_eq!(b.entities("").unwrap(), ["candles", "candles/nested"]);
+    let read = b.read_many("candles", &ids[..20]).unwrap();
+    assert!(read.iter().all(|d| d.as_deref() == Some(&b"{}"[..])));
+}
+
+#[test]
 fn seaweedfs_killed_mid_loop_and_restarted_loses_no_acknowledged_write() {
     let mut server = SeaweedFs::start();
     let url = server.url("kill");
