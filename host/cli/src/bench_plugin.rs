@@ -81,6 +81,7 @@ pub(crate) fn run(runtime: &Runtime, dir: &Path, report: &mut Report) -> Result<
         risk_name: "bench".into(),
         max_positions: 1,
         interval_ms: 60_000,
+        interval: "1m".into(),
     };
     for store in ["memory", "file"] {
         let (mut plugin_rates, mut native_rates) = (Vec::new(), Vec::new());

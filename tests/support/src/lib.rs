@@ -1,7 +1,8 @@
 //! What the test suites of the workspace share (persist-storage's, persist-embed's and the
 //! `persist` binary's): the compiled guest, stores of each kind, the servers the tests start
-//! (`servers`, `services`), fixtures and file helpers.
+//! (`servers`, `services`), a real browser (`browser`), fixtures and file helpers.
 
+pub mod browser;
 pub mod servers;
 pub mod services;
 

@@ -21,6 +21,10 @@ pub fn run(cli: &Cli) -> Result<u8, CliError> {
         return super::quarantine::run(&super::config::routes(cli)?, op, &mut out);
     }
     let runtime = Runtime::new(&cli.guest_source())?;
+    if let Command::Ui(args) = &cli.command {
+        crate::ui::run(runtime, super::config::routes(cli)?, args)?;
+        return Ok(OK);
+    }
     if let Command::Migrate {
         from,
         to,
@@ -123,6 +127,7 @@ fn run_plugin(
         risk_name: args.risk_name.clone(),
         max_positions: args.max_positions,
         interval_ms,
+        interval: args.interval.clone(),
     };
     let candles = persist_runner::live::candles::read(&args.candles)?;
     let limits = persist_runner::plugin::Limits {

@@ -2,11 +2,11 @@
 //! errors to one line on stderr and an exit status.
 
 mod commands;
-mod config;
+pub(crate) mod config;
 mod domains;
 pub mod error;
 pub mod exit;
-mod quarantine;
+pub(crate) mod quarantine;
 
 use domains::DomainOp;
 use error::CliError;
@@ -95,6 +95,10 @@ pub enum Command {
     /// persisting every change; run the same command again after a crash to resume.
     /// Exit status 7 when the plugin was refused or stopped.
     Run(RunArgs),
+    /// Serve web pages of what the stores hold: open signals (updated live), the signals
+    /// store's history with its equity curve and candle chart, and the store's health with the
+    /// quarantine. Read-only except restoring a quarantined document.
+    Ui(crate::ui::UiArgs),
     /// Copy every document from one store to another, validating each through the guest
     /// (an invalid one is reported and not copied). A second run changes nothing.
     /// Exit status 6 when a document was invalid or --verify found a difference.

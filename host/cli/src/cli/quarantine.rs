@@ -96,6 +96,35 @@ fn newest(routes: &Routes, entity: &str, id: &str) -> Result<Entry, Error> {
         })
 }
 
+/// Puts the newest quarantined version of ENTITY:ID back, only if it now validates for its
+/// domain and no live document has its id (`force`: anyway). Says what was restored where.
+pub fn restore(routes: &Routes, entity: &str, id: &str, force: bool) -> Result<String, Error> {
+    let e = newest(routes, entity, id)?;
+    let bytes = e.bytes()?;
+    if !force && let Err(reason) = persist_core::document::validate(&e.doc.entity, &bytes) {
+        return Err(Error::InvalidInput {
+            path: printable(&e.name()),
+            reason: format!(
+                "still invalid ({reason}); fix it (`persist quarantine show` prints it, \
+                 `persist put` stores the fix) or restore it as it is with --force"
+            ),
+        });
+    }
+    if !e.store.quarantine_restore(&e.doc, force)? {
+        return Err(Error::InvalidInput {
+            path: printable(&e.name()),
+            reason: "a live document holds this id (or the quarantined one was taken \
+                     meanwhile); --force replaces the live document"
+                .into(),
+        });
+    }
+    Ok(format!(
+        "restored {} on {}",
+        printable(&e.name()),
+        e.store.url()
+    ))
+}
+
 /// Runs `persist quarantine OP`; `Ok` carries the exit status.
 pub fn run(routes: &Routes, op: &QuarantineOp, out: &mut impl Write) -> Result<u8, CliError> {
     match op {
@@ -150,37 +179,7 @@ pub fn run(routes: &Routes, op: &QuarantineOp, out: &mut impl Write) -> Result<u
             Ok(OK)
         }
         QuarantineOp::Restore { entity, id, force } => {
-            let e = newest(routes, entity, id)?;
-            let bytes = e.bytes()?;
-            if !force && let Err(reason) = persist_core::document::validate(&e.doc.entity, &bytes) {
-                return Err(Error::InvalidInput {
-                    path: printable(&e.name()),
-                    reason: format!(
-                        "still invalid ({reason}); fix it (`persist quarantine show` prints it, \
-                         `persist put` stores the fix) or restore it as it is with --force"
-                    ),
-                }
-                .into());
-            }
-            if !e
-                .store
-                .quarantine_restore(&e.doc, *force)
-                .map_err(Error::from)?
-            {
-                return Err(Error::InvalidInput {
-                    path: printable(&e.name()),
-                    reason: "a live document holds this id (or the quarantined one was \
-                             taken meanwhile); --force replaces the live document"
-                        .into(),
-                }
-                .into());
-            }
-            writeln!(
-                out,
-                "restored {} on {}",
-                printable(&e.name()),
-                e.store.url()
-            )?;
+            writeln!(out, "{}", restore(routes, entity, id, *force)?)?;
             Ok(OK)
         }
         QuarantineOp::Purge { older_than } => {

@@ -1,6 +1,7 @@
 //! The `persist` binary end to end: commands, files on disk, exit statuses, stores written by
 //! earlier versions, durability under strace and kill, Redis and PostgreSQL servers killed
-//! under it, migrate, the sample store, and `persist run` with strategy plugins.
+//! under it, migrate, the sample store, `persist run` with strategy plugins, and `persist ui`
+//! in a real browser.
 
 mod cli;
 mod compatibility;
@@ -11,6 +12,7 @@ mod migrate;
 mod network_stores;
 mod reads_19_5;
 mod run;
+mod ui;
 
 use persist_test_support::cache_dir;
 use std::path::Path;

@@ -37,6 +37,30 @@ pub struct Context {
     pub max_positions: usize,
     /// Length of one candle in milliseconds.
     pub interval_ms: i64,
+    /// The candles' interval as backtest-kit names it (`1m`), the candle domain's key.
+    pub interval: String,
+}
+
+/// Stores `candles` in the candle domain (`data/candle/<exchange>/<symbol>/<interval>/`), as
+/// backtest-kit's candle cache holds the candles a live run saw: each is written once, a
+/// candle already stored is left as it is.
+fn store_candles(persist: &mut Persist, ctx: &Context, candles: &[Candle]) -> Result<(), RunError> {
+    let records: Vec<persist_embed::records::Candle> = candles
+        .iter()
+        .map(|c| persist_embed::records::Candle {
+            timestamp: c.timestamp as f64,
+            open: c.open,
+            high: c.high,
+            low: c.low,
+            close: c.close,
+            volume: c.volume,
+            extra: String::new(),
+        })
+        .collect();
+    persist
+        .candle(&ctx.symbol, &ctx.interval, &ctx.exchange_name)
+        .write_candles_data(&records)?;
+    Ok(())
 }
 
 /// Something that answers `get-signal`: a plugin, or (in `persist bench`) a native strategy.
@@ -108,6 +132,8 @@ pub fn run(
     };
     // Candles done since the progress was last written.
     let mut since_commit = 0;
+    // The first candle not yet in the candle domain: every candle up to the progress is.
+    let mut unstored = start;
     for (i, candle) in candles.iter().enumerate().skip(start) {
         let when = candle.timestamp + ctx.interval_ms;
         let mut next_book = book.clone();
@@ -139,8 +165,11 @@ pub fn run(
             book: Some(next_book.clone()),
         };
         let checkpoint = i + 1 == candles.len() || since_commit + 1 >= journal::CHECKPOINT;
+        // The candles since the last checkpoint are stored before it, so that every candle
+        // up to the progress is in the store (a kill in between stores them again: no-op).
         let made = if checkpoint {
-            journal::commit(persist, ctx, &next)
+            store_candles(persist, ctx, &candles[unstored..=i])
+                .and_then(|()| journal::commit(persist, ctx, &next))
         } else if !next.writes.is_empty() {
             journal::apply(persist, ctx, &next.writes)
         } else {
@@ -150,6 +179,9 @@ pub fn run(
             return Err(stop(persist, ctx, &progress, since_commit, e));
         }
         since_commit = if checkpoint { 0 } else { since_commit + 1 };
+        if checkpoint {
+            unstored = i + 1;
+        }
         progress = next;
         book = next_book;
     }
