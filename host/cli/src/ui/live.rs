@@ -1,6 +1,6 @@
-//! The change watcher: reads the live state every poll interval and tells every open page
-//! (through `/api/events`) when it changed, when the store stopped answering and when it
-//! answers again.
+//! The change watcher: while a page listens, reads the live state every poll interval and
+//! tells every open page (through `/api/events`) when it changed, when the store stopped
+//! answering and when it answers again.
 
 use super::data;
 use persist_embed::storage::Routes;
@@ -33,6 +33,11 @@ pub async fn watch(routes: Routes, every: Duration, changes: broadcast::Sender<C
     let mut last: Option<Result<u64, String>> = None;
     loop {
         tokio::time::sleep(every).await;
+        // No page open: nothing to tell, and the store is not read.
+        if changes.receiver_count() == 0 {
+            last = None;
+            continue;
+        }
         let r = routes.clone();
         let Ok(seen) = tokio::task::spawn_blocking(move || look(&r)).await else {
             continue;
