@@ -98,20 +98,36 @@ fn entity_documents(
     Ok(docs)
 }
 
-/// One document's bytes, for the document view.
+/// Why a document could not be shown.
+#[derive(Debug)]
+pub enum Missing {
+    /// Not a document this store can hold: an unknown bucket or a name it refuses.
+    NotADocument(String),
+    /// The store failed.
+    Store(String),
+}
+
+/// One document's bytes, for the document view; `None` when absent.
 pub fn document(
     routes: &Routes,
     bucket: &str,
     entity: &str,
     id: &str,
-) -> Result<Option<Vec<u8>>, String> {
+) -> Result<Option<Vec<u8>>, Missing> {
     if !persist_embed::storage::routes::bucket_names().contains(&bucket) {
-        return Err(format!("unknown bucket {bucket:?}"));
+        return Err(Missing::NotADocument(format!(
+            "unknown bucket {bucket:?} (base or one of the 16 domain names)"
+        )));
     }
     routes
         .for_bucket(bucket)
         .read(entity, id)
-        .map_err(|e| e.to_string())
+        .map_err(|e| match e {
+            persist_embed::storage::StorageError::InvalidKey(_) => {
+                Missing::NotADocument(e.to_string())
+            }
+            other => Missing::Store(other.to_string()),
+        })
 }
 
 /// An open (pending) signal, with its price now when a candle of it is stored.

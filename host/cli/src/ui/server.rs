@@ -170,14 +170,21 @@ async fn document_page(
         )
             .into_response();
     };
-    let body = blocking(&ui, move |ui| {
+    let (status, body) = blocking(&ui, move |ui| {
         match data::document(&ui.routes, &bucket, &entity, &id) {
-            Ok(bytes) => pages::document(&bucket, &entity, &id, bytes.as_deref()),
-            Err(e) => pages::unreachable(&e),
+            Ok(bytes) => (
+                StatusCode::OK,
+                pages::document(&bucket, &entity, &id, bytes.as_deref()),
+            ),
+            Err(data::Missing::NotADocument(e)) => (
+                StatusCode::NOT_FOUND,
+                html! { div.error { "Not a document: " (e) } },
+            ),
+            Err(data::Missing::Store(e)) => (StatusCode::OK, pages::unreachable(&e)),
         }
     })
     .await;
-    page(&ui, "Document", "", body).into_response()
+    (status, page(&ui, "Document", "", body)).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -262,7 +269,12 @@ async fn api_document(
     {
         Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such document").into_response(),
-        Err(e) => json::<()>(Err(e)),
+        Err(data::Missing::NotADocument(e)) => (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({ "error": e, "retryable": false })),
+        )
+            .into_response(),
+        Err(data::Missing::Store(e)) => json::<()>(Err(e)),
     }
 }
 

@@ -345,8 +345,25 @@ fn the_json_api_serves_what_the_pages_show() {
     assert_eq!(candles[1].as_array().unwrap().len(), 700);
     let (status, _) = get(&ui.at("/api/doc/signal/nowhere/x"));
     assert_eq!(status, 404);
-    let (status, _) = get(&ui.at("/api/doc/nonsense/a/b"));
-    assert_eq!(status, 503, "an unknown bucket is an error, not a document");
+    let (status, body) = get(&ui.at("/api/doc/nonsense/a/b"));
+    assert_eq!(status, 404);
+    let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(e["retryable"], false);
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown bucket \"nonsense\""),
+        "{body}"
+    );
+    let (status, body) = get(&ui.at("/api/doc/signal/data/signal/..%2F..%2Fetc/passwd"));
+    assert_eq!(
+        status, 404,
+        "a name the store refuses is not a document: {body}"
+    );
+    let (status, body) = get(&ui.at("/doc/signal/a/.hidden"));
+    assert_eq!(status, 404);
+    assert!(body.contains("Not a document"), "{body}");
     // The one action needs the page's key: another site cannot post it.
     let mut r = http()
         .post(ui.at("/quarantine/restore"))
