@@ -54,9 +54,7 @@ impl Ui {
 type Shared = Arc<Ui>;
 
 /// Runs `f` on a blocking thread (the stores and the guest are synchronous).
-async fn blocking<T: Send + 'static>(ui: &Shared, f: impl FnOnce(&Ui) -> T + Send + 'static) -> T
-where
-{
+async fn blocking<T: Send + 'static>(ui: &Shared, f: impl FnOnce(&Ui) -> T + Send + 'static) -> T {
     let ui = ui.clone();
     match tokio::task::spawn_blocking(move || f(&ui)).await {
         Ok(v) => v,
@@ -153,22 +151,23 @@ async fn health_page(State(ui): State<Shared>) -> Html<String> {
     page(&ui, "Store health", "Store health", body)
 }
 
-/// `<entity…>/<id>` of a document path.
-fn split_doc_path(path: &str) -> Option<(String, String)> {
-    let (entity, id) = path.rsplit_once('/')?;
-    (!entity.is_empty() && !id.is_empty()).then(|| (entity.to_string(), id.to_string()))
+/// `<entity…>/<id>` of a document path, or what one looks like.
+fn split_doc_path(path: &str, route: &str) -> Result<(String, String), String> {
+    match path.rsplit_once('/') {
+        Some((entity, id)) if !entity.is_empty() && !id.is_empty() => {
+            Ok((entity.to_string(), id.to_string()))
+        }
+        _ => Err(format!("a document is {route}/<bucket>/<entity>/<id>")),
+    }
 }
 
 async fn document_page(
     State(ui): State<Shared>,
     Path((bucket, path)): Path<(String, String)>,
 ) -> Response {
-    let Some((entity, id)) = split_doc_path(&path) else {
-        return (
-            StatusCode::NOT_FOUND,
-            "a document is /doc/<bucket>/<entity>/<id>",
-        )
-            .into_response();
+    let (entity, id) = match split_doc_path(&path, "/doc") {
+        Ok(found) => found,
+        Err(why) => return (StatusCode::NOT_FOUND, why).into_response(),
     };
     let (status, body) = blocking(&ui, move |ui| {
         match data::document(&ui.routes, &bucket, &entity, &id) {
@@ -255,12 +254,9 @@ async fn api_document(
     State(ui): State<Shared>,
     Path((bucket, path)): Path<(String, String)>,
 ) -> Response {
-    let Some((entity, id)) = split_doc_path(&path) else {
-        return (
-            StatusCode::NOT_FOUND,
-            "a document is /api/doc/<bucket>/<entity>/<id>",
-        )
-            .into_response();
+    let (entity, id) = match split_doc_path(&path, "/api/doc") {
+        Ok(found) => found,
+        Err(why) => return (StatusCode::NOT_FOUND, why).into_response(),
     };
     match blocking(&ui, move |ui| {
         data::document(&ui.routes, &bucket, &entity, &id)

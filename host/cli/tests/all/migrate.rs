@@ -19,6 +19,21 @@ fn migrate(from: &str, to: &str, extra: &[&str]) -> (Option<i32>, String) {
     (o.status.code(), stdout(&o))
 }
 
+/// `back` holds every file of `source` byte for byte, and nothing else, but the truncated
+/// candle (invalid, not copied) and the stale temp file (not a document).
+fn assert_same_documents(source: &std::path::Path, back: &std::path::Path) {
+    let mut expected = files_under(source);
+    expected.retain(|f| f != TRUNCATED && f != STALE_TMP);
+    assert_eq!(files_under(back), expected);
+    for f in &expected {
+        assert_eq!(
+            std::fs::read(back.join(f)).unwrap(),
+            std::fs::read(source.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
 const TRUNCATED: &str = "data/candle/binance/BTCUSDT/1m/1704067380000.json";
 const STALE_TMP: &str = "data/signal/BTCUSDT_my-strategy_binance/.tmp-0123456789ab-BTCUSDT.json";
 
@@ -57,16 +72,7 @@ fn file_to_redis_to_postgres_to_file_gives_back_the_same_bytes() {
     let (code, out) = migrate(&pg.url(), &file_b, &[]);
     assert_eq!(code, Some(0), "{out}");
 
-    let mut expected = files_under(source.path());
-    expected.retain(|f| f != TRUNCATED && f != STALE_TMP);
-    assert_eq!(files_under(back.path()), expected);
-    for f in &expected {
-        assert_eq!(
-            std::fs::read(back.path().join(f)).unwrap(),
-            std::fs::read(source.path().join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    assert_same_documents(source.path(), back.path());
     assert!(
         source.path().join(TRUNCATED).exists(),
         "migrate changes nothing in the source"
@@ -130,16 +136,7 @@ fn file_to_redis_cluster_to_s3_to_file_gives_back_the_same_bytes() {
     let (code, out) = migrate(&s3.url(), &file_b, &[]);
     assert_eq!(code, Some(0), "{out}");
 
-    let mut expected = files_under(source.path());
-    expected.retain(|f| f != TRUNCATED && f != STALE_TMP);
-    assert_eq!(files_under(back.path()), expected);
-    for f in &expected {
-        assert_eq!(
-            std::fs::read(back.path().join(f)).unwrap(),
-            std::fs::read(source.path().join(f)).unwrap(),
-            "{f}"
-        );
-    }
+    assert_same_documents(source.path(), back.path());
     let (code, out) = migrate(&s3.url(), &file_b, &["--verify"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("20 identical, 0 different"), "{out}");
