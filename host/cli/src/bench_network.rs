@@ -378,22 +378,9 @@ pub(crate) fn run(runtime: &Runtime, args: &BenchArgs, report: &mut Report) -> R
             u
         };
         let ours = scratch(&tag);
-        let credentials = rusty_s3::Credentials::new(
-            std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_default(),
-            std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
-        );
-        let style = if s3.endpoint.is_some() {
-            rusty_s3::UrlStyle::Path
-        } else {
-            rusty_s3::UrlStyle::VirtualHost
-        };
-        let bucket = rusty_s3::Bucket::new(
-            s3.endpoint().parse().map_err(setup)?,
-            style,
-            s3.bucket.clone(),
-            s3.region.clone(),
-        )
-        .map_err(|e| setup(format!("{e:?}")))?;
+        // The store's own signing setup: the plain client differs only by going around it.
+        let credentials = persist_embed::storage::s3::credentials(s3).map_err(setup)?;
+        let bucket = persist_embed::storage::s3::bucket(s3).map_err(setup)?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()

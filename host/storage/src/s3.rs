@@ -41,6 +41,38 @@ struct Object {
     etag: String,
 }
 
+/// The credentials of the environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and, for
+/// temporary ones, `AWS_SESSION_TOKEN`.
+pub fn credentials(url: &S3Url) -> Result<Credentials, StorageError> {
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+    let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        return Err(StorageError::Io(format!(
+            "{url}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for \
+             temporary credentials) to the bucket's credentials"
+        )));
+    };
+    Ok(match var("AWS_SESSION_TOKEN") {
+        Some(token) => Credentials::new_with_token(key, secret, token),
+        None => Credentials::new(key, secret),
+    })
+}
+
+/// The bucket of `url`, whose requests rusty-s3 signs: path-style requests to a given
+/// endpoint, virtual-host style to AWS S3.
+pub fn bucket(url: &S3Url) -> Result<Bucket, StorageError> {
+    let endpoint: url::Url = url
+        .endpoint()
+        .parse()
+        .map_err(|e| StorageError::Io(format!("{url}: endpoint: {e}")))?;
+    let style = if url.endpoint.is_some() {
+        UrlStyle::Path
+    } else {
+        UrlStyle::VirtualHost
+    };
+    Bucket::new(endpoint, style, url.bucket.clone(), url.region.clone())
+        .map_err(|e| StorageError::Io(format!("{url}: {e:?}")))
+}
+
 /// `s3://`: one object per document.
 pub struct S3Store {
     url: S3Url,
@@ -60,34 +92,8 @@ impl S3Store {
     /// The store of `url`: credentials from the environment, then the probe of conditional
     /// writes (which needs the server to answer).
     pub fn open(url: &S3Url) -> Result<S3Store, StorageError> {
-        let shown = url.to_string();
-        let key = std::env::var("AWS_ACCESS_KEY_ID")
-            .ok()
-            .filter(|k| !k.is_empty());
-        let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
-            .ok()
-            .filter(|k| !k.is_empty());
-        let (Some(key), Some(secret)) = (key, secret) else {
-            return Err(StorageError::Io(format!(
-                "{shown}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN \
-                 for temporary credentials) to the bucket's credentials"
-            )));
-        };
-        let credentials = match std::env::var("AWS_SESSION_TOKEN") {
-            Ok(token) if !token.is_empty() => Credentials::new_with_token(key, secret, token),
-            _ => Credentials::new(key, secret),
-        };
-        let endpoint: url::Url = url
-            .endpoint()
-            .parse()
-            .map_err(|e| StorageError::Io(format!("{shown}: endpoint: {e}")))?;
-        let style = if url.endpoint.is_some() {
-            UrlStyle::Path
-        } else {
-            UrlStyle::VirtualHost
-        };
-        let bucket = Bucket::new(endpoint, style, url.bucket.clone(), url.region.clone())
-            .map_err(|e| StorageError::Io(format!("{shown}: {e:?}")))?;
+        let credentials = credentials(url)?;
+        let bucket = bucket(url)?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(3)))
@@ -471,10 +477,6 @@ impl Backend for S3Store {
 
     fn remove_many(&self, keys: &[(String, String)]) -> Result<(), StorageError> {
         Self::parallel(keys, |(entity, id)| self.remove(entity, id)).map(drop)
-    }
-
-    fn read_versioned(&self, entity: &str, id: &str) -> Result<Option<Versioned>, StorageError> {
-        Ok(self.read(entity, id)?.map(Versioned::of))
     }
 
     fn write_if_version(

@@ -38,9 +38,11 @@ pub enum QuarantineOp {
 }
 
 /// A quarantined document and the store holding it.
-struct Entry {
-    store: Arc<dyn Backend>,
-    doc: Quarantined,
+pub struct Entry {
+    /// The store holding it.
+    pub store: Arc<dyn Backend>,
+    /// The document, as the store lists it.
+    pub doc: Quarantined,
 }
 
 impl Entry {
@@ -51,7 +53,8 @@ impl Entry {
         })
     }
 
-    fn name(&self) -> String {
+    /// `entity:id` as the user knows them (unescaped).
+    pub fn name(&self) -> String {
         format!(
             "{}:{}",
             unescape_entity(&self.doc.entity),
@@ -61,7 +64,7 @@ impl Entry {
 }
 
 /// Every quarantined document of every store, oldest first.
-fn entries(routes: &Routes) -> Result<Vec<Entry>, Error> {
+pub fn entries(routes: &Routes) -> Result<Vec<Entry>, Error> {
     let mut all = Vec::new();
     for store in routes.stores() {
         for doc in store.quarantine_list()? {

@@ -240,11 +240,16 @@ pub fn now(routes: &Routes) -> Result<Now, String> {
     })
 }
 
+/// The folder of a symbol's candles on an exchange, one entity per interval under it.
+fn candle_root(exchange: &str, symbol: &str) -> String {
+    format!("{}{exchange}/{symbol}/", Domain::Candle.folder())
+}
+
 /// The close and open time of the newest stored candle of a symbol on an exchange, over
 /// every interval stored.
 fn last_candle(routes: &Routes, exchange: &str, symbol: &str) -> Option<(f64, f64)> {
     let store = routes.for_bucket(Domain::Candle.name());
-    let root = format!("{}{exchange}/{symbol}/", Domain::Candle.folder());
+    let root = candle_root(exchange, symbol);
     let mut newest: Option<(f64, String, String)> = None;
     for entity in store.entities(&root).ok()? {
         for id in store.list_ids(&entity).ok()? {
@@ -355,7 +360,7 @@ pub fn candles(
     symbol: &str,
 ) -> Result<(String, Vec<Candle>), String> {
     let store = routes.for_bucket(Domain::Candle.name());
-    let root = format!("{}{exchange}/{symbol}/", Domain::Candle.folder());
+    let root = candle_root(exchange, symbol);
     let entities = store.entities(&root).map_err(|e| e.to_string())?;
     let minutes = |e: &str| {
         persist_core::records::trading::interval_minutes(e.rsplit('/').next().unwrap_or_default())
@@ -439,21 +444,18 @@ pub fn per_domain(routes: &Routes) -> Result<BTreeMap<String, usize>, String> {
     Ok(counts)
 }
 
-/// The quarantine of every store, oldest first.
+/// The quarantine of every store, oldest first (as `persist quarantine ls` lists it).
 pub fn quarantine(routes: &Routes) -> Result<Vec<Quarantined>, String> {
-    let mut all = Vec::new();
-    for store in routes.stores() {
-        for q in store.quarantine_list().map_err(|e| e.to_string())? {
-            all.push(Quarantined {
-                store: store.url(),
-                entity: unescape_entity(&q.entity),
-                id: unescape(&q.id),
-                at_ms: q.at_ms,
-                reason: q.reason,
-                size: q.size,
-            });
-        }
-    }
-    all.sort_by(|a, b| (a.at_ms, &a.entity, &a.id).cmp(&(b.at_ms, &b.entity, &b.id)));
-    Ok(all)
+    Ok(crate::cli::quarantine::entries(routes)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|e| Quarantined {
+            store: e.store.url(),
+            entity: unescape_entity(&e.doc.entity),
+            id: unescape(&e.doc.id),
+            at_ms: e.doc.at_ms,
+            reason: e.doc.reason,
+            size: e.doc.size,
+        })
+        .collect())
 }

@@ -165,28 +165,24 @@ fn two_host_processes_sharing_one_server_see_each_others_writes() {
     }
 }
 
-#[test]
-fn buckets_routed_elsewhere_are_read_and_written_there() {
-    let dir = tempfile::tempdir().unwrap();
-    let redis = RedisPrefix::create();
-    let file = format!("file:{}", dir.path().display());
-    let route = format!("signal={}", redis.url());
+/// The context of the signal `write_signal_and_candle` writes.
+const SIGNAL_CONTEXT: [&str; 6] = ["--symbol", "BTCUSDT", "--strategy", "s", "--exchange", "e"];
+
+/// Writes the fixture's signal (BTCUSDT, strategy `s`, exchange `e`) and one 1m candle of
+/// BTCUSDT on `e` through `persist` with `store_args` (`--store`, `--route`…).
+fn write_signal_and_candle<S: AsRef<std::ffi::OsStr>>(store_args: &[S]) {
     let sig = std::fs::read_to_string(
         fixture_dump().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
     )
     .unwrap();
-    let ctx = ["--symbol", "BTCUSDT", "--strategy", "s", "--exchange", "e"];
     let w = run(persist_bin()
-        .args(["--store", &file, "--route", &route, "signal", "write"])
-        .args(ctx)
+        .args(store_args)
+        .args(["signal", "write"])
+        .args(SIGNAL_CONTEXT)
         .arg(&sig));
     assert_eq!(w.status.code(), Some(0), "{}", stderr(&w));
     let candles = r#"[{"timestamp":1704067200000,"open":1,"high":1,"low":1,"close":1,"volume":1}]"#;
-    let c = run(persist_bin().args([
-        "--store",
-        &file,
-        "--route",
-        &route,
+    let c = run(persist_bin().args(store_args).args([
         "candle",
         "write",
         "--symbol",
@@ -198,6 +194,15 @@ fn buckets_routed_elsewhere_are_read_and_written_there() {
         candles,
     ]));
     assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+}
+
+#[test]
+fn buckets_routed_elsewhere_are_read_and_written_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = RedisPrefix::create();
+    let file = format!("file:{}", dir.path().display());
+    let route = format!("signal={}", redis.url());
+    write_signal_and_candle(&["--store", &file, "--route", &route]);
     assert_eq!(
         redis.keys(),
         [format!("{}:data/signal/BTCUSDT_s_e:BTCUSDT", redis.prefix)],
@@ -223,7 +228,7 @@ fn buckets_routed_elsewhere_are_read_and_written_there() {
         .arg("--config")
         .arg(&config)
         .args(["signal", "read"])
-        .args(ctx));
+        .args(SIGNAL_CONTEXT));
     assert!(stdout(&r).contains(r#""id":"sig-1""#), "{}", stderr(&r));
     let check = run(persist_bin().arg("--config").arg(&config).arg("check"));
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
@@ -267,30 +272,7 @@ fn candles_routed_to_s3_and_signals_to_a_redis_cluster_land_there() {
         &format!("candle={}", s3.url()),
     ]
     .map(String::from);
-    let sig = std::fs::read_to_string(
-        fixture_dump().join("data/signal/BTCUSDT_my-strategy_binance/BTCUSDT.json"),
-    )
-    .unwrap();
-    let ctx = ["--symbol", "BTCUSDT", "--strategy", "s", "--exchange", "e"];
-    let w = run(persist_bin()
-        .args(&routes)
-        .args(["signal", "write"])
-        .args(ctx)
-        .arg(&sig));
-    assert_eq!(w.status.code(), Some(0), "{}", stderr(&w));
-    let candles = r#"[{"timestamp":1704067200000,"open":1,"high":1,"low":1,"close":1,"volume":1}]"#;
-    let c = run(persist_bin().args(&routes).args([
-        "candle",
-        "write",
-        "--symbol",
-        "BTCUSDT",
-        "--interval",
-        "1m",
-        "--exchange",
-        "e",
-        candles,
-    ]));
-    assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+    write_signal_and_candle(&routes);
     assert_eq!(
         cluster.keys(),
         [format!(
@@ -308,7 +290,7 @@ fn candles_routed_to_s3_and_signals_to_a_redis_cluster_land_there() {
     let r = run(persist_bin()
         .args(&routes)
         .args(["signal", "read"])
-        .args(ctx));
+        .args(SIGNAL_CONTEXT));
     assert!(stdout(&r).contains(r#""id":"sig-1""#), "{}", stderr(&r));
 }
 
